@@ -1,0 +1,1 @@
+"""gridpatrol: field inspection for county civilized-city campaigns."""

@@ -1,0 +1,158 @@
+from datetime import timedelta
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, delete, func, select, update
+
+from api.accounts.models import (ROLE_NAMES_ZH, AuthToken, BureauRef, CellRef, LoginFailure, Role, User,
+                                 UserCreate, UserPublic, UserUpdate)
+from api.accounts.security import hash_password, new_token, token_digest, verify_password
+from api.bureaus.models import Bureau
+from api.config import Settings
+from api.database import utcnow
+from api.errors import ApiError
+from api.grid import service as grid_service
+
+INVALID_CREDENTIALS = ApiError(401, "invalid_credentials", "用户名或密码错误", "Wrong username or password")
+
+
+def _check_throttle(session: Session, settings: Settings, username: str, client_ip: str) -> None:
+    since = utcnow() - timedelta(minutes=settings.login_window_minutes)
+    for column, value, limit in ((LoginFailure.username, username, settings.login_max_failures_per_user),
+                                 (LoginFailure.client_ip, client_ip, settings.login_max_failures_per_ip)):
+        count, oldest = session.exec(select(func.count(), func.min(LoginFailure.at))
+                                     .where(column == value, LoginFailure.at >= since)).one()
+        if count >= limit:
+            retry = max(1, int((oldest + timedelta(minutes=settings.login_window_minutes) - utcnow())
+                               .total_seconds()))
+            raise ApiError(429, "login_throttled", f"登录失败次数过多，请 {retry // 60 + 1} 分钟后再试",
+                           f"Too many failed logins; try again in {retry} s", {"retry_after": retry},
+                           headers={"Retry-After": str(retry)})
+
+
+def authenticate(session: Session, engine: Engine, settings: Settings, *, username: str, password: str,
+                 client_ip: str) -> User:
+    _check_throttle(session, settings, username, client_ip)
+    user = session.exec(select(User).where(User.username == username)).first()
+    ok = verify_password(password, user.password_hash if user else None)
+    if not ok or user is None or not user.is_active:
+        # Its own transaction: the request fails and rolls back, but the failure must be counted.
+        with Session(engine) as failures:
+            failures.add(LoginFailure(username=username, client_ip=client_ip))
+            failures.commit()
+        raise INVALID_CREDENTIALS
+    # A success forgives this user's earlier typos.
+    session.exec(delete(LoginFailure).where(col(LoginFailure.username) == username))
+    return user
+
+
+def issue_token(session: Session, settings: Settings, user: User, *, device: bool,
+                device_name: str | None = None) -> tuple[str, AuthToken]:
+    lifetime = timedelta(days=settings.device_token_days) if device else timedelta(
+        hours=settings.session_token_hours)
+    token = new_token()
+    row = AuthToken(user_id=user.id, digest=token_digest(token, settings.signing_key),
+                    kind="device" if device else "session", device_name=device_name,
+                    expires_at=utcnow() + lifetime)
+    session.add(row)
+    session.flush()
+    return token, row
+
+
+def resolve_token(session: Session, settings: Settings, token: str) -> tuple[User, AuthToken] | None:
+    row = session.exec(select(AuthToken).where(
+        AuthToken.digest == token_digest(token, settings.signing_key))).first()
+    now = utcnow()
+    if row is None or row.revoked_at is not None or row.expires_at <= now:
+        return None
+    user = session.get(User, row.user_id)
+    if user is None or not user.is_active:
+        return None
+    if row.last_used_at is None or now - row.last_used_at > timedelta(minutes=10):
+        row.last_used_at = now  # coarse, so reads do not turn into a write per request
+    return user, row
+
+
+def revoke_token(session: Session, token: AuthToken) -> None:
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+        session.add(token)
+        session.flush()
+
+
+def revoke_all_tokens(session: Session, user_id: int) -> int:
+    result = session.exec(update(AuthToken).where(col(AuthToken.user_id) == user_id,
+                                                  col(AuthToken.revoked_at).is_(None))
+                          .values(revoked_at=utcnow()))
+    return result.rowcount
+
+
+def list_tokens(session: Session, user_id: int) -> list[AuthToken]:
+    return list(session.exec(select(AuthToken).where(AuthToken.user_id == user_id)
+                             .order_by(col(AuthToken.id).desc())))
+
+
+def _check_bureau(session: Session, role: Role, bureau_code: str | None) -> None:
+    if role == Role.bureau and not bureau_code:
+        raise ApiError(422, "bureau_required", "责任单位联络员必须指定单位", "a bureau liaison needs a bureau")
+    if bureau_code and session.get(Bureau, bureau_code) is None:
+        raise ApiError(422, "unknown_bureau", f"单位 {bureau_code} 不存在", f"unknown bureau {bureau_code}")
+
+
+def create_user(session: Session, data: UserCreate) -> User:
+    if session.exec(select(User.id).where(User.username == data.username)).first() is not None:
+        raise ApiError(409, "username_taken", f"用户名 {data.username} 已存在",
+                       f"username {data.username} is taken")
+    _check_bureau(session, data.role, data.bureau_code)
+    if data.cell_codes and data.role != Role.inspector:
+        raise ApiError(422, "cells_for_inspectors", "只有网格员可分配网格", "only inspectors are assigned cells")
+    user = User(username=data.username, display_name=data.display_name or data.username, role=data.role,
+                bureau_code=data.bureau_code if data.role == Role.bureau else None, phone=data.phone,
+                password_hash=hash_password(data.password))
+    session.add(user)
+    session.flush()
+    if data.cell_codes:
+        grid_service.set_user_cells(session, user.id, data.cell_codes)
+    return user
+
+
+def update_user(session: Session, user: User, data: UserUpdate) -> User:
+    role = data.role or Role(user.role)
+    bureau_code = data.bureau_code if "bureau_code" in data.model_fields_set else user.bureau_code
+    _check_bureau(session, role, bureau_code if role == Role.bureau else None)
+    if data.display_name is not None:
+        user.display_name = data.display_name
+    if data.phone is not None:
+        user.phone = data.phone
+    user.role = role
+    user.bureau_code = bureau_code if role == Role.bureau else None
+    if data.password is not None:
+        user.password_hash = hash_password(data.password)
+        revoke_all_tokens(session, user.id)
+    if data.is_active is not None:
+        user.is_active = data.is_active
+        if not data.is_active:
+            revoke_all_tokens(session, user.id)
+    session.add(user)
+    session.flush()
+    if data.cell_codes is not None:
+        if data.cell_codes and role != Role.inspector:
+            raise ApiError(422, "cells_for_inspectors", "只有网格员可分配网格", "only inspectors are assigned cells")
+        grid_service.set_user_cells(session, user.id, data.cell_codes)
+    elif role != Role.inspector:
+        grid_service.set_user_cells(session, user.id, [])
+    return user
+
+
+def user_public(session: Session, user: User) -> UserPublic:
+    bureau = session.get(Bureau, user.bureau_code) if user.bureau_code else None
+    if user.role == Role.inspector:
+        cells = grid_service.cells_of_inspector(session, user.id)
+    elif user.role == Role.bureau and user.bureau_code:
+        cells = grid_service.cells_of_unit(session, user.bureau_code)
+    else:
+        cells = []
+    return UserPublic(id=user.id, username=user.username, display_name=user.display_name, role=user.role,
+                      role_name=ROLE_NAMES_ZH[Role(user.role)],
+                      bureau=BureauRef(code=bureau.code, name=bureau.name) if bureau else None,
+                      phone=user.phone, is_active=user.is_active,
+                      cells=[CellRef(code=c.code, name=c.name) for c in cells])

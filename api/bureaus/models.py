@@ -1,0 +1,61 @@
+from pydantic import ConfigDict
+from sqlalchemy import CheckConstraint
+from sqlmodel import Field, SQLModel
+
+BUREAU_KINDS = ("department", "street", "enterprise", "office")
+
+
+class BureauBase(SQLModel):
+    name: str = Field(max_length=64)
+    name_en: str | None = Field(default=None, max_length=128)
+    # department 县直部门, street 街道/乡镇, enterprise 国企 (e.g. 国投集团), office 办公室 (e.g. 文明办)
+    kind: str = Field(default="department", max_length=16)
+    webhook_url: str | None = Field(default=None, max_length=512)
+    contact_phone: str | None = Field(default=None, max_length=32)
+    is_active: bool = True
+
+
+class Bureau(BureauBase, table=True):
+    __tablename__ = "bureaus"
+    __table_args__ = (CheckConstraint(
+        "kind IN ('department', 'street', 'enterprise', 'office')", name="kind_known"),)
+
+    code: str = Field(primary_key=True, max_length=32)
+
+
+class BureauCreate(BureauBase):
+    model_config = ConfigDict(extra="forbid")
+    code: str = Field(min_length=2, max_length=32, regex=r"^[a-z0-9_-]+$")
+    kind: str = Field(default="department", regex=r"^(department|street|enterprise|office)$")
+    webhook_url: str | None = Field(default=None, max_length=512, regex=r"^https?://")
+
+
+class BureauUpdate(SQLModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str | None = Field(default=None, max_length=64)
+    name_en: str | None = Field(default=None, max_length=128)
+    kind: str | None = Field(default=None, regex=r"^(department|street|enterprise|office)$")
+    webhook_url: str | None = Field(default=None, max_length=512, regex=r"^https?://")
+    contact_phone: str | None = Field(default=None, max_length=32)
+    is_active: bool | None = None
+
+
+class Liaison(SQLModel):
+    username: str
+    display_name: str
+    phone: str | None
+
+
+class BureauPublic(BureauBase):
+    code: str
+    liaisons: list[Liaison] = []
+
+
+class BureauSummary(SQLModel):
+    """What everyone may see; webhook URLs carry robot keys and stay with staff and the bureau."""
+
+    code: str
+    name: str
+    name_en: str | None
+    kind: str
+    is_active: bool

@@ -1,0 +1,52 @@
+from pydantic import ConfigDict
+from sqlalchemy import CheckConstraint
+from sqlmodel import Field, SQLModel
+
+FAMILIES = ("市容环境", "宣传广告", "施工管理", "街面秩序", "突发事件",
+            "公用设施", "交通设施", "市容环境设施", "园林绿化设施", "公共服务")
+
+
+class PointTypeBase(SQLModel):
+    name: str = Field(max_length=32)
+    name_en: str = Field(max_length=64)
+
+
+class PointType(PointTypeBase, table=True):
+    """Kinds of place the evaluation visits (点位类型): 主次干道, 背街小巷, 农贸市场…"""
+
+    __tablename__ = "point_types"
+
+    code: str = Field(primary_key=True, max_length=32)
+
+
+class PointTypeWrite(PointTypeBase):
+    model_config = ConfigDict(extra="forbid")
+    code: str = Field(min_length=2, max_length=32, regex=r"^[a-z0-9_]+$")
+
+
+class CategoryBase(SQLModel):
+    name: str = Field(max_length=32)
+    name_en: str = Field(max_length=64)
+    family: str = Field(max_length=16)
+    pinyin: str = Field(default="", max_length=32, description="拼音首字母, for search on the phone")
+    # None means "the cell's responsibility unit" (网格责任单位).
+    default_bureau_code: str | None = Field(default=None, max_length=32, foreign_key="bureaus.code")
+    deadline_value: int = Field(gt=0)
+    deadline_unit: str = Field(max_length=2, description="wh = working hours, wd = working days")
+    is_active: bool = True
+
+
+class Category(CategoryBase, table=True):
+    __tablename__ = "categories"
+    __table_args__ = (
+        CheckConstraint("deadline_unit IN ('wh', 'wd')", name="deadline_unit_known"),
+        CheckConstraint("deadline_value > 0", name="deadline_positive"),
+    )
+
+    code: str = Field(primary_key=True, max_length=8)
+
+
+class CategoryWrite(CategoryBase):
+    model_config = ConfigDict(extra="forbid")
+    code: str = Field(regex=r"^[0-9]{4}$")
+    deadline_unit: str = Field(regex=r"^(wh|wd)$")

@@ -1,0 +1,37 @@
+from sqlmodel import Session, select
+
+from api.bureaus.models import Bureau
+from api.catalog.models import Category, CategoryWrite, PointType, PointTypeWrite
+from api.errors import ApiError
+
+
+def upsert_category(session: Session, data: CategoryWrite) -> Category:
+    if data.default_bureau_code and session.get(Bureau, data.default_bureau_code) is None:
+        raise ApiError(422, "unknown_bureau", f"单位 {data.default_bureau_code} 不存在",
+                       f"unknown bureau {data.default_bureau_code}")
+    category = session.get(Category, data.code) or Category(code=data.code, **data.model_dump(exclude={"code"}))
+    for key, value in data.model_dump(exclude={"code"}).items():
+        setattr(category, key, value)
+    session.add(category)
+    session.flush()
+    return category
+
+
+def upsert_point_type(session: Session, data: PointTypeWrite) -> PointType:
+    point_type = session.get(PointType, data.code) or PointType(code=data.code, name=data.name,
+                                                                name_en=data.name_en)
+    point_type.name, point_type.name_en = data.name, data.name_en
+    session.add(point_type)
+    session.flush()
+    return point_type
+
+
+def list_categories(session: Session, *, include_inactive: bool = True) -> list[Category]:
+    query = select(Category).order_by(Category.code)
+    if not include_inactive:
+        query = query.where(Category.is_active == True)  # noqa: E712
+    return list(session.exec(query))
+
+
+def list_point_types(session: Session) -> list[PointType]:
+    return list(session.exec(select(PointType).order_by(PointType.code)))

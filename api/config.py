@@ -1,0 +1,71 @@
+"""Settings, read from GRIDPATROL_* environment variables."""
+
+import secrets
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from pydantic import model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="GRIDPATROL_", env_file=".env", extra="ignore")
+
+    env: Literal["development", "production"] = "development"
+    data_dir: Path = Path("./var")
+    database_url: str | None = None
+    secret_key: str | None = None
+    timezone: str = "Asia/Shanghai"
+    pwa_dir: Path = REPO_ROOT / "pwa" / "dist"
+
+    # Phones sync days after login, so device tokens live long; both kinds are revocable.
+    session_token_hours: int = 12
+    device_token_days: int = 90
+    # Login throttling: failures counted in a sliding window, per username and per client address.
+    login_window_minutes: int = 15
+    login_max_failures_per_user: int = 5
+    login_max_failures_per_ip: int = 30
+
+    # Grid import: overlaps smaller than this (square metres) are drawing noise, not errors.
+    grid_overlap_tolerance_m2: float = 1.0
+
+    @model_validator(mode="after")
+    def _production_needs_explicit_secrets(self) -> "Settings":
+        if self.env == "production":
+            if not self.secret_key or len(self.secret_key) < 32:
+                raise ValueError("GRIDPATROL_SECRET_KEY (32+ characters) is required in production")
+            if not self.database_url:
+                raise ValueError("GRIDPATROL_DATABASE_URL is required in production")
+        return self
+
+    @cached_property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'gridpatrol.db').resolve()}"
+
+    @cached_property
+    def signing_key(self) -> bytes:
+        """The secret key; in development it is generated once and kept in the data dir."""
+        if self.secret_key:
+            return self.secret_key.encode()
+        key_file = self.data_dir / "secret_key"
+        if not key_file.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            tmp = key_file.with_suffix(".tmp")
+            tmp.write_text(secrets.token_urlsafe(48))
+            tmp.chmod(0o600)
+            tmp.replace(key_file)
+        return key_file.read_text().strip().encode()
+
+
+def get_settings() -> Settings:
+    return Settings()

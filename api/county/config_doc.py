@@ -1,0 +1,87 @@
+"""A county's setup as one document (YAML or JSON): bureaus, point types, categories, routing rules
+and calendar overrides, so it can be reviewed, versioned and loaded into another instance.
+
+Webhook URLs are left out of exports (they carry robot keys); an import keeps existing ones
+unless the document names them.
+"""
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+from sqlmodel import Session, delete, select
+
+from api.bureaus.models import Bureau, BureauCreate
+from api.catalog import service as catalog_service
+from api.catalog.models import CategoryWrite, PointTypeWrite
+from api.errors import ApiError
+from api.routing import service as routing_service
+from api.routing.models import RoutingRule, RoutingRuleWrite
+from api.workcalendar.models import CalendarOverride, CalendarOverrideWrite
+
+FORMAT_VERSION = 1
+
+
+class CountyConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    version: int = FORMAT_VERSION
+    bureaus: list[BureauCreate] = []
+    point_types: list[PointTypeWrite] = []
+    categories: list[CategoryWrite] = []
+    routing_rules: list[RoutingRuleWrite] = []
+    calendar_overrides: list[CalendarOverrideWrite] = []
+
+
+def export_config(session: Session) -> dict[str, Any]:
+    rule_fields = set(RoutingRuleWrite.model_fields) - {"position"}
+    return {
+        "version": FORMAT_VERSION,
+        "bureaus": [b.model_dump(mode="json", exclude={"webhook_url"})
+                    for b in session.exec(select(Bureau).order_by(Bureau.code))],
+        "point_types": [p.model_dump(mode="json") for p in catalog_service.list_point_types(session)],
+        "categories": [c.model_dump(mode="json") for c in catalog_service.list_categories(session)],
+        "routing_rules": [r.model_dump(mode="json", include=rule_fields)
+                          for r in routing_service.ordered_rules(session)],
+        "calendar_overrides": [o.model_dump(mode="json") for o in
+                               session.exec(select(CalendarOverride).order_by(CalendarOverride.day))],
+    }
+
+
+def parse_config(document: Any) -> CountyConfig:
+    try:
+        config = CountyConfig.model_validate(document)
+    except ValidationError as exc:
+        raise ApiError(422, "config_invalid", "配置文件校验失败", "the configuration document is invalid",
+                       [{"loc": list(e["loc"]), "msg": e["msg"]} for e in exc.errors()]) from exc
+    if config.version != FORMAT_VERSION:
+        raise ApiError(422, "config_version", f"不支持的配置版本 {config.version}",
+                       f"unsupported configuration version {config.version}")
+    return config
+
+
+def import_config(session: Session, document: Any, *, by: str) -> dict[str, int]:
+    """Upsert bureaus, point types, categories and overrides; replace the routing rules in the
+    document's order. One transaction: any error leaves the county as it was."""
+    config = parse_config(document)
+    for data in config.bureaus:
+        bureau = session.get(Bureau, data.code) or Bureau(code=data.code, name=data.name)
+        for key, value in data.model_dump(exclude_unset=True).items():
+            setattr(bureau, key, value)
+        session.add(bureau)
+    session.flush()
+    for point_type in config.point_types:
+        catalog_service.upsert_point_type(session, point_type)
+    for category in config.categories:
+        catalog_service.upsert_category(session, category)
+    session.exec(delete(RoutingRule))
+    session.flush()
+    for rule in config.routing_rules:
+        routing_service.create_rule(session, rule.model_copy(update={"position": None}), by=by)
+    for override in config.calendar_overrides:
+        row = session.get(CalendarOverride, override.day) or CalendarOverride(day=override.day,
+                                                                              is_workday=override.is_workday)
+        row.is_workday, row.note = override.is_workday, override.note
+        session.add(row)
+    session.flush()
+    return {"bureaus": len(config.bureaus), "point_types": len(config.point_types),
+            "categories": len(config.categories), "routing_rules": len(config.routing_rules),
+            "calendar_overrides": len(config.calendar_overrides)}

@@ -1,0 +1,90 @@
+from datetime import date, datetime
+
+from sqlalchemy import CheckConstraint, Column, Text
+from sqlmodel import Field, SQLModel
+
+from api.database import UTCDateTime, utcnow
+
+AREA_LEVELS = ("county", "street", "community")
+
+
+class GridArea(SQLModel, table=True):
+    """County (6 digits), street/town (9) or community/village (12): the levels above a cell."""
+
+    __tablename__ = "grid_areas"
+    __table_args__ = (CheckConstraint("level IN ('county', 'street', 'community')", name="level_known"),)
+
+    code: str = Field(primary_key=True, max_length=12)
+    name: str = Field(max_length=64)
+    level: str = Field(max_length=16)
+    parent_code: str | None = Field(default=None, max_length=12, foreign_key="grid_areas.code")
+
+
+class GridCell(SQLModel, table=True):
+    """A grid cell (网格): GB/T 30428-style 15-digit code (or 14 with a 2-digit cell number)."""
+
+    __tablename__ = "grid_cells"
+
+    code: str = Field(primary_key=True, max_length=15)
+    name: str = Field(max_length=64)
+    community_code: str = Field(max_length=12, foreign_key="grid_areas.code", index=True)
+    # GeoJSON Polygon/MultiPolygon in WGS-84, as imported (after CRS conversion).
+    geometry: str = Field(sa_column=Column(Text, nullable=False))
+    area_m2: float
+    centroid_lat: float
+    centroid_lon: float
+    responsible_bureau_code: str | None = Field(default=None, max_length=32, foreign_key="bureaus.code",
+                                                index=True)
+    valid_from: date | None = None
+    valid_to: date | None = None
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
+
+
+class CellInspector(SQLModel, table=True):
+    __tablename__ = "cell_inspectors"
+
+    cell_code: str = Field(max_length=15, foreign_key="grid_cells.code", primary_key=True)
+    user_id: int = Field(foreign_key="users.id", primary_key=True, index=True)
+
+
+class GridRevision(SQLModel, table=True):
+    """One row per grid import; the newest id is the version the in-memory index checks against."""
+
+    __tablename__ = "grid_revisions"
+
+    id: int | None = Field(default=None, primary_key=True)
+    imported_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
+    imported_by: str | None = Field(default=None, max_length=64)
+    source_crs: str = Field(max_length=8)
+    feature_count: int
+
+
+class KeyPoint(SQLModel, table=True):
+    """A place the evaluation visits (点位): CCTV points and declared sites need daily patrol."""
+
+    __tablename__ = "key_points"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=64, unique=True)
+    point_type_code: str = Field(max_length=32, foreign_key="point_types.code", index=True)
+    lat: float
+    lon: float
+    cell_code: str | None = Field(default=None, max_length=15, foreign_key="grid_cells.code", index=True)
+    owner_bureau_code: str | None = Field(default=None, max_length=32, foreign_key="bureaus.code")
+    has_cctv: bool = False
+    is_declared: bool = False
+
+
+class CellPublic(SQLModel):
+    code: str
+    name: str
+    street_code: str
+    street_name: str | None
+    community_code: str
+    community_name: str | None
+    responsible_bureau_code: str | None
+    responsible_bureau_name: str | None
+    valid_from: date | None
+    valid_to: date | None
+    area_m2: float
+    centroid: list[float]

@@ -1,0 +1,73 @@
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Query, Request, Response
+from sqlmodel import select
+
+from api.accounts.deps import ConfigurerUser, CurrentUser
+from api.accounts.models import Role
+from api.bureaus.models import Bureau
+from api.database import SessionDep
+from api.errors import ApiError, not_found
+from api.grid import service
+from api.grid.models import GridCell, KeyPoint
+
+router = APIRouter(prefix="/api/v1/grid", tags=["grid"])
+
+
+@router.get("/locate")
+def locate(request: Request, session: SessionDep, _user: CurrentUser,
+           lat: Annotated[float, Query(ge=-90, le=90)], lon: Annotated[float, Query(ge=-180, le=180)],
+           on: date | None = None):
+    """The cell containing a WGS-84 point (valid on `on`, default today); 404 `outside_grid` if none."""
+    day = on or datetime.now(request.app.state.settings.tz).date()
+    code = request.app.state.grid_index.get(session).locate(lon, lat, day)
+    if code is None:
+        raise ApiError(404, "outside_grid", "该位置不在任何网格内", "The point is outside every grid cell",
+                       {"lat": lat, "lon": lon})
+    cell = session.get(GridCell, code)
+    names = service.area_names(session)
+    bureau_names = dict(session.exec(select(Bureau.code, Bureau.name)).all())
+    return service.cell_properties(cell, names, bureau_names)
+
+
+@router.get("/cells")
+def cells(request: Request, response: Response, session: SessionDep, user: CurrentUser,
+          mine: bool = False, on: date | None = None):
+    """All cells as a GeoJSON FeatureCollection (WGS-84). `mine=true`: an inspector's own cells, a
+    unit's responsibility cells. Carries an ETag of the grid revision so phones can cache it."""
+    etag = f'"grid-{service.latest_revision(session)}-{int(mine)}-{user.id if mine else 0}-{on or ""}"'
+    if request.headers.get("if-none-match") == etag:
+        return Response(status_code=304, headers={"ETag": etag})
+    if mine and user.role == Role.inspector:
+        rows = service.cells_of_inspector(session, user.id)
+    elif mine and user.role == Role.bureau:
+        rows = service.cells_of_unit(session, user.bureau_code)
+    else:
+        rows = service.list_cells(session, on=on)
+    response.headers["ETag"] = etag
+    response.headers["Cache-Control"] = "private, no-cache"
+    return service.cells_geojson(session, rows)
+
+
+@router.get("/cells/{code}")
+def cell(code: str, session: SessionDep, _user: CurrentUser):
+    row = session.get(GridCell, code)
+    if row is None:
+        raise not_found("网格", "Cell", code)
+    return service.cells_geojson(session, [row])["features"][0]
+
+
+@router.post("/import")
+def import_grid(request: Request, session: SessionDep, user: ConfigurerUser,
+                document: Annotated[dict[str, Any], Body()], crs: str = "wgs84"):
+    """Import a GeoJSON FeatureCollection of cells; all or nothing (422 `grid_invalid` lists every
+    bad feature by index and code)."""
+    revision = service.import_cells(session, document, crs=crs, imported_by=user.username,
+                                    overlap_tolerance_m2=request.app.state.settings.grid_overlap_tolerance_m2)
+    return {"revision": revision.id, "imported": revision.feature_count}
+
+
+@router.get("/key-points", response_model=list[KeyPoint])
+def key_points(session: SessionDep, _user: CurrentUser):
+    return service.key_points(session)

@@ -1,0 +1,177 @@
+import json
+from datetime import date
+
+from shapely.geometry import mapping, shape
+from sqlmodel import Session, col, delete, func, select
+
+from api.accounts.models import Role, User
+from api.bureaus.models import Bureau
+from api.errors import ApiError
+from api.grid.geometry import FeatureProblem, ParsedCell, area_m2, find_overlaps, parse_features
+from api.grid.models import CellInspector, GridArea, GridCell, GridRevision, KeyPoint
+
+
+def street_code(cell_code: str) -> str:
+    return cell_code[:9]
+
+
+def community_code(cell_code: str) -> str:
+    return cell_code[:12]
+
+
+def _inspector_usernames(value) -> list[str]:
+    if value in (None, ""):
+        return []
+    if isinstance(value, str):
+        return [v.strip() for v in value.split(",") if v.strip()]
+    return [str(v) for v in value]
+
+
+def _check_references(session: Session, cells: list[ParsedCell]) -> list[FeatureProblem]:
+    bureaus = set(session.exec(select(Bureau.code)).all())
+    inspectors = set(session.exec(select(User.username).where(User.role == Role.inspector)).all())
+    problems = []
+    for cell in cells:
+        unit = cell.props.get("responsible_unit")
+        if unit and unit not in bureaus:
+            problems.append(FeatureProblem(cell.index, cell.code, "unknown_bureau",
+                                           f"责任单位 {unit} 不存在", f"responsibility unit {unit} unknown"))
+        missing = [u for u in _inspector_usernames(cell.props.get("inspectors")) if u not in inspectors]
+        if missing:
+            problems.append(FeatureProblem(cell.index, cell.code, "unknown_inspector",
+                                           f"网格员不存在: {', '.join(missing)}",
+                                           f"unknown inspectors: {', '.join(missing)}"))
+    return problems
+
+
+def _ensure_area(session: Session, code: str, level: str, name: str | None, parent: str | None) -> None:
+    area = session.get(GridArea, code)
+    if area is None:
+        session.add(GridArea(code=code, level=level, name=name or code, parent_code=parent))
+    elif name and area.name != name:
+        area.name = name
+    session.flush()
+
+
+def import_cells(session: Session, doc: dict, *, crs: str = "wgs84", imported_by: str | None = None,
+                 overlap_tolerance_m2: float = 1.0) -> GridRevision:
+    """Validate every feature, then upsert all cells in the caller's transaction, or refuse all
+    with a 422 `grid_invalid` listing each bad feature. Cells absent from the file are kept."""
+    if crs not in ("wgs84", "gcj02"):
+        raise ApiError(422, "bad_crs", "坐标系须为 wgs84 或 gcj02", "crs must be wgs84 or gcj02")
+    cells, problems = parse_features(doc, crs)
+    if not problems:
+        existing = session.exec(select(GridCell.code, GridCell.geometry)).all()
+        incoming = {c.code for c in cells}
+        items = [(c.index, c.code, c.geometry) for c in cells]
+        items += [(None, code, shape(json.loads(g))) for code, g in existing if code not in incoming]
+        problems = find_overlaps(items, overlap_tolerance_m2) + _check_references(session, cells)
+    if problems:
+        problems.sort(key=lambda p: p.index)
+        raise ApiError(422, "grid_invalid", f"网格数据有 {len(problems)} 处错误，未导入任何网格",
+                       f"{len(problems)} problems in the grid file; nothing was imported",
+                       {"errors": [p.__dict__ for p in problems]})
+
+    users = {u.username: u.id for u in session.exec(select(User).where(User.role == Role.inspector))}
+    for cell in cells:
+        props = cell.props
+        county = cell.code[:6]
+        _ensure_area(session, county, "county", props.get("county"), None)
+        _ensure_area(session, street_code(cell.code), "street", props.get("street"), county)
+        _ensure_area(session, community_code(cell.code), "community", props.get("community"),
+                     street_code(cell.code))
+        row = session.get(GridCell, cell.code) or GridCell(code=cell.code)
+        centroid = cell.geometry.representative_point()
+        row.name = cell.name
+        row.community_code = community_code(cell.code)
+        row.geometry = json.dumps(mapping(cell.geometry), separators=(",", ":"))
+        row.area_m2 = round(area_m2(cell.geometry), 1)
+        row.centroid_lat, row.centroid_lon = centroid.y, centroid.x
+        row.responsible_bureau_code = props.get("responsible_unit") or row.responsible_bureau_code
+        row.valid_from, row.valid_to = props["valid_from"], props["valid_to"]
+        session.add(row)
+        session.flush()
+        if "inspectors" in props:
+            set_cell_inspectors(session, cell.code, [users[u] for u in _inspector_usernames(props["inspectors"])])
+    revision = GridRevision(imported_by=imported_by, source_crs=crs, feature_count=len(cells))
+    session.add(revision)
+    session.flush()
+    return revision
+
+
+def set_cell_inspectors(session: Session, cell_code: str, user_ids: list[int]) -> None:
+    session.exec(delete(CellInspector).where(col(CellInspector.cell_code) == cell_code))
+    for user_id in dict.fromkeys(user_ids):
+        session.add(CellInspector(cell_code=cell_code, user_id=user_id))
+    session.flush()
+
+
+def set_user_cells(session: Session, user_id: int, cell_codes: list[str]) -> None:
+    known = set(session.exec(select(GridCell.code).where(col(GridCell.code).in_(cell_codes))).all())
+    unknown = [c for c in cell_codes if c not in known]
+    if unknown:
+        raise ApiError(422, "unknown_cell", f"网格不存在: {', '.join(unknown)}",
+                       f"unknown cells: {', '.join(unknown)}", {"cells": unknown})
+    session.exec(delete(CellInspector).where(col(CellInspector.user_id) == user_id))
+    for code in dict.fromkeys(cell_codes):
+        session.add(CellInspector(cell_code=code, user_id=user_id))
+    session.flush()
+
+
+def cells_of_inspector(session: Session, user_id: int) -> list[GridCell]:
+    return list(session.exec(
+        select(GridCell).join(CellInspector, col(CellInspector.cell_code) == GridCell.code)
+        .where(CellInspector.user_id == user_id).order_by(GridCell.code)))
+
+
+def cells_of_unit(session: Session, bureau_code: str) -> list[GridCell]:
+    return list(session.exec(
+        select(GridCell).where(GridCell.responsible_bureau_code == bureau_code).order_by(GridCell.code)))
+
+
+def list_cells(session: Session, *, on: date | None = None) -> list[GridCell]:
+    query = select(GridCell).order_by(GridCell.code)
+    cells = list(session.exec(query))
+    if on is not None:
+        cells = [c for c in cells if (c.valid_from is None or c.valid_from <= on)
+                 and (c.valid_to is None or on <= c.valid_to)]
+    return cells
+
+
+def area_names(session: Session) -> dict[str, str]:
+    return dict(session.exec(select(GridArea.code, GridArea.name)).all())
+
+
+def cell_properties(cell: GridCell, names: dict[str, str], bureau_names: dict[str, str]) -> dict:
+    return {
+        "code": cell.code,
+        "name": cell.name,
+        "street_code": street_code(cell.code),
+        "street_name": names.get(street_code(cell.code)),
+        "community_code": cell.community_code,
+        "community_name": names.get(cell.community_code),
+        "responsible_bureau_code": cell.responsible_bureau_code,
+        "responsible_bureau_name": bureau_names.get(cell.responsible_bureau_code or ""),
+        "valid_from": cell.valid_from.isoformat() if cell.valid_from else None,
+        "valid_to": cell.valid_to.isoformat() if cell.valid_to else None,
+        "area_m2": cell.area_m2,
+        "centroid": [cell.centroid_lon, cell.centroid_lat],
+    }
+
+
+def cells_geojson(session: Session, cells: list[GridCell]) -> dict:
+    names = area_names(session)
+    bureau_names = dict(session.exec(select(Bureau.code, Bureau.name)).all())
+    return {
+        "type": "FeatureCollection",
+        "features": [{"type": "Feature", "id": c.code, "geometry": json.loads(c.geometry),
+                      "properties": cell_properties(c, names, bureau_names)} for c in cells],
+    }
+
+
+def latest_revision(session: Session) -> int:
+    return session.exec(select(func.max(GridRevision.id))).one() or 0
+
+
+def key_points(session: Session) -> list[KeyPoint]:
+    return list(session.exec(select(KeyPoint).order_by(KeyPoint.id)))

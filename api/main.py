@@ -1,0 +1,51 @@
+"""The FastAPI application: routers, error shape, health, and the built PWA at /."""
+
+from fastapi import FastAPI
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+
+import api.models  # noqa: F401  (registers every table)
+from api.accounts.router import router as accounts_router
+from api.bureaus.router import router as bureaus_router
+from api.catalog.router import router as catalog_router
+from api.config import Settings, get_settings
+from api.county.router import router as county_router
+from api.database import SessionDep, make_engine
+from api.errors import install_error_handlers
+from api.grid.index import GridIndexCache
+from api.grid.router import router as grid_router
+from api.routing.router import router as routing_router
+from api.workcalendar.router import router as calendar_router
+
+_NO_PWA = """<!doctype html><meta charset="utf-8"><title>gridpatrol</title>
+<p>网格巡查服务已运行，但前端尚未构建。请运行 <code>./run.sh</code>。<br>
+The API is running but the PWA is not built; run <code>./run.sh</code>. API docs: <a href="/docs">/docs</a></p>"""
+
+
+def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    app = FastAPI(title="gridpatrol", version="0.1.0",
+                  description="创建文明城市网格巡查 · Field inspection for civilized-city campaigns")
+    app.state.settings = settings
+    app.state.engine = engine or make_engine(settings.sqlalchemy_url)
+    app.state.grid_index = GridIndexCache()
+    install_error_handlers(app)
+    for router in (accounts_router, bureaus_router, catalog_router, grid_router, routing_router,
+                   calendar_router, county_router):
+        app.include_router(router)
+
+    @app.get("/healthz", tags=["health"])
+    def healthz(session: SessionDep):
+        session.exec(text("SELECT 1"))
+        return {"status": "ok"}
+
+    if (settings.pwa_dir / "index.html").exists():
+        app.mount("/", StaticFiles(directory=settings.pwa_dir, html=True), name="pwa")
+    else:
+        @app.get("/", include_in_schema=False)
+        def no_pwa():
+            return HTMLResponse(_NO_PWA)
+
+    return app

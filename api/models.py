@@ -1,0 +1,11 @@
+"""Every table, imported once so the metadata is complete (Alembic, tests, create scripts)."""
+
+from api.accounts.models import AuthToken, LoginFailure, User
+from api.bureaus.models import Bureau
+from api.catalog.models import Category, PointType
+from api.grid.models import CellInspector, GridArea, GridCell, GridRevision, KeyPoint
+from api.routing.models import RoutingRule
+from api.workcalendar.models import CalendarOverride
+
+__all__ = ["AuthToken", "Bureau", "CalendarOverride", "Category", "CellInspector", "GridArea", "GridCell",
+           "GridRevision", "KeyPoint", "LoginFailure", "PointType", "RoutingRule", "User"]

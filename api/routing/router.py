@@ -1,0 +1,56 @@
+from dataclasses import asdict
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request, status
+
+from api.accounts.deps import CONFIGURERS, ConfigurerUser, require_roles
+from api.accounts.models import Role, User
+from api.database import SessionDep, utcnow
+from api.routing import service
+from api.routing.models import DryRunRequest, RoutingRulePublic, RoutingRuleWrite
+
+router = APIRouter(prefix="/api/v1/routing", tags=["routing"])
+
+# Supervision reads the rules to judge a disputed routing; only configurers change them.
+RuleReader = Annotated[User, Depends(require_roles(*CONFIGURERS, Role.supervisor))]
+
+
+@router.get("/rules", response_model=list[RoutingRulePublic])
+def list_rules(session: SessionDep, _user: RuleReader):
+    return service.ordered_rules(session)
+
+
+@router.post("/rules", response_model=RoutingRulePublic, status_code=status.HTTP_201_CREATED)
+def create_rule(data: RoutingRuleWrite, session: SessionDep, user: ConfigurerUser):
+    return service.create_rule(session, data, by=user.username)
+
+
+@router.get("/rules/{rule_id}", response_model=RoutingRulePublic)
+def get_rule(rule_id: int, session: SessionDep, _user: RuleReader):
+    return service.get_rule(session, rule_id)
+
+
+@router.put("/rules/{rule_id}", response_model=RoutingRulePublic)
+def replace_rule(rule_id: int, data: RoutingRuleWrite, session: SessionDep, user: ConfigurerUser):
+    return service.replace_rule(session, service.get_rule(session, rule_id), data, by=user.username)
+
+
+@router.delete("/rules/{rule_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_rule(rule_id: int, session: SessionDep, _user: ConfigurerUser):
+    service.delete_rule(session, service.get_rule(session, rule_id))
+
+
+@router.post("/dry-run")
+def dry_run(data: DryRunRequest, request: Request, session: SessionDep, _user: RuleReader):
+    """Explain where a hypothetical ticket would go: the cell found, the rule that fired, and why
+    every earlier rule did not."""
+    settings = request.app.state.settings
+    cell_code = data.cell_code
+    if cell_code is None and data.lat is not None:
+        cell_code = request.app.state.grid_index.get(session).locate(data.lon, data.lat)
+    at = data.at or utcnow()
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=settings.tz)
+    decision = service.decide(session, category_code=data.category, point_type=data.point_type,
+                              cell_code=cell_code, at=at, tz=settings.tz)
+    return {"cell_code": cell_code, "at": at.astimezone(settings.tz).isoformat(), **asdict(decision)}

@@ -1,0 +1,109 @@
+from datetime import datetime
+
+from sqlmodel import Session, select
+
+from api.bureaus import service as bureau_service
+from api.bureaus.models import Bureau
+from api.catalog.models import Category, PointType
+from api.database import utcnow
+from api.errors import ApiError, not_found
+from api.grid.models import GridCell
+from api.routing import engine
+from api.routing.models import RoutingRule, RoutingRuleWrite
+
+
+def ordered_rules(session: Session) -> list[RoutingRule]:
+    return list(session.exec(select(RoutingRule).order_by(RoutingRule.position)))
+
+
+def engine_rules(session: Session) -> list[engine.Rule]:
+    return [engine.Rule(id=r.id, name=r.name, category_codes=tuple(r.category_codes),
+                        point_type_codes=tuple(r.point_type_codes), cell_prefixes=tuple(r.cell_prefixes),
+                        time_from=r.time_from, time_to=r.time_to, weekdays=r.weekdays,
+                        target_kind=r.target_kind, bureau_code=r.bureau_code)
+            for r in ordered_rules(session) if r.is_enabled]
+
+
+def _validate(session: Session, data: RoutingRuleWrite) -> None:
+    problems = []
+    known_categories = set(session.exec(select(Category.code)).all())
+    known_types = set(session.exec(select(PointType.code)).all())
+    problems += [f"category {c}" for c in data.category_codes if c not in known_categories]
+    problems += [f"point type {p}" for p in data.point_type_codes if p not in known_types]
+    problems += [f"cell prefix {p}" for p in data.cell_prefixes if not (p.isdigit() and len(p) in (6, 9, 12, 14, 15))]
+    if data.bureau_code and session.get(Bureau, data.bureau_code) is None:
+        problems.append(f"bureau {data.bureau_code}")
+    if problems:
+        raise ApiError(422, "rule_invalid", "规则引用了不存在的类别、点位类型、区域或单位",
+                       "the rule names unknown categories, point types, areas or bureaus", {"unknown": problems})
+
+
+def _renumber(session: Session, rules: list[RoutingRule]) -> None:
+    # Positions are unique: park them out of the way first, then write the final order.
+    for i, rule in enumerate(rules):
+        rule.position = -(i + 1)
+        session.add(rule)
+    session.flush()
+    for i, rule in enumerate(rules):
+        rule.position = i + 1
+    session.flush()
+
+
+def create_rule(session: Session, data: RoutingRuleWrite, *, by: str) -> RoutingRule:
+    _validate(session, data)
+    rules = ordered_rules(session)
+    rule = RoutingRule(**data.model_dump(exclude={"position"}), position=len(rules) + 1, updated_by=by)
+    session.add(rule)
+    session.flush()
+    where = min(data.position or len(rules) + 1, len(rules) + 1) - 1
+    rules.insert(where, rule)
+    _renumber(session, rules)
+    return rule
+
+
+def replace_rule(session: Session, rule: RoutingRule, data: RoutingRuleWrite, *, by: str) -> RoutingRule:
+    _validate(session, data)
+    for key, value in data.model_dump(exclude={"position"}).items():
+        setattr(rule, key, value)
+    rule.updated_at, rule.updated_by = utcnow(), by
+    rules = [r for r in ordered_rules(session) if r.id != rule.id]
+    where = min(data.position or rule.position, len(rules) + 1) - 1
+    rules.insert(where, rule)
+    _renumber(session, rules)
+    return rule
+
+
+def delete_rule(session: Session, rule: RoutingRule) -> None:
+    session.delete(rule)
+    session.flush()
+    _renumber(session, ordered_rules(session))
+
+
+def get_rule(session: Session, rule_id: int) -> RoutingRule:
+    rule = session.get(RoutingRule, rule_id)
+    if rule is None:
+        raise not_found("派遣规则", "Routing rule", rule_id)
+    return rule
+
+
+def decide(session: Session, *, category_code: str, point_type: str | None, cell_code: str | None,
+           at: datetime, tz) -> engine.Decision:
+    """Gather the facts from the database and ask the pure engine."""
+    category = session.get(Category, category_code)
+    if category is None:
+        raise ApiError(422, "unknown_category", f"问题类别 {category_code} 不存在", f"unknown category {category_code}")
+    if point_type is not None and session.get(PointType, point_type) is None:
+        raise ApiError(422, "unknown_point_type", f"点位类型 {point_type} 不存在", f"unknown point type {point_type}")
+    cell = session.get(GridCell, cell_code) if cell_code else None
+    if cell_code and cell is None:
+        raise ApiError(422, "unknown_cell", f"网格 {cell_code} 不存在", f"unknown cell {cell_code}")
+    return engine.route(
+        engine_rules(session),
+        category=engine.CategoryFacts(category.code, category.name, category.default_bureau_code),
+        point_type=point_type,
+        cell=engine.CellFacts(cell.code, cell.name, cell.responsible_bureau_code) if cell else None,
+        local_time=at.astimezone(tz),
+        bureau_names=bureau_service.active_bureau_names(session),
+    )
+
+

@@ -1,0 +1,39 @@
+from datetime import date
+
+from fastapi import APIRouter, status
+from sqlmodel import select
+
+from api.accounts.deps import ConfigurerUser, CurrentUser
+from api.database import SessionDep
+from api.errors import ApiError, not_found
+from api.workcalendar.models import CalendarOverride, CalendarOverrideWrite
+
+router = APIRouter(prefix="/api/v1/calendar/overrides", tags=["calendar"])
+
+
+@router.get("", response_model=list[CalendarOverride])
+def list_overrides(session: SessionDep, _user: CurrentUser, year: int | None = None):
+    query = select(CalendarOverride).order_by(CalendarOverride.day)
+    if year:
+        query = query.where(CalendarOverride.day >= date(year, 1, 1), CalendarOverride.day <= date(year, 12, 31))
+    return session.exec(query).all()
+
+
+@router.put("/{day}", response_model=CalendarOverride)
+def put_override(day: date, data: CalendarOverrideWrite, session: SessionDep, _user: ConfigurerUser):
+    if day != data.day:
+        raise ApiError(422, "day_mismatch", "路径与内容中的日期不一致", "day in path and body differ")
+    row = session.get(CalendarOverride, day) or CalendarOverride(day=day, is_workday=data.is_workday)
+    row.is_workday, row.note = data.is_workday, data.note
+    session.add(row)
+    session.flush()
+    return row
+
+
+@router.delete("/{day}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_override(day: date, session: SessionDep, _user: ConfigurerUser):
+    row = session.get(CalendarOverride, day)
+    if row is None:
+        raise not_found("日历调整", "Calendar override", day.isoformat())
+    session.delete(row)
+    session.flush()
