@@ -1,0 +1,77 @@
+import os
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+from sqlmodel import Session
+
+from api import migrate
+from api.config import Settings
+from api.database import make_engine, metadata
+from api.main import create_app
+from tests import dbutil
+
+
+def pytest_report_header(config):
+    return f"gridpatrol database engine: {dbutil.ENGINE_NAME}"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    if dbutil.ENGINE_NAME == "postgresql":
+        url = dbutil.MAIN_URL
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+    migrate.upgrade(url)  # the real migrations, not create_all
+    return url
+
+
+@pytest.fixture(scope="session")
+def engine(database_url):
+    engine = make_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _clean_tables(request):
+    """Each test starts from empty tables (the schema stays migrated)."""
+    yield
+    if "engine" not in request.fixturenames:
+        return
+    engine = request.getfixturevalue("engine")
+    tables = [t.name for t in reversed(metadata.sorted_tables)]
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                conn.execute(text(f"DELETE FROM {table}"))
+
+
+@pytest.fixture
+def settings(tmp_path, database_url):
+    return Settings(data_dir=tmp_path / "data", database_url=database_url, secret_key="t" * 40,
+                    pwa_dir=tmp_path / "no-pwa")
+
+
+@pytest.fixture
+def db(engine):
+    with Session(engine, expire_on_commit=False) as session:
+        yield session
+
+
+@pytest.fixture
+def app(settings, engine):
+    return create_app(settings, engine)
+
+
+@pytest.fixture
+def client(app):
+    with TestClient(app) as client:
+        yield client
+
+
+@pytest.fixture(scope="session")
+def in_ci() -> bool:
+    return os.environ.get("CI", "").lower() in ("1", "true", "yes")

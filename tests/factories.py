@@ -1,0 +1,101 @@
+"""Plain factory functions for test data; each flushes, the test commits."""
+
+import json
+from functools import lru_cache
+
+from fastapi.testclient import TestClient
+from sqlmodel import Session
+
+from api.accounts.models import Role, User
+from api.accounts.security import hash_password
+from api.bureaus.models import Bureau
+from api.catalog.models import Category, PointType
+from api.grid.geometry import area_m2
+from api.grid.models import CellInspector, GridArea, GridCell, GridRevision
+from api.routing.models import RoutingRule
+
+PASSWORD = "correct-horse-1"
+# Test cells sit near the demo county seat, in WGS-84.
+LON0, LAT0 = 120.0, 28.9
+
+
+@lru_cache
+def _password_hash(password: str) -> str:
+    return hash_password(password)
+
+
+def make_bureau(session: Session, code: str = "zhzf", name: str = "综合执法局", **kw) -> Bureau:
+    bureau = Bureau(code=code, name=name, **kw)
+    session.add(bureau)
+    session.flush()
+    return bureau
+
+
+def make_user(session: Session, username: str, role: Role = Role.inspector, *, bureau_code: str | None = None,
+              cells: tuple[str, ...] = (), password: str = PASSWORD, is_active: bool = True) -> User:
+    user = User(username=username, display_name=username, role=role, bureau_code=bureau_code,
+                password_hash=_password_hash(password), is_active=is_active)
+    session.add(user)
+    session.flush()
+    for code in cells:
+        session.add(CellInspector(cell_code=code, user_id=user.id))
+    session.flush()
+    return user
+
+
+def square(col: int, row: int, size: float = 0.01) -> list[list[float]]:
+    """A closed ring for the unit square at (col, row) of a test grid, counter-clockwise."""
+    x0, y0 = LON0 + col * size, LAT0 + row * size
+    return [[x0, y0], [x0 + size, y0], [x0 + size, y0 + size], [x0, y0 + size], [x0, y0]]
+
+
+def make_cell(session: Session, code: str, ring: list[list[float]] | None = None, *,
+              responsible: str | None = None, name: str | None = None) -> GridCell:
+    from shapely.geometry import Polygon
+
+    ring = ring or square(0, 0)
+    for level, area_code, parent in (("county", code[:6], None), ("street", code[:9], code[:6]),
+                                     ("community", code[:12], code[:9])):
+        if session.get(GridArea, area_code) is None:
+            session.add(GridArea(code=area_code, name=f"{level}{area_code}", level=level, parent_code=parent))
+            session.flush()
+    polygon = Polygon(ring)
+    cell = GridCell(code=code, name=name or f"网格{code[-3:]}", community_code=code[:12],
+                    geometry=json.dumps({"type": "Polygon", "coordinates": [ring]}), area_m2=area_m2(polygon),
+                    centroid_lat=polygon.centroid.y, centroid_lon=polygon.centroid.x,
+                    responsible_bureau_code=responsible)
+    session.add(cell)
+    session.add(GridRevision(source_crs="wgs84", feature_count=1))  # the index notices new cells
+    session.flush()
+    return cell
+
+
+def make_point_type(session: Session, code: str = "main_road", name: str = "主次干道") -> PointType:
+    point_type = PointType(code=code, name=name, name_en=code)
+    session.add(point_type)
+    session.flush()
+    return point_type
+
+
+def make_category(session: Session, code: str = "0506", name: str = "人行道乱停车", *,
+                  default_bureau_code: str | None = None, deadline_value: int = 2,
+                  deadline_unit: str = "wh") -> Category:
+    category = Category(code=code, name=name, name_en=name, family="街面秩序",
+                        default_bureau_code=default_bureau_code, deadline_value=deadline_value,
+                        deadline_unit=deadline_unit)
+    session.add(category)
+    session.flush()
+    return category
+
+
+def make_rule(session: Session, position: int, name: str, **kw) -> RoutingRule:
+    rule = RoutingRule(position=position, name=name, **kw)
+    session.add(rule)
+    session.flush()
+    return rule
+
+
+def login(client: TestClient, username: str, password: str = PASSWORD, **form) -> dict[str, str]:
+    response = client.post("/api/v1/auth/token", data={"username": username, "password": password, **form})
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}

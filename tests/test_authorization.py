@@ -1,0 +1,198 @@
+"""The authorization matrix: every endpoint × every role, including another bureau's objects.
+
+Allowed calls must succeed (2xx); denied ones get 403 (or 404 where existence is private);
+anonymous calls get 401. A new endpoint fails `test_matrix_covers_every_endpoint` until added here.
+"""
+
+import itertools
+from dataclasses import dataclass
+from typing import Callable
+
+import pytest
+
+from api.accounts import service as account_service
+from api.accounts.models import Role
+from api.bureaus.models import Bureau
+from tests.factories import make_bureau, make_category, make_cell, make_point_type, make_rule, make_user
+
+CELL = "330790001001001"
+ALL = {"inspector", "bureau", "other_bureau", "dispatcher", "supervisor", "ledger", "leader", "admin"}
+CONFIGURERS = {"dispatcher", "admin"}
+STAFF = {"dispatcher", "supervisor", "ledger", "leader", "admin"}
+_counter = itertools.count(1)
+
+
+@dataclass
+class Case:
+    method: str
+    template: str  # the route as declared, for the coverage check
+    allowed: set[str]
+    request: Callable  # (world, actor) -> (path, kwargs)
+    denied_status: tuple[int, ...] = (403,)
+
+
+def _fixed(path, **kwargs):
+    return lambda world, actor: (path, kwargs)
+
+
+def _new_rule_path(world, actor):
+    rule = make_rule(world.db, position=100 + next(_counter), name="临时规则", category_codes=["0506"],
+                     bureau_code="zhzf")
+    world.db.commit()
+    return f"/api/v1/routing/rules/{rule.id}", {}
+
+
+def _override_path(world, actor):
+    world.client.put("/api/v1/calendar/overrides/2027-02-08", headers=world.headers["admin"],
+                     json={"day": "2027-02-08", "is_workday": False, "note": "春节"})
+    return "/api/v1/calendar/overrides/2027-02-08", {}
+
+
+def _rule_body(position=None):
+    return {"name": "测试规则", "category_codes": ["0506"], "bureau_code": "zhzf", "position": position}
+
+
+def _grid_doc():
+    ring = [[120.0, 28.9], [120.01, 28.9], [120.01, 28.91], [120.0, 28.91], [120.0, 28.9]]
+    return {"type": "FeatureCollection",
+            "features": [{"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [ring]},
+                          "properties": {"code": CELL, "name": "重新导入"}}]}
+
+
+CASES = [
+    Case("GET", "/api/v1/me", ALL, _fixed("/api/v1/me")),
+    Case("GET", "/api/v1/auth/tokens", ALL, _fixed("/api/v1/auth/tokens")),
+    Case("GET", "/api/v1/auth/tokens", {"admin"},
+         lambda w, a: (f"/api/v1/auth/tokens?user_id={w.victim.id}", {})),
+    Case("DELETE", "/api/v1/auth/tokens/{token_id}", {"admin"},
+         lambda w, a: (f"/api/v1/auth/tokens/{w.victim_token()}", {}), denied_status=(404,)),
+    Case("POST", "/api/v1/auth/logout", ALL, _fixed("/api/v1/auth/logout")),
+    Case("GET", "/api/v1/users", {"admin"}, _fixed("/api/v1/users")),
+    Case("POST", "/api/v1/users", {"admin"}, lambda w, a: ("/api/v1/users", {"json": {
+        "username": f"new{next(_counter)}", "role": "inspector", "password": "long-enough-1"}})),
+    Case("PATCH", "/api/v1/users/{user_id}", {"admin"},
+         lambda w, a: (f"/api/v1/users/{w.users['ledger'].id}", {"json": {"display_name": "台账"}})),
+    Case("POST", "/api/v1/users/{user_id}/revoke-tokens", {"admin"},
+         lambda w, a: (f"/api/v1/users/{w.victim.id}/revoke-tokens", {})),
+    Case("GET", "/api/v1/bureaus", ALL, _fixed("/api/v1/bureaus")),
+    Case("POST", "/api/v1/bureaus", CONFIGURERS, lambda w, a: ("/api/v1/bureaus", {"json": {
+        "code": f"b{next(_counter)}", "name": "新单位"}})),
+    Case("GET", "/api/v1/bureaus/{code}", STAFF | {"bureau"}, _fixed("/api/v1/bureaus/zhzf")),
+    Case("PATCH", "/api/v1/bureaus/{code}", CONFIGURERS | {"bureau"},
+         _fixed("/api/v1/bureaus/zhzf", json={"contact_phone": "0579-1234"})),
+    Case("PATCH", "/api/v1/bureaus/{code}", CONFIGURERS, _fixed("/api/v1/bureaus/zhzf", json={"name": "城管局"})),
+    Case("GET", "/api/v1/categories", ALL, _fixed("/api/v1/categories")),
+    Case("PUT", "/api/v1/categories/{code}", CONFIGURERS, _fixed("/api/v1/categories/0506", json={
+        "code": "0506", "name": "人行道乱停车", "name_en": "parking on the sidewalk", "family": "街面秩序",
+        "default_bureau_code": "zhzf", "deadline_value": 2, "deadline_unit": "wh"})),
+    Case("GET", "/api/v1/point-types", ALL, _fixed("/api/v1/point-types")),
+    Case("PUT", "/api/v1/point-types/{code}", CONFIGURERS,
+         _fixed("/api/v1/point-types/night_market", json={"code": "night_market", "name": "夜市",
+                                                         "name_en": "night market"})),
+    Case("GET", "/api/v1/grid/locate", ALL, _fixed("/api/v1/grid/locate?lat=28.905&lon=120.005")),
+    Case("GET", "/api/v1/grid/cells", ALL, _fixed("/api/v1/grid/cells")),
+    Case("GET", "/api/v1/grid/cells/{code}", ALL, _fixed(f"/api/v1/grid/cells/{CELL}")),
+    Case("POST", "/api/v1/grid/import", CONFIGURERS, _fixed("/api/v1/grid/import", json=_grid_doc())),
+    Case("GET", "/api/v1/grid/key-points", ALL, _fixed("/api/v1/grid/key-points")),
+    Case("GET", "/api/v1/routing/rules", CONFIGURERS | {"supervisor"}, _fixed("/api/v1/routing/rules")),
+    Case("POST", "/api/v1/routing/rules", CONFIGURERS, _fixed("/api/v1/routing/rules", json=_rule_body())),
+    Case("GET", "/api/v1/routing/rules/{rule_id}", CONFIGURERS | {"supervisor"},
+         lambda w, a: (f"/api/v1/routing/rules/{w.rule_id}", {})),
+    Case("PUT", "/api/v1/routing/rules/{rule_id}", CONFIGURERS,
+         lambda w, a: (f"/api/v1/routing/rules/{w.rule_id}", {"json": _rule_body(1)})),
+    Case("DELETE", "/api/v1/routing/rules/{rule_id}", CONFIGURERS, _new_rule_path),
+    Case("POST", "/api/v1/routing/dry-run", CONFIGURERS | {"supervisor"},
+         _fixed("/api/v1/routing/dry-run", json={"category": "0506", "lat": 28.905, "lon": 120.005})),
+    Case("GET", "/api/v1/calendar/overrides", ALL, _fixed("/api/v1/calendar/overrides")),
+    Case("PUT", "/api/v1/calendar/overrides/{day}", CONFIGURERS, _fixed(
+        "/api/v1/calendar/overrides/2027-02-06", json={"day": "2027-02-06", "is_workday": True, "note": "调休"})),
+    Case("DELETE", "/api/v1/calendar/overrides/{day}", CONFIGURERS, _override_path),
+    Case("GET", "/api/v1/config/export", CONFIGURERS, _fixed("/api/v1/config/export")),
+    Case("POST", "/api/v1/config/import", CONFIGURERS, _fixed("/api/v1/config/import", json={"version": 1})),
+]
+
+
+class World:
+    def __init__(self, db, client, settings):
+        self.db, self.client = db, client
+        make_bureau(db, "zhzf", "综合执法局")
+        make_bureau(db, "jjdd", "交警大队")
+        make_cell(db, CELL, responsible="zhzf")
+        make_category(db, "0506", default_bureau_code="zhzf")
+        make_point_type(db)
+        self.rule_id = make_rule(db, 1, "人行道乱停车", category_codes=["0506"], bureau_code="zhzf").id
+        self.users = {
+            "inspector": make_user(db, "insp", Role.inspector, cells=(CELL,)),
+            "bureau": make_user(db, "zhzf1", Role.bureau, bureau_code="zhzf"),
+            "other_bureau": make_user(db, "jjdd1", Role.bureau, bureau_code="jjdd"),
+            **{role: make_user(db, role, Role(role)) for role in
+               ("dispatcher", "supervisor", "ledger", "leader", "admin")},
+        }
+        self.victim = make_user(db, "victim", Role.inspector)
+        self.settings = settings
+        self.headers = {actor: self.fresh_headers(actor) for actor in self.users}
+        db.commit()
+
+    def fresh_headers(self, actor):
+        token, _ = account_service.issue_token(self.db, self.settings, self.users[actor], device=False)
+        self.db.commit()
+        return {"Authorization": f"Bearer {token}"}
+
+    def victim_token(self):
+        _, row = account_service.issue_token(self.db, self.settings, self.victim, device=True)
+        self.db.commit()
+        return row.id
+
+
+@pytest.fixture
+def world(db, client, settings):
+    return World(db, client, settings)
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c.method} {c.template} → {','.join(sorted(c.allowed))}")
+def test_endpoint_by_role(world, case):
+    for actor in sorted(ALL):
+        headers = world.fresh_headers(actor)  # logout revokes, so each call gets its own token
+        path, kwargs = case.request(world, actor)
+        response = world.client.request(case.method, path, headers=headers, **kwargs)
+        if actor in case.allowed:
+            assert 200 <= response.status_code < 300, (actor, response.status_code, response.text)
+        else:
+            assert response.status_code in case.denied_status, (actor, response.status_code, response.text)
+            assert response.json()["error"]["code"] in ("forbidden", "not_found")
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c.method} {c.template}")
+def test_anonymous_is_refused(world, case):
+    path, kwargs = case.request(world, None)
+    response = world.client.request(case.method, path, **kwargs)
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "not_authenticated"
+    assert response.headers["www-authenticate"] == "Bearer"
+
+
+def test_matrix_covers_every_endpoint(app):
+    declared = {(method.upper(), path) for path, operations in app.openapi()["paths"].items()
+                if path.startswith("/api/") and path != "/api/v1/auth/token" for method in operations}
+    covered = {(case.method, case.template) for case in CASES}
+    assert declared == covered
+
+
+def test_other_bureau_cannot_read_or_change_a_bureau(world):
+    headers = world.headers["other_bureau"]
+    assert world.client.get("/api/v1/bureaus/zhzf", headers=headers).status_code == 403
+    response = world.client.patch("/api/v1/bureaus/zhzf", headers=headers,
+                                  json={"webhook_url": "https://evil.example/hook"})
+    assert response.status_code == 403
+    world.db.expire_all()
+    assert world.db.get(Bureau, "zhzf").webhook_url is None
+
+
+def test_bureau_list_hides_webhook_urls(world):
+    world.client.patch("/api/v1/bureaus/zhzf", headers=world.headers["bureau"],
+                       json={"webhook_url": "https://qyapi.example/send?key=secret"})
+    listed = world.client.get("/api/v1/bureaus", headers=world.headers["inspector"]).json()
+    assert all("webhook_url" not in b for b in listed)
+    own = world.client.get("/api/v1/bureaus/zhzf", headers=world.headers["bureau"]).json()
+    assert own["webhook_url"] == "https://qyapi.example/send?key=secret"
+    assert [liaison["username"] for liaison in own["liaisons"]] == ["zhzf1"]
