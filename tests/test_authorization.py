@@ -5,8 +5,8 @@ anonymous calls get 401. A new endpoint fails `test_matrix_covers_every_endpoint
 """
 
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import pytest
 

@@ -1,7 +1,8 @@
 from datetime import datetime
 from enum import StrEnum
+from typing import Annotated
 
-from pydantic import ConfigDict
+from pydantic import ConfigDict, StringConstraints
 from sqlalchemy import CheckConstraint, Column, Index
 from sqlmodel import Field, SQLModel
 
@@ -78,7 +79,7 @@ class LoginFailure(SQLModel, table=True):
 
 class UserCreate(SQLModel):
     model_config = ConfigDict(extra="forbid")
-    username: str = Field(min_length=2, max_length=64, regex=r"^[A-Za-z0-9_.-]+$")
+    username: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]+$")] = Field(min_length=2, max_length=64)
     display_name: str | None = Field(default=None, max_length=64)
     role: Role
     password: str = Field(min_length=8, max_length=128)

@@ -3,8 +3,18 @@ from datetime import timedelta
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, delete, func, select, update
 
-from api.accounts.models import (ROLE_NAMES_ZH, AuthToken, BureauRef, CellRef, LoginFailure, Role, User,
-                                 UserCreate, UserPublic, UserUpdate)
+from api.accounts.models import (
+    ROLE_NAMES_ZH,
+    AuthToken,
+    BureauRef,
+    CellRef,
+    LoginFailure,
+    Role,
+    User,
+    UserCreate,
+    UserPublic,
+    UserUpdate,
+)
 from api.accounts.security import hash_password, new_token, token_digest, verify_password
 from api.bureaus.models import Bureau
 from api.config import Settings
@@ -49,10 +59,10 @@ def issue_token(session: Session, settings: Settings, user: User, *, device: boo
                 device_name: str | None = None) -> tuple[str, AuthToken]:
     lifetime = timedelta(days=settings.device_token_days) if device else timedelta(
         hours=settings.session_token_hours)
-    token = new_token()
+    token, now = new_token(), utcnow()
     row = AuthToken(user_id=user.id, digest=token_digest(token, settings.signing_key),
                     kind="device" if device else "session", device_name=device_name,
-                    expires_at=utcnow() + lifetime)
+                    created_at=now, expires_at=now + lifetime)
     session.add(row)
     session.flush()
     return token, row

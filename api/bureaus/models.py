@@ -1,8 +1,10 @@
-from pydantic import ConfigDict
+from typing import Annotated, Literal
+
+from pydantic import ConfigDict, StringConstraints
 from sqlalchemy import CheckConstraint
 from sqlmodel import Field, SQLModel
 
-BUREAU_KINDS = ("department", "street", "enterprise", "office")
+BureauKind = Literal["department", "street", "enterprise", "office"]
 
 
 class BureauBase(SQLModel):
@@ -25,17 +27,17 @@ class Bureau(BureauBase, table=True):
 
 class BureauCreate(BureauBase):
     model_config = ConfigDict(extra="forbid")
-    code: str = Field(min_length=2, max_length=32, regex=r"^[a-z0-9_-]+$")
-    kind: str = Field(default="department", regex=r"^(department|street|enterprise|office)$")
-    webhook_url: str | None = Field(default=None, max_length=512, regex=r"^https?://")
+    code: Annotated[str, StringConstraints(pattern=r"^[a-z0-9_-]+$")] = Field(min_length=2, max_length=32)
+    kind: BureauKind = "department"
+    webhook_url: Annotated[str, StringConstraints(pattern=r"^https?://")] | None = Field(default=None, max_length=512)
 
 
 class BureauUpdate(SQLModel):
     model_config = ConfigDict(extra="forbid")
     name: str | None = Field(default=None, max_length=64)
     name_en: str | None = Field(default=None, max_length=128)
-    kind: str | None = Field(default=None, regex=r"^(department|street|enterprise|office)$")
-    webhook_url: str | None = Field(default=None, max_length=512, regex=r"^https?://")
+    kind: BureauKind | None = None
+    webhook_url: Annotated[str, StringConstraints(pattern=r"^https?://")] | None = Field(default=None, max_length=512)
     contact_phone: str | None = Field(default=None, max_length=32)
     is_active: bool | None = None
 

@@ -1,9 +1,8 @@
-from pydantic import ConfigDict
+from typing import Annotated, Literal
+
+from pydantic import ConfigDict, StringConstraints
 from sqlalchemy import CheckConstraint
 from sqlmodel import Field, SQLModel
-
-FAMILIES = ("市容环境", "宣传广告", "施工管理", "街面秩序", "突发事件",
-            "公用设施", "交通设施", "市容环境设施", "园林绿化设施", "公共服务")
 
 
 class PointTypeBase(SQLModel):
@@ -21,7 +20,7 @@ class PointType(PointTypeBase, table=True):
 
 class PointTypeWrite(PointTypeBase):
     model_config = ConfigDict(extra="forbid")
-    code: str = Field(min_length=2, max_length=32, regex=r"^[a-z0-9_]+$")
+    code: Annotated[str, StringConstraints(pattern=r"^[a-z0-9_]+$")] = Field(min_length=2, max_length=32)
 
 
 class CategoryBase(SQLModel):
@@ -48,5 +47,5 @@ class Category(CategoryBase, table=True):
 
 class CategoryWrite(CategoryBase):
     model_config = ConfigDict(extra="forbid")
-    code: str = Field(regex=r"^[0-9]{4}$")
-    deadline_unit: str = Field(regex=r"^(wh|wd)$")
+    code: Annotated[str, StringConstraints(pattern=r"^[0-9]{4}$")]
+    deadline_unit: Literal["wh", "wd"]

@@ -86,6 +86,32 @@ def _parse_date(value: Any) -> date | None:
     return date.fromisoformat(str(value))
 
 
+def _parse_feature(feature: dict, code: str, crs: str) -> tuple[Any, dict] | tuple[str, str, str]:
+    """A feature's WGS-84 geometry and properties, or the (problem, 中文, English) that stops it."""
+    if not CELL_CODE.match(code):
+        return "bad_code", "网格编码应为14或15位数字", "cell code must be 14 or 15 digits"
+    geometry = feature.get("geometry") or {}
+    if geometry.get("type") not in ("Polygon", "MultiPolygon"):
+        return "bad_geometry_type", "几何类型须为 Polygon 或 MultiPolygon", "geometry must be a Polygon or MultiPolygon"
+    issue = _check_positions(geometry)
+    if issue:
+        return issue
+    geom = shape(geometry)
+    if crs == "gcj02":
+        geom = shapely.transform(geom, _gcj_to_wgs_array)
+    if not geom.is_valid:
+        reason = explain_validity(geom)
+        return "invalid_geometry", f"几何无效：{reason}（如自相交）", f"invalid geometry: {reason}"
+    props = feature.get("properties") or {}
+    try:
+        valid_from, valid_to = _parse_date(props.get("valid_from")), _parse_date(props.get("valid_to"))
+    except ValueError:
+        return "bad_date", "有效期日期格式应为 YYYY-MM-DD", "validity dates must be YYYY-MM-DD"
+    if valid_from and valid_to and valid_to < valid_from:
+        return "bad_date", "终止日期早于初始日期", "valid_to is before valid_from"
+    return geom, {**props, "valid_from": valid_from, "valid_to": valid_to}
+
+
 def parse_features(doc: Any, crs: str) -> tuple[list[ParsedCell], list[FeatureProblem]]:
     """Check each feature on its own: code, geometry type, rings, ranges, validity, dates."""
     if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection" or not isinstance(
@@ -96,49 +122,24 @@ def parse_features(doc: Any, crs: str) -> tuple[list[ParsedCell], list[FeaturePr
     problems: list[FeatureProblem] = []
     seen: dict[str, int] = {}
     for index, feature in enumerate(doc["features"]):
-        props = (feature or {}).get("properties") or {}
-        code = props.get("code")
+        feature = feature if isinstance(feature, dict) else {}
+        code = (feature.get("properties") or {}).get("code")
         code = str(code) if code is not None else None
-
-        def bad(problem: str, zh: str, en: str) -> None:
-            problems.append(FeatureProblem(index, code, problem, zh, en))
-
         if not code:
-            bad("missing_code", "缺少网格编码 (properties.code)", "missing cell code (properties.code)")
-            continue
-        if not CELL_CODE.match(code):
-            bad("bad_code", "网格编码应为14或15位数字", "cell code must be 14 or 15 digits")
+            problems.append(FeatureProblem(index, None, "missing_code", "缺少网格编码 (properties.code)",
+                                           "missing cell code (properties.code)"))
             continue
         if code in seen:
-            bad("duplicate_code", f"网格编码与第 {seen[code]} 个要素重复", f"code repeats feature {seen[code]}")
+            problems.append(FeatureProblem(index, code, "duplicate_code", f"网格编码与第 {seen[code]} 个要素重复",
+                                           f"code repeats feature {seen[code]}"))
             continue
         seen[code] = index
-        geometry = (feature or {}).get("geometry") or {}
-        if geometry.get("type") not in ("Polygon", "MultiPolygon"):
-            bad("bad_geometry_type", "几何类型须为 Polygon 或 MultiPolygon",
-                "geometry must be a Polygon or MultiPolygon")
+        parsed = _parse_feature(feature, code, crs)
+        if isinstance(parsed[0], str):
+            problems.append(FeatureProblem(index, code, *parsed))
             continue
-        issue = _check_positions(geometry)
-        if issue:
-            bad(*issue)
-            continue
-        geom = shape(geometry)
-        if crs == "gcj02":
-            geom = shapely.transform(geom, _gcj_to_wgs_array)
-        if not geom.is_valid:
-            bad("invalid_geometry", f"几何无效：{explain_validity(geom)}（如自相交）",
-                f"invalid geometry: {explain_validity(geom)}")
-            continue
-        try:
-            valid_from, valid_to = _parse_date(props.get("valid_from")), _parse_date(props.get("valid_to"))
-        except ValueError:
-            bad("bad_date", "有效期日期格式应为 YYYY-MM-DD", "validity dates must be YYYY-MM-DD")
-            continue
-        if valid_from and valid_to and valid_to < valid_from:
-            bad("bad_date", "终止日期早于初始日期", "valid_to is before valid_from")
-            continue
-        cells.append(ParsedCell(index, code, str(props.get("name") or code), geom,
-                                {**props, "valid_from": valid_from, "valid_to": valid_to}))
+        geom, props = parsed
+        cells.append(ParsedCell(index, code, str(props.get("name") or code), geom, props))
     return cells, problems
 
 

@@ -5,8 +5,6 @@ from sqlmodel import Field, SQLModel
 
 from api.database import UTCDateTime, utcnow
 
-AREA_LEVELS = ("county", "street", "community")
-
 
 class GridArea(SQLModel, table=True):
     """County (6 digits), street/town (9) or community/village (12): the levels above a cell."""

@@ -77,7 +77,8 @@ def _mismatch(rule: Rule, category: str, point_type: str | None, cell: CellFacts
         where = cell.code if cell else "网格外"
         return f"网格 {where} 不在规则区域内", f"cell {cell.code if cell else 'none'} outside the rule's area"
     if not _in_window(rule, local):
-        return f"时间 星期{local.isoweekday()} {local:%H:%M} 不在规则时段内", f"time {local:%a %H:%M} outside the rule's window"
+        return (f"时间 星期{local.isoweekday()} {local:%H:%M} 不在规则时段内",
+                f"time {local:%a %H:%M} outside the rule's window")
     if rule.target_kind == "cell_unit" and (cell is None or not cell.responsible_bureau_code):
         return "网格无责任单位", "the cell has no responsibility unit"
     return None

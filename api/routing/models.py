@@ -1,6 +1,7 @@
 from datetime import datetime, time
+from typing import Annotated, Literal
 
-from pydantic import ConfigDict, field_validator, model_validator
+from pydantic import ConfigDict, StringConstraints, field_validator, model_validator
 from sqlalchemy import JSON, CheckConstraint, Column
 from sqlmodel import Field, SQLModel
 
@@ -43,8 +44,8 @@ class RoutingRuleWrite(RoutingRuleBase):
 
     model_config = ConfigDict(extra="forbid")
     position: int | None = Field(default=None, ge=1)
-    target_kind: str = Field(default="bureau", regex=r"^(bureau|cell_unit)$")
-    weekdays: str | None = Field(default=None, regex=r"^[1-7]{1,7}$")
+    target_kind: Literal["bureau", "cell_unit"] = "bureau"
+    weekdays: Annotated[str, StringConstraints(pattern=r"^[1-7]{1,7}$")] | None = Field(default=None)
 
     @field_validator("category_codes", "point_type_codes", "cell_prefixes")
     @classmethod
