@@ -4,13 +4,16 @@ Extra databases (migration tests, the browser tests' server) are created beside 
 """
 
 import os
+import sys
 import uuid
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-MAIN_URL = os.environ.get("GRIDPATROL_TEST_DATABASE_URL", "")
+from api.database import normalize_url
+
+MAIN_URL = normalize_url(os.environ.get("GRIDPATROL_TEST_DATABASE_URL", ""))
 ENGINE_NAME = "postgresql" if MAIN_URL.startswith("postgresql") else "sqlite"
 
 
@@ -37,3 +40,15 @@ def drop_database(url: str) -> None:
     with engine.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
     engine.dispose()
+
+
+if __name__ == "__main__":
+    # Used by test.sh: `python -m tests.dbutil create ADMIN_URL` prints a fresh database URL;
+    # `python -m tests.dbutil drop URL` removes it.
+    action, url = sys.argv[1], normalize_url(sys.argv[2])
+    if action == "create":
+        MAIN_URL, ENGINE_NAME = url, "postgresql"
+        print(create_database(Path("."), "run"))
+    else:
+        MAIN_URL, ENGINE_NAME = url, "postgresql"
+        drop_database(url)
