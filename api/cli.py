@@ -63,8 +63,8 @@ def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
 
     migrate()
     typer.echo(f"gridpatrol: http://{host}:{port}/  (API docs http://{host}:{port}/docs)")
-    uvicorn.run("api.main:create_app", factory=True, host=host, port=port, workers=workers,
-                proxy_headers=True, log_level="info")
+    uvicorn.run("api.main:create_app", factory=True, host=host, port=port, workers=workers, proxy_headers=True,
+                forwarded_allow_ips=get_settings().forwarded_allow_ips, log_level="info")
 
 
 @app.command()

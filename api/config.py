@@ -21,6 +21,8 @@ class Settings(BaseSettings):
     secret_key: str | None = None
     timezone: str = "Asia/Shanghai"
     pwa_dir: Path = REPO_ROOT / "pwa" / "dist"
+    # Proxies whose X-Forwarded-For is believed (login throttling counts the real client address).
+    forwarded_allow_ips: str = "127.0.0.1"
 
     # Phones sync days after login, so device tokens live long; both kinds are revocable.
     session_token_hours: int = 12
