@@ -18,7 +18,7 @@ if [ ! -x .venv/bin/python ]; then
 fi
 stamp=".venv/.installed${extras}"
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
-  .venv/bin/python -m pip install --quiet -e ".${extras}"
+  .venv/bin/python -m pip install --quiet -e ".${extras}" >.venv/pip.log 2>&1 || { cat .venv/pip.log; exit 1; }
   touch "$stamp"
 fi
 
