@@ -60,6 +60,8 @@ def make_engine(url: str) -> Engine:
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):
+            # We issue BEGIN ourselves (below); pysqlite's own transaction handling breaks SAVEPOINTs.
+            dbapi_connection.isolation_level = None
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA foreign_keys=ON")
@@ -67,8 +69,21 @@ def make_engine(url: str) -> Engine:
             cursor.execute("PRAGMA busy_timeout=30000")
             cursor.close()
 
+        @event.listens_for(engine, "begin")
+        def _begin(conn):
+            # Write transactions (see write_session) take the lock up front: two deferred ones that
+            # both read and then write would make one fail at once with "database is locked".
+            immediate = conn.get_execution_options().get("sqlite_immediate")
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+
+def write_session(engine: Engine) -> Session:
+    """A session for read-then-write work that may race (idempotent PUTs): on SQLite it holds the
+    write lock from BEGIN, so racers queue instead of failing; PostgreSQL ignores the option."""
+    return Session(engine.execution_options(sqlite_immediate=True), expire_on_commit=False)
 
 
 def get_session(request: Request) -> Iterator[Session]:
