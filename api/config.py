@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     login_max_failures_per_user: int = 5
     login_max_failures_per_ip: int = 30
 
+    # Working hours for deadlines (working-time clock), in the county's zone.
+    working_hours: str = "08:30-12:00,13:30-17:30"
+
     # Grid import: overlaps smaller than this (square metres) are drawing noise, not errors.
     grid_overlap_tolerance_m2: float = 1.0
 
