@@ -35,6 +35,16 @@ class Settings(BaseSettings):
     # Working hours for deadlines (working-time clock), in the county's zone.
     working_hours: str = "08:30-12:00,13:30-17:30"
 
+    # Photos: evidence limits and integrity thresholds (domain.md §8).
+    photo_max_bytes: int = 20 * 1024 * 1024
+    photo_max_pixels: int = 50_000_000
+    flag_capture_time_minutes: int = 60
+    flag_gps_distance_m: float = 200.0
+    flag_phash_distance: int = 6
+    # Recurrence (反复): same cell and category, open or closed this recently, this close.
+    recurrence_days: int = 7
+    recurrence_radius_m: float = 50.0
+
     # Grid import: overlaps smaller than this (square metres) are drawing noise, not errors.
     grid_overlap_tolerance_m2: float = 1.0
 

@@ -56,7 +56,8 @@ def normalize_url(url: str) -> str:
 def make_engine(url: str) -> Engine:
     url = normalize_url(url)
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30},
+                               pool_size=20, max_overflow=20)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):
@@ -99,3 +100,17 @@ def get_session(request: Request) -> Iterator[Session]:
 
 # scope="function": commit before the response is sent, so a 2xx always means "stored".
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+
+
+def get_write_session(request: Request) -> Iterator[Session]:
+    """Like get_session, for handlers whose read-then-write may race (see write_session)."""
+    with write_session(request.app.state.engine) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+WriteSessionDep = Annotated[Session, Depends(get_write_session, scope="function")]

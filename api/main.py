@@ -1,5 +1,7 @@
 """The FastAPI application: routers, error shape, health, and the built PWA at /."""
 
+from concurrent.futures import ThreadPoolExecutor
+
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
@@ -16,7 +18,10 @@ from api.database import SessionDep, make_engine
 from api.errors import install_error_handlers
 from api.grid.index import GridIndexCache
 from api.grid.router import router as grid_router
+from api.photos.router import router as photos_router
+from api.photos.storage import LocalStorage
 from api.routing.router import router as routing_router
+from api.tickets.router import router as tickets_router
 from api.workcalendar.router import router as calendar_router
 
 _NO_PWA = """<!doctype html><meta charset="utf-8"><title>gridpatrol</title>
@@ -31,9 +36,12 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.settings = settings
     app.state.engine = engine or make_engine(settings.sqlalchemy_url)
     app.state.grid_index = GridIndexCache()
+    app.state.storage = LocalStorage(settings.data_dir / "photos")
+    # Display/thumbnail copies are made after the upload is acknowledged, off the request path.
+    app.state.derive_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="derive")
     install_error_handlers(app)
     for router in (accounts_router, bureaus_router, catalog_router, grid_router, routing_router,
-                   calendar_router, county_router):
+                   calendar_router, county_router, tickets_router, photos_router):
         app.include_router(router)
 
     @app.get("/healthz", tags=["health"])

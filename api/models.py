@@ -4,8 +4,11 @@ from api.accounts.models import AuthToken, LoginFailure, User
 from api.bureaus.models import Bureau
 from api.catalog.models import Category, PointType
 from api.grid.models import CellInspector, GridArea, GridCell, GridRevision, KeyPoint
+from api.photos.models import Photo
 from api.routing.models import RoutingRule
+from api.tickets.models import Ticket, TicketEvent
 from api.workcalendar.models import CalendarOverride
 
 __all__ = ["AuthToken", "Bureau", "CalendarOverride", "Category", "CellInspector", "GridArea", "GridCell",
-           "GridRevision", "KeyPoint", "LoginFailure", "PointType", "RoutingRule", "User"]
+           "GridRevision", "KeyPoint", "LoginFailure", "Photo", "PointType", "RoutingRule", "Ticket",
+           "TicketEvent", "User"]

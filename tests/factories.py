@@ -1,7 +1,11 @@
 """Plain factory functions for test data; each flushes, the test commits."""
 
+import hashlib
 import json
+import uuid
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
+from pathlib import Path
 
 from fastapi.testclient import TestClient
 from sqlmodel import Session
@@ -99,3 +103,35 @@ def login(client: TestClient, username: str, password: str = PASSWORD, **form) -
     response = client.post("/api/v1/auth/token", data={"username": username, "password": password, **form})
     assert response.status_code == 200, response.text
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+# --- tickets and photos ---
+
+PHOTOS = Path(__file__).resolve().parent.parent.parent / "shared" / "photos"
+
+
+def photo_bytes(name: str = "gps_DSCN0010.jpg") -> bytes:
+    return (PHOTOS / name).read_bytes()
+
+
+def capture_body(photos: list[bytes], *, category: str = "0506", lat: float = 28.905, lon: float = 120.03,
+                 captured_at: datetime | None = None, content_type: str = "image/jpeg", **extra) -> dict:
+    """A capture-contract body for these photo bytes, with fresh photo UUIDs."""
+    captured_at = captured_at or datetime.now(UTC) - timedelta(minutes=5)
+    return {"category": category, "lat": lat, "lon": lon, "accuracy_m": 8.0,
+            "located_at": captured_at.isoformat(), "captured_at": captured_at.isoformat(),
+            "photos": [{"id": str(uuid.uuid4()), "sha256": hashlib.sha256(data).hexdigest(),
+                        "content_type": content_type, "size": len(data)} for data in photos], **extra}
+
+
+def submit(client: TestClient, headers: dict, photos: list[bytes], **kw) -> tuple[str, dict]:
+    """PUT the ticket and every photo; returns (ticket id, final ticket)."""
+    ticket_id = str(uuid.uuid4())
+    body = capture_body(photos, **kw)
+    response = client.put(f"/api/v1/tickets/{ticket_id}", json=body, headers=headers)
+    assert response.status_code == 201, response.text
+    for declared, data in zip(body["photos"], photos, strict=True):
+        response = client.put(f"/api/v1/tickets/{ticket_id}/photos/{declared['id']}", content=data,
+                              headers={**headers, "Content-Type": declared["content_type"]})
+        assert response.status_code == 201, response.text
+    return ticket_id, client.get(f"/api/v1/tickets/{ticket_id}", headers=headers).json()

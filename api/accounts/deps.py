@@ -7,18 +7,17 @@ from fastapi.security import OAuth2PasswordBearer
 
 from api.accounts import service
 from api.accounts.models import AuthToken, Role, User
-from api.database import SessionDep
 from api.errors import ApiError, forbidden
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
 
-def _authenticated(request: Request, session: SessionDep,
+def _authenticated(request: Request,
                    token: Annotated[str | None, Depends(oauth2_scheme)]) -> tuple[User, AuthToken]:
     if not token:
         raise ApiError(401, "not_authenticated", "请先登录", "Authentication required",
                        headers={"WWW-Authenticate": "Bearer"})
-    found = service.resolve_token(session, request.app.state.settings, token)
+    found = service.resolve_token(request.app.state.engine, request.app.state.settings, token)
     if found is None:
         raise ApiError(401, "invalid_token", "登录已失效，请重新登录",
                        "Token invalid, expired or revoked; log in again", headers={"WWW-Authenticate": "Bearer"})

@@ -18,7 +18,7 @@ from api.accounts.models import (
 from api.accounts.security import hash_password, new_token, token_digest, verify_password
 from api.bureaus.models import Bureau
 from api.config import Settings
-from api.database import utcnow
+from api.database import utcnow, write_session
 from api.errors import ApiError
 from api.grid import service as grid_service
 
@@ -68,17 +68,24 @@ def issue_token(session: Session, settings: Settings, user: User, *, device: boo
     return token, row
 
 
-def resolve_token(session: Session, settings: Settings, token: str) -> tuple[User, AuthToken] | None:
-    row = session.exec(select(AuthToken).where(
-        AuthToken.digest == token_digest(token, settings.signing_key))).first()
+def resolve_token(engine: Engine, settings: Settings, token: str) -> tuple[User, AuthToken] | None:
+    """The token's user, read in a short session of its own so that no request holds a connection or
+    a snapshot just for authentication (uploads stream for a while)."""
     now = utcnow()
-    if row is None or row.revoked_at is not None or row.expires_at <= now:
-        return None
-    user = session.get(User, row.user_id)
-    if user is None or not user.is_active:
-        return None
+    with Session(engine, expire_on_commit=False) as session:
+        row = session.exec(select(AuthToken).where(
+            AuthToken.digest == token_digest(token, settings.signing_key))).first()
+        if row is None or row.revoked_at is not None or row.expires_at <= now:
+            return None
+        user = session.get(User, row.user_id)
+        if user is None or not user.is_active:
+            return None
     if row.last_used_at is None or now - row.last_used_at > timedelta(minutes=10):
-        row.last_used_at = now  # coarse, so reads do not turn into a write per request
+        # Coarse, so reads do not turn into a write per request.
+        with write_session(engine) as session:
+            session.exec(update(AuthToken).where(col(AuthToken.id) == row.id).values(last_used_at=now))
+            session.commit()
+        row.last_used_at = now
     return user, row
 
 

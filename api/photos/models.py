@@ -1,0 +1,34 @@
+import uuid
+from datetime import datetime
+
+from sqlalchemy import JSON, CheckConstraint, Column, Index
+from sqlmodel import Field, SQLModel
+
+from api.database import UTCDateTime
+
+
+class Photo(SQLModel, table=True):
+    """A declared photo of a ticket; the bytes arrive separately and are stored by their SHA-256."""
+
+    __tablename__ = "photos"
+    __table_args__ = (
+        CheckConstraint("kind IN ('before', 'after', 'spotcheck')", name="kind_known"),
+        Index("ix_photos_ticket_id_position", "ticket_id", "position"),
+        Index("ix_photos_sha256", "sha256"),
+    )
+
+    id: uuid.UUID = Field(primary_key=True)  # made on the phone
+    ticket_id: uuid.UUID = Field(foreign_key="tickets.id")
+    kind: str = Field(default="before", max_length=16)
+    position: int
+    sha256: str = Field(max_length=64)
+    content_type: str = Field(max_length=32)
+    size: int
+    uploaded_by: int = Field(foreign_key="users.id")
+    client_exif: dict | None = Field(default=None, sa_column=Column(JSON))
+    received_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+    width: int | None = None
+    height: int | None = None
+    exif: dict | None = Field(default=None, sa_column=Column(JSON))
+    phash: str | None = Field(default=None, max_length=16)
+    flags: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))

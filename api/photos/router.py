@@ -1,0 +1,97 @@
+import hashlib
+import os
+import uuid
+from typing import Literal
+
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, JSONResponse
+from starlette.concurrency import run_in_threadpool
+
+from api.accounts.deps import CurrentUser
+from api.database import SessionDep
+from api.errors import ApiError, forbidden
+from api.photos import pipeline, service
+from api.photos.models import Photo
+from api.tickets import access
+
+router = APIRouter(prefix="/api/v1", tags=["photos"])
+CHUNK = 256 * 1024
+
+
+def _too_large(limit: int) -> ApiError:
+    return ApiError(413, "photo_too_large", f"照片超过 {limit // (1024 * 1024)} MB 上限",
+                    f"photo exceeds the {limit // (1024 * 1024)} MB limit")
+
+
+@router.put("/tickets/{ticket_id}/photos/{photo_id}", status_code=201)
+async def upload_photo(ticket_id: uuid.UUID, photo_id: uuid.UUID, request: Request, user: CurrentUser):
+    """Raw bytes of one declared photo. 201 first time, 200 on replay. The bytes are streamed to a
+    temp file, hashed, decoded, stored (fsync + rename) and only then recorded."""
+    state = request.app.state
+    settings, storage = state.settings, state.storage
+    photo = await run_in_threadpool(service.find_declared_photo, state.engine, user, ticket_id, photo_id)
+    if photo.received_at is not None:
+        return JSONResponse({"photo_id": str(photo_id), "status": "already_received"}, status_code=200)
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type not in pipeline.FORMATS:
+        raise ApiError(415, "unsupported_media_type", "照片须为 JPEG、PNG、WebP 或 HEIC",
+                       "photos must be image/jpeg, image/png, image/webp or image/heic")
+    if content_type != photo.content_type:
+        raise ApiError(422, "photo_type_mismatch", "上传类型与声明不符",
+                       f"uploaded as {content_type}, declared as {photo.content_type}")
+    declared_length = request.headers.get("content-length")
+    if declared_length and declared_length.isdigit() and int(declared_length) > settings.photo_max_bytes:
+        raise _too_large(settings.photo_max_bytes)
+
+    fd, temp = storage.new_temp()
+    try:
+        digest, size = hashlib.sha256(), 0
+        with os.fdopen(fd, "wb") as out:
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > settings.photo_max_bytes:
+                    raise _too_large(settings.photo_max_bytes)
+                digest.update(chunk)
+                out.write(chunk)
+            out.flush()
+            await run_in_threadpool(os.fsync, out.fileno())
+        if digest.hexdigest() != photo.sha256 or size != photo.size:
+            raise ApiError(422, "photo_hash_mismatch", "照片内容与声明的 SHA-256 不符（传输损坏？请重传）",
+                           "the bytes do not match the declared SHA-256 (corrupted in transit? retry)",
+                           {"expected": photo.sha256, "received": digest.hexdigest(), "size": size})
+        try:
+            facts = await run_in_threadpool(pipeline.inspect, temp, content_type, settings.photo_max_pixels)
+        except pipeline.PhotoInvalid as exc:
+            raise ApiError(422, "photo_invalid", exc.message, exc.message_en) from None
+        await run_in_threadpool(storage.put_original, temp, photo.sha256)
+        created = await run_in_threadpool(service.record_photo, state.engine, settings, state.grid_index, user,
+                                          photo_id, facts)
+    finally:
+        temp.unlink(missing_ok=True)
+    if created:
+        state.derive_pool.submit(service.derive_in_background, storage, photo.sha256)
+    return JSONResponse({"photo_id": str(photo_id), "status": "received" if created else "already_received"},
+                        status_code=201 if created else 200)
+
+
+@router.get("/photos/{photo_id}/{variant}")
+async def get_photo(photo_id: uuid.UUID, variant: Literal["thumb", "display", "original"], request: Request,
+                    session: SessionDep, user: CurrentUser):
+    """`display`/`thumb`: upright, EXIF-free JPEG. `original`: the exact bytes received (evidence),
+    for the author, dispatchers, supervisors, ledger clerks and admins."""
+    photo = session.get(Photo, photo_id)
+    if photo is None:
+        raise ApiError(404, "not_found", "照片不存在", "Photo not found")
+    ticket = access.readable_ticket(session, user, photo.ticket_id)
+    if photo.received_at is None:
+        raise ApiError(404, "photo_not_received", "照片尚未上传", "the photo has not been uploaded yet")
+    storage = request.app.state.storage
+    headers = {"Cache-Control": "private, max-age=31536000, immutable", "ETag": f'"{photo.sha256}-{variant}"'}
+    if variant == "original":
+        if not access.can_read_original(user, ticket):
+            raise forbidden({"variant": "original"})
+        return FileResponse(storage.original_path(photo.sha256), media_type=photo.content_type, headers=headers)
+    path = storage.derived_path(photo.sha256, variant)
+    if not path.exists():
+        await run_in_threadpool(service.ensure_derivatives, storage, photo.sha256)
+    return FileResponse(path, media_type="image/jpeg", headers=headers)

@@ -1,0 +1,144 @@
+import logging
+import time
+import uuid
+from datetime import datetime, timedelta
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from api.accounts.models import User
+from api.config import Settings
+from api.database import utcnow, write_session
+from api.errors import ApiError, not_found
+from api.geo import distance_m
+from api.grid.index import GridIndexCache
+from api.photos import pipeline
+from api.photos.models import Photo
+from api.photos.storage import LocalStorage
+from api.tickets import service as ticket_service
+from api.tickets.models import Ticket
+
+log = logging.getLogger(__name__)
+
+# Editors whose name in EXIF Software means the picture was reworked (domain.md §8).
+EDITORS = ("photoshop", "gimp", "lightroom", "snapseed", "picsart", "美图", "meitu", "醒图", "faceu", "pixlr",
+           "affinity", "paint.net", "vsco", "美颜", "polarr", "canva")
+
+
+def find_declared_photo(engine: Engine, user: User, ticket_id: uuid.UUID, photo_id: uuid.UUID) -> Photo:
+    """The declared photo this user may upload, or 404 (also for someone else's ticket)."""
+    with Session(engine) as session:
+        photo = session.get(Photo, photo_id)
+        ticket = session.get(Ticket, ticket_id)
+        if ticket is None or ticket.author_id != user.id:
+            raise not_found("工单", "Ticket", str(ticket_id))
+        if photo is None or photo.ticket_id != ticket_id:
+            raise ApiError(404, "photo_not_declared", "该照片未在工单中声明",
+                           "this photo was not declared for the ticket", {"photo_id": str(photo_id)})
+        return photo
+
+
+def _flag(code: str, reason: str, reason_en: str) -> dict:
+    return {"code": code, "reason": reason, "reason_en": reason_en}
+
+
+def _hamming(a: str, b: str) -> int:
+    return (int(a, 16) ^ int(b, 16)).bit_count()
+
+
+def integrity_flags(session: Session, settings: Settings, ticket: Ticket, photo: Photo,
+                    facts: pipeline.PhotoFacts) -> list[dict]:
+    """Reasons a verifier should look twice. Flags inform; they never reject."""
+    exif = {k: v for k, v in (photo.client_exif or {}).items() if v is not None} | {
+        k: v for k, v in facts.exif.items() if v is not None}
+    flags = []
+    software = (exif.get("software") or "").lower()
+    editor = next((e for e in EDITORS if e in software), None)
+    if editor:
+        flags.append(_flag("editing_software", f"EXIF 显示经编辑软件处理：{exif['software']}",
+                           f"EXIF names editing software: {exif['software']}"))
+    if not exif.get("make") and not exif.get("model"):
+        flags.append(_flag("camera_metadata_missing", "缺少相机信息（品牌、型号），可能经过编辑或转存",
+                           "camera make and model missing: edited or re-saved?"))
+    if exif.get("datetime_original"):
+        try:
+            taken = datetime.fromisoformat(exif["datetime_original"])
+            if taken.tzinfo is None:  # camera clocks keep local time
+                taken = taken.replace(tzinfo=settings.tz)
+            gap = abs(taken - ticket.captured_at)
+            if gap > timedelta(minutes=settings.flag_capture_time_minutes):
+                flags.append(_flag("capture_time_mismatch",
+                                   f"照片拍摄时间与上报的拍摄时间相差 {gap.total_seconds() / 3600:.1f} 小时",
+                                   f"EXIF capture time is {gap.total_seconds() / 3600:.1f} h from captured_at"))
+        except ValueError:
+            pass
+    if exif.get("gps_lat") is not None and exif.get("gps_lon") is not None:
+        far = distance_m(exif["gps_lat"], exif["gps_lon"], ticket.lat, ticket.lon)
+        if far > settings.flag_gps_distance_m:
+            flags.append(_flag("gps_far", f"照片GPS位置距工单位置 {far / 1000:.1f} 公里",
+                               f"EXIF GPS is {far / 1000:.1f} km from the ticket's location"))
+    others = session.exec(select(Photo.ticket_id, Photo.phash).where(
+        Photo.ticket_id != ticket.id, col(Photo.phash).is_not(None))).all()
+    twins = sorted({str(t) for t, h in others if _hamming(h, facts.phash) <= settings.flag_phash_distance})
+    if twins:
+        flags.append(_flag("near_duplicate", f"与其他 {len(twins)} 张工单照片几乎相同（疑似重复使用）",
+                           f"near-identical to photos of {len(twins)} other ticket(s): reused?")
+                     | {"tickets": twins[:10]})
+    return flags
+
+
+def record_photo(engine: Engine, settings: Settings, grid_index: GridIndexCache, user: User,
+                 photo_id: uuid.UUID, facts: pipeline.PhotoFacts) -> bool:
+    """Mark the stored photo received, in one transaction with the ticket row locked; complete the
+    ticket when it was the last one. False when another request recorded it first (a replay)."""
+    with write_session(engine) as session:
+        photo = session.get(Photo, photo_id)
+        ticket = session.exec(select(Ticket).where(Ticket.id == photo.ticket_id).with_for_update()).one()
+        session.refresh(photo)
+        if photo.received_at is not None:
+            return False
+        photo.received_at = utcnow()
+        photo.width, photo.height, photo.exif, photo.phash = facts.width, facts.height, facts.exif, facts.phash
+        photo.flags = integrity_flags(session, settings, ticket, photo, facts)
+        session.add(photo)
+        ticket_service.add_event(session, ticket, "photo_received", actor=user, from_status=ticket.status,
+                                 to_status=ticket.status, payload={"photo_id": str(photo.id), "kind": photo.kind,
+                                                                   "flags": [f["code"] for f in photo.flags]})
+        session.flush()
+        ticket_service.complete_if_ready(session, settings, grid_index, ticket, user)
+        session.commit()
+        return True
+
+
+def ensure_derivatives(storage: LocalStorage, sha256: str) -> None:
+    if all(storage.derived_path(sha256, v).exists() for v in pipeline.VARIANTS):
+        return
+    for variant, data in pipeline.derive(storage.original_path(sha256)).items():
+        storage.put_derived(sha256, variant, data)
+
+
+def derive_in_background(storage: LocalStorage, sha256: str) -> None:
+    try:
+        ensure_derivatives(storage, sha256)
+    except Exception:  # the GET path derives on demand if this failed
+        log.exception("deriving %s failed", sha256)
+
+
+def sweep(engine: Engine, storage: LocalStorage, *, grace: timedelta = timedelta(hours=1)) -> dict[str, int]:
+    """Remove what a crash can leave behind: temp files, and stored originals no received photo
+    references (written, then the process died before its commit). Recent files are spared: their
+    commit may still be in flight."""
+    cutoff = time.time() - grace.total_seconds()
+    removed_temp = 0
+    for path in storage.tmp.iterdir():
+        if path.stat().st_mtime < cutoff:
+            path.unlink(missing_ok=True)
+            removed_temp += 1
+    with Session(engine) as session:
+        referenced = set(session.exec(select(Photo.sha256).where(col(Photo.received_at).is_not(None))).all())
+    removed = 0
+    for sha256, _path, mtime in list(storage.originals()):
+        if sha256 not in referenced and mtime < cutoff:
+            storage.delete_original(sha256)
+            removed += 1
+    return {"temp_files": removed_temp, "orphan_originals": removed}

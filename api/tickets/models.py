@@ -1,0 +1,123 @@
+import uuid
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import AwareDatetime, ConfigDict, StringConstraints, field_validator
+from sqlalchemy import JSON, CheckConstraint, Column, Index, Text
+from sqlmodel import Field, SQLModel
+
+from api.database import UTCDateTime, utcnow
+
+# incomplete: waiting for declared photos (author only). Issue 4's loop adds the later states.
+STATUSES = ("incomplete", "reported", "dispatched", "accepted", "rectified", "rework", "closed", "returned",
+            "parked", "cancelled")
+OPEN_STATUSES = ("reported", "dispatched", "accepted", "rectified", "rework", "returned", "parked")
+_STATUS_LIST = ", ".join(f"'{s}'" for s in STATUSES)
+
+
+class Ticket(SQLModel, table=True):
+    __tablename__ = "tickets"
+    __table_args__ = (
+        CheckConstraint(f"status IN ({_STATUS_LIST})", name="status_known"),
+        CheckConstraint("source IN ('inspection', 'supervision')", name="source_known"),
+        CheckConstraint("lat BETWEEN -90 AND 90 AND lon BETWEEN -180 AND 180", name="location_in_range"),
+        # Queues: a bureau's open tickets by deadline; an author's; recurrence by cell and category.
+        Index("ix_tickets_bureau_status_deadline", "bureau_code", "status", "deadline_at", "id"),
+        Index("ix_tickets_status_deadline", "status", "deadline_at", "id"),
+        Index("ix_tickets_author_created", "author_id", "created_at"),
+        Index("ix_tickets_cell_category_created", "cell_code", "category_code", "created_at"),
+        Index("ix_tickets_created", "created_at", "id"),
+    )
+
+    id: uuid.UUID = Field(primary_key=True)  # made on the phone at capture time
+    author_id: int = Field(foreign_key="users.id")
+    source: str = Field(default="inspection", max_length=16)
+    status: str = Field(default="incomplete", max_length=16)
+    category_code: str = Field(max_length=8, foreign_key="categories.code")
+    point_type_code: str | None = Field(default=None, max_length=32, foreign_key="point_types.code")
+    description: str = Field(default="", sa_column=Column(Text, nullable=False))
+    lat: float
+    lon: float
+    accuracy_m: float
+    located_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    captured_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    cell_override: str | None = Field(default=None, max_length=15, foreign_key="grid_cells.code")
+    cell_code: str | None = Field(default=None, max_length=15, foreign_key="grid_cells.code")
+    bureau_code: str | None = Field(default=None, max_length=32, foreign_key="bureaus.code")
+    routing_rule_id: int | None = None  # no foreign key: the decision outlives an edited rule
+    routing_source: str | None = Field(default=None, max_length=16)
+    routing_reason: str | None = Field(default=None, max_length=512)
+    routing_reason_en: str | None = Field(default=None, max_length=512)
+    deadline_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+    recurring_of: uuid.UUID | None = Field(default=None, foreign_key="tickets.id")
+    request_sha256: str = Field(max_length=64)  # of the canonical capture body, for idempotent replays
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
+    completed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+    closed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+
+
+class TicketEvent(SQLModel, table=True):
+    """Append-only history: never updated or deleted."""
+
+    __tablename__ = "ticket_events"
+    __table_args__ = (Index("ix_ticket_events_ticket_id_id", "ticket_id", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: uuid.UUID = Field(foreign_key="tickets.id")
+    at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
+    actor_id: int | None = Field(default=None, foreign_key="users.id")
+    actor_role: str | None = Field(default=None, max_length=16)
+    action: str = Field(max_length=32)
+    from_status: str | None = Field(default=None, max_length=16)
+    to_status: str | None = Field(default=None, max_length=16)
+    payload: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    action_id: uuid.UUID | None = Field(default=None, unique=True)
+
+
+# --- the capture contract ---
+
+Sha256Hex = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$", to_lower=True)]
+
+
+class ClientExif(SQLModel):
+    """EXIF facts the phone read before re-encoding (canvas drops EXIF); kept as the client said."""
+
+    model_config = ConfigDict(extra="forbid")
+    make: str | None = Field(default=None, max_length=128)
+    model: str | None = Field(default=None, max_length=128)
+    software: str | None = Field(default=None, max_length=128)
+    datetime_original: str | None = Field(default=None, max_length=32)
+    offset_time_original: str | None = Field(default=None, max_length=8)
+    gps_lat: float | None = Field(default=None, ge=-90, le=90)
+    gps_lon: float | None = Field(default=None, ge=-180, le=180)
+    orientation: int | None = Field(default=None, ge=1, le=8)
+
+
+class PhotoDeclaration(SQLModel):
+    model_config = ConfigDict(extra="forbid")
+    id: uuid.UUID
+    sha256: Sha256Hex
+    content_type: Literal["image/jpeg", "image/png", "image/webp", "image/heic"]
+    size: int = Field(gt=0)
+    exif: ClientExif | None = None
+
+
+class TicketCapture(SQLModel):
+    model_config = ConfigDict(extra="forbid")
+    category: str = Field(max_length=8)
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+    accuracy_m: float = Field(ge=0, le=100_000)
+    located_at: AwareDatetime
+    captured_at: AwareDatetime
+    description: str = Field(default="", max_length=2000)
+    point_type: str | None = Field(default=None, max_length=32)
+    cell_code: str | None = Field(default=None, max_length=15)
+    photos: list[PhotoDeclaration] = Field(min_length=1, max_length=9)
+
+    @field_validator("photos")
+    @classmethod
+    def _distinct_ids(cls, photos: list[PhotoDeclaration]) -> list[PhotoDeclaration]:
+        if len({p.id for p in photos}) != len(photos):
+            raise ValueError("photo ids must be distinct")
+        return photos

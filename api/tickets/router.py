@@ -1,0 +1,50 @@
+import uuid
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+
+from api.accounts.deps import CurrentUser, require_roles
+from api.accounts.models import User
+from api.database import SessionDep, WriteSessionDep
+from api.tickets import access, service
+from api.tickets.models import TicketCapture
+
+router = APIRouter(prefix="/api/v1/tickets", tags=["tickets"])
+Capturer = Annotated[User, Depends(require_roles(*access.CAPTURERS))]
+
+
+@router.put("/{ticket_id}", status_code=201)
+def put_ticket(ticket_id: uuid.UUID, body: TicketCapture, response: Response, session: WriteSessionDep,
+               user: Capturer):
+    """Capture a ticket under the phone's UUID: 201 first time, 200 for the same body again, 409
+    `ticket_conflict` for a different body. Then upload each declared photo."""
+    ticket, created = service.put_ticket(session, user, ticket_id, body)
+    response.status_code = 201 if created else 200
+    return service.ticket_public(session, ticket, user)
+
+
+@router.get("/{ticket_id}")
+def get_ticket(ticket_id: uuid.UUID, session: SessionDep, user: CurrentUser):
+    return service.ticket_public(session, access.readable_ticket(session, user, ticket_id), user)
+
+
+@router.get("/{ticket_id}/events")
+def ticket_events(ticket_id: uuid.UUID, session: SessionDep, user: CurrentUser):
+    access.readable_ticket(session, user, ticket_id)
+    return service.events_public(session, ticket_id)
+
+
+@router.get("")
+def list_tickets(request: Request, session: SessionDep, user: CurrentUser,
+                 status: Annotated[list[str] | None, Query()] = None, bureau: str | None = None,
+                 cell: str | None = None, category: str | None = None, overdue: bool | None = None,
+                 author: str | None = None, since: datetime | None = None,
+                 sort: Literal["deadline", "-created"] = "-created",
+                 limit: Annotated[int, Query(ge=1, le=200)] = 50, cursor: str | None = None):
+    """Tickets the caller may see, newest first or by deadline, in pages (`next_cursor`).
+    `author=me` with `status=incomplete` lists the captures a phone still has to finish."""
+    statuses = [s for value in status or [] for s in value.split(",") if s]
+    return service.list_tickets(session, user, status=statuses or None, bureau=bureau, cell=cell,
+                                category=category, overdue=overdue, author=author, since=since, sort=sort,
+                                limit=limit, cursor=cursor)

@@ -1,0 +1,281 @@
+import base64
+import hashlib
+import json
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import Uuid, func, literal, or_, tuple_
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from api.accounts.models import Role, User
+from api.bureaus.models import Bureau
+from api.catalog.models import Category, PointType
+from api.config import Settings
+from api.database import UTCDateTime, utcnow
+from api.errors import ApiError
+from api.geo import distance_m
+from api.grid.index import GridIndexCache
+from api.grid.models import CellInspector, GridCell
+from api.photos.models import Photo
+from api.routing import service as routing_service
+from api.tickets import access
+from api.tickets.models import OPEN_STATUSES, Ticket, TicketCapture, TicketEvent
+from api.workcalendar.service import load_calendar
+
+CONFLICT = ApiError(409, "ticket_conflict", "该工单编号已被使用且内容不同",
+                    "this ticket id is already used with a different body")
+
+
+def capture_sha256(body: TicketCapture) -> str:
+    canonical = json.dumps(body.model_dump(mode="json"), sort_keys=True, separators=(",", ":"),
+                           ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def add_event(session: Session, ticket: Ticket, action: str, *, actor: User | None, from_status: str | None,
+              to_status: str | None, payload: dict | None = None, action_id: uuid.UUID | None = None) -> None:
+    session.add(TicketEvent(ticket_id=ticket.id, actor_id=actor.id if actor else None,
+                            actor_role=actor.role if actor else None, action=action, from_status=from_status,
+                            to_status=to_status, payload=payload or {}, action_id=action_id))
+
+
+def _check_references(session: Session, user: User, body: TicketCapture) -> None:
+    category = session.get(Category, body.category)
+    if category is None or not category.is_active:
+        raise ApiError(422, "unknown_category", f"问题类别 {body.category} 不存在或已停用",
+                       f"unknown or inactive category {body.category}")
+    if body.point_type and session.get(PointType, body.point_type) is None:
+        raise ApiError(422, "unknown_point_type", f"点位类型 {body.point_type} 不存在",
+                       f"unknown point type {body.point_type}")
+    if body.captured_at > utcnow() + timedelta(days=1):
+        raise ApiError(422, "captured_in_future", "拍摄时间晚于当前时间", "captured_at is in the future")
+    if body.cell_code:
+        if session.get(GridCell, body.cell_code) is None:
+            raise ApiError(422, "unknown_cell", f"网格 {body.cell_code} 不存在", f"unknown cell {body.cell_code}")
+        if user.role == Role.inspector and session.exec(select(CellInspector).where(
+                CellInspector.user_id == user.id, CellInspector.cell_code == body.cell_code)).first() is None:
+            raise ApiError(403, "cell_not_assigned", f"您不负责网格 {body.cell_code}，不能手动选择",
+                           f"you may not report in cell {body.cell_code}", {"cell_code": body.cell_code})
+
+
+def put_ticket(session: Session, user: User, ticket_id: uuid.UUID, body: TicketCapture) -> tuple[Ticket, bool]:
+    """Create the ticket on first sight; the same body again is a harmless replay (False); a different
+    body under the same id is a conflict. Safe under racing identical requests."""
+    request_sha = capture_sha256(body)
+
+    def existing_or_conflict(ticket: Ticket) -> tuple[Ticket, bool]:
+        if ticket.author_id != user.id or ticket.request_sha256 != request_sha:
+            raise CONFLICT
+        return ticket, False
+
+    found = session.get(Ticket, ticket_id)
+    if found is not None:
+        return existing_or_conflict(found)
+    _check_references(session, user, body)
+    taken = session.exec(select(Photo.id).where(col(Photo.id).in_([p.id for p in body.photos]))).first()
+    if taken is not None:
+        raise ApiError(409, "photo_conflict", "照片编号已被其他工单使用", "a photo id is already used",
+                       {"photo_id": str(taken)})
+    ticket = Ticket(id=ticket_id, author_id=user.id, source="supervision" if user.role == Role.supervisor
+                    else "inspection", category_code=body.category, point_type_code=body.point_type,
+                    description=body.description, lat=body.lat, lon=body.lon, accuracy_m=body.accuracy_m,
+                    located_at=body.located_at, captured_at=body.captured_at, cell_override=body.cell_code,
+                    request_sha256=request_sha)
+    try:
+        with session.begin_nested():
+            session.add(ticket)
+            session.flush()
+            for position, declared in enumerate(body.photos):
+                session.add(Photo(id=declared.id, ticket_id=ticket_id, kind="before", position=position,
+                                  sha256=declared.sha256, content_type=declared.content_type, size=declared.size,
+                                  uploaded_by=user.id,
+                                  client_exif=declared.exif.model_dump() if declared.exif else None))
+            add_event(session, ticket, "created", actor=user, from_status=None, to_status="incomplete",
+                      payload={"photos": len(body.photos)})
+            session.flush()
+    except IntegrityError:
+        # An identical request won the race and committed first: answer as a replay.
+        session.expunge_all()
+        found = session.get(Ticket, ticket_id)
+        if found is None:
+            raise
+        return existing_or_conflict(found)
+    return ticket, True
+
+
+def _recurrence_of(session: Session, settings: Settings, ticket: Ticket) -> Ticket | None:
+    """An open, or recently closed, ticket of the same cell and category within the radius."""
+    if ticket.cell_code is None:
+        return None
+    since = utcnow() - timedelta(days=settings.recurrence_days)
+    candidates = session.exec(select(Ticket).where(
+        Ticket.cell_code == ticket.cell_code, Ticket.category_code == ticket.category_code, Ticket.id != ticket.id,
+        or_(col(Ticket.status).in_(OPEN_STATUSES), col(Ticket.closed_at) >= since))
+        .order_by(col(Ticket.created_at).desc()).limit(50)).all()
+    near = [(distance_m(ticket.lat, ticket.lon, c.lat, c.lon), c) for c in candidates]
+    near = [(d, c) for d, c in near if d <= settings.recurrence_radius_m]
+    return min(near, key=lambda pair: pair[0])[1] if near else None
+
+
+def complete_if_ready(session: Session, settings: Settings, grid_index: GridIndexCache, ticket: Ticket,
+                      actor: User) -> bool:
+    """Once every declared photo has arrived: locate, route, set the deadline, link recurrence."""
+    if ticket.status != "incomplete":
+        return False
+    waiting = session.exec(select(func.count()).select_from(Photo).where(
+        Photo.ticket_id == ticket.id, Photo.kind == "before", col(Photo.received_at).is_(None))).one()
+    if waiting:
+        return False
+    now = utcnow()
+    local_day = ticket.captured_at.astimezone(settings.tz).date()
+    ticket.cell_code = ticket.cell_override or grid_index.get(session).locate(ticket.lon, ticket.lat, local_day)
+    decision = routing_service.decide(session, category_code=ticket.category_code,
+                                      point_type=ticket.point_type_code, cell_code=ticket.cell_code,
+                                      at=ticket.captured_at, tz=settings.tz)
+    ticket.bureau_code = decision.bureau_code
+    ticket.routing_rule_id, ticket.routing_source = decision.rule_id, decision.source
+    ticket.routing_reason, ticket.routing_reason_en = decision.reason, decision.reason_en
+    ticket.completed_at = now
+    ticket.status = "dispatched" if decision.bureau_code else "reported"
+    if decision.bureau_code:
+        category = session.get(Category, ticket.category_code)
+        calendar = load_calendar(session, tz=settings.tz, hours=settings.working_hours)
+        ticket.deadline_at = calendar.deadline(now, category.deadline_value, category.deadline_unit)
+    earlier = _recurrence_of(session, settings, ticket)
+    ticket.recurring_of = earlier.id if earlier else None
+    session.add(ticket)
+    add_event(session, ticket, "dispatched" if decision.bureau_code else "reported", actor=actor,
+              from_status="incomplete", to_status=ticket.status,
+              payload={"cell_code": ticket.cell_code, "bureau_code": decision.bureau_code,
+                       "rule_id": decision.rule_id, "reason": decision.reason,
+                       "recurring_of": str(earlier.id) if earlier else None})
+    session.flush()
+    return True
+
+
+# --- reading ---
+
+def _photo_public(photo: Photo, user: User, ticket: Ticket) -> dict:
+    base = f"/api/v1/photos/{photo.id}"
+    urls = {"thumb": f"{base}/thumb", "display": f"{base}/display"} if photo.received_at else {}
+    if photo.received_at and access.can_read_original(user, ticket):
+        urls["original"] = f"{base}/original"
+    return {"id": str(photo.id), "kind": photo.kind, "position": photo.position, "sha256": photo.sha256,
+            "content_type": photo.content_type, "size": photo.size, "received": photo.received_at is not None,
+            "received_at": photo.received_at, "width": photo.width, "height": photo.height,
+            "exif": photo.exif, "client_exif": photo.client_exif, "flags": photo.flags, "urls": urls}
+
+
+def _names(session: Session, model, codes: set) -> dict:
+    codes = {c for c in codes if c}
+    if not codes:
+        return {}
+    return dict(session.exec(select(model.code, model.name).where(col(model.code).in_(codes))).all())
+
+
+def events_public(session: Session, ticket_id: uuid.UUID) -> list[dict]:
+    rows = session.exec(select(TicketEvent, User.username, User.display_name)
+                        .join(User, col(User.id) == TicketEvent.actor_id, isouter=True)
+                        .where(TicketEvent.ticket_id == ticket_id).order_by(TicketEvent.id)).all()
+    return [{"id": e.id, "at": e.at, "action": e.action, "from_status": e.from_status, "to_status": e.to_status,
+             "actor": {"username": username, "display_name": name, "role": e.actor_role} if username else None,
+             "payload": e.payload, "action_id": str(e.action_id) if e.action_id else None}
+            for e, username, name in rows]
+
+
+def ticket_public(session: Session, ticket: Ticket, user: User, *, with_history: bool = True) -> dict:
+    author = session.get(User, ticket.author_id)
+    photos = session.exec(select(Photo).where(Photo.ticket_id == ticket.id)
+                          .order_by(Photo.kind, Photo.position)).all()
+    category = session.get(Category, ticket.category_code)
+    cell = session.get(GridCell, ticket.cell_code) if ticket.cell_code else None
+    bureau = session.get(Bureau, ticket.bureau_code) if ticket.bureau_code else None
+    body = {
+        "id": str(ticket.id), "status": ticket.status, "source": ticket.source,
+        "category": {"code": category.code, "name": category.name, "name_en": category.name_en},
+        "point_type": ticket.point_type_code, "description": ticket.description,
+        "location": {"lat": ticket.lat, "lon": ticket.lon, "accuracy_m": ticket.accuracy_m,
+                     "located_at": ticket.located_at},
+        "captured_at": ticket.captured_at, "created_at": ticket.created_at, "completed_at": ticket.completed_at,
+        "cell_code": ticket.cell_code, "cell_name": cell.name if cell else None,
+        "cell_override": ticket.cell_override is not None,
+        "bureau_code": ticket.bureau_code, "bureau_name": bureau.name if bureau else None,
+        "deadline_at": ticket.deadline_at,
+        "routing": {"rule_id": ticket.routing_rule_id, "source": ticket.routing_source,
+                    "reason": ticket.routing_reason, "reason_en": ticket.routing_reason_en},
+        "recurring": ticket.recurring_of is not None,
+        "recurring_of": str(ticket.recurring_of) if ticket.recurring_of else None,
+        "author": {"username": author.username, "display_name": author.display_name},
+        "photos": [_photo_public(p, user, ticket) for p in photos],
+        "photos_missing": [str(p.id) for p in photos if p.received_at is None],
+    }
+    if with_history:
+        body["events"] = events_public(session, ticket.id)
+    return body
+
+
+def _encode_cursor(values: list) -> str:
+    return base64.urlsafe_b64encode(json.dumps(values, default=str).encode()).decode()
+
+
+def _decode_cursor(cursor: str) -> list:
+    try:
+        values = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        assert isinstance(values, list) and len(values) == 2
+        return values
+    except Exception:
+        raise ApiError(422, "bad_cursor", "分页游标无效", "invalid pagination cursor") from None
+
+
+FAR_FUTURE = datetime(9999, 12, 31, tzinfo=UTC)
+
+
+def _keyset(query, key, cursor: str | None, *, descending: bool):
+    """Order by (key, id) and continue after the cursor's (key, id): no OFFSET, so page 100 costs
+    what page 1 does."""
+    id_col = col(Ticket.id)
+    if cursor:
+        value, last_id = _decode_cursor(cursor)
+        bound = tuple_(literal(datetime.fromisoformat(value), UTCDateTime()), literal(uuid.UUID(last_id), Uuid()))
+        query = query.where(tuple_(key, id_col) < bound if descending else tuple_(key, id_col) > bound)
+    return query.order_by(key.desc(), id_col.desc()) if descending else query.order_by(key, id_col)
+
+
+def list_tickets(session: Session, user: User, *, status: list[str] | None = None, bureau: str | None = None,
+                 cell: str | None = None, category: str | None = None, overdue: bool | None = None,
+                 author: str | None = None, since: datetime | None = None, sort: str = "-created",
+                 limit: int = 50, cursor: str | None = None) -> dict:
+    """Keyset-paginated tickets the caller may see, filtered."""
+    query = select(Ticket).where(access.visible_clause(session, user))
+    if status:
+        query = query.where(col(Ticket.status).in_(status))
+    if bureau:
+        query = query.where(Ticket.bureau_code == bureau)
+    if cell:
+        query = query.where(col(Ticket.cell_code).startswith(cell))
+    if category:
+        query = query.where(Ticket.category_code == category)
+    if overdue is not None:
+        late = (col(Ticket.deadline_at) < utcnow()) & col(Ticket.status).in_(OPEN_STATUSES)
+        query = query.where(late if overdue else ~late | col(Ticket.deadline_at).is_(None))
+    if author:
+        author_id = user.id if author == "me" else session.exec(select(User.id).where(User.username == author)).first()
+        query = query.where(Ticket.author_id == (author_id or -1))
+    if since:
+        query = query.where(col(Ticket.created_at) >= since)
+
+    if sort == "deadline":
+        # Tickets without a deadline (not yet dispatched) come last.
+        key = func.coalesce(col(Ticket.deadline_at), literal(FAR_FUTURE, UTCDateTime()))
+        query = _keyset(query, key, cursor, descending=False)
+    else:
+        query = _keyset(query, col(Ticket.created_at), cursor, descending=True)
+    rows = session.exec(query.limit(limit + 1)).all()
+    items, more = rows[:limit], len(rows) > limit
+    next_cursor = None
+    if more:
+        last = items[-1]
+        value = (last.deadline_at or FAR_FUTURE) if sort == "deadline" else last.created_at
+        next_cursor = _encode_cursor([value.isoformat(), str(last.id)])
+    return {"items": [ticket_public(session, t, user, with_history=False) for t in items], "next_cursor": next_cursor}
