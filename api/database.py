@@ -88,8 +88,12 @@ def write_session(engine: Engine) -> Session:
 
 
 def get_session(request: Request) -> Iterator[Session]:
-    """The one owner of the transaction: handlers and services flush, this commits or rolls back."""
-    with Session(request.app.state.engine, expire_on_commit=False) as session:
+    """The one owner of the transaction: handlers and services flush, this commits or rolls back.
+    Requests that may write (anything but GET/HEAD) use a write session, so on SQLite they queue for
+    the lock at BEGIN rather than fail when another request wrote in between their read and write."""
+    engine = request.app.state.engine
+    reading = request.method in ("GET", "HEAD", "OPTIONS")
+    with Session(engine, expire_on_commit=False) if reading else write_session(engine) as session:
         try:
             yield session
             session.commit()
@@ -100,17 +104,3 @@ def get_session(request: Request) -> Iterator[Session]:
 
 # scope="function": commit before the response is sent, so a 2xx always means "stored".
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
-
-
-def get_write_session(request: Request) -> Iterator[Session]:
-    """Like get_session, for handlers whose read-then-write may race (see write_session)."""
-    with write_session(request.app.state.engine) as session:
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
-
-
-WriteSessionDep = Annotated[Session, Depends(get_write_session, scope="function")]

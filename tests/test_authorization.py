@@ -5,6 +5,7 @@ anonymous calls get 401. A new endpoint fails `test_matrix_covers_every_endpoint
 """
 
 import itertools
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -13,7 +14,8 @@ import pytest
 from api.accounts import service as account_service
 from api.accounts.models import Role
 from api.bureaus.models import Bureau
-from tests.factories import make_bureau, make_category, make_cell, make_point_type, make_rule, make_user
+from tests.factories import (capture_body, make_bureau, make_category, make_cell, make_point_type, make_rule,
+                             make_user, photo_bytes, submit)
 
 CELL = "330790001001001"
 ALL = {"inspector", "bureau", "other_bureau", "dispatcher", "supervisor", "ledger", "leader", "admin"}
@@ -108,6 +110,20 @@ CASES = [
         "/api/v1/calendar/overrides/2027-02-06", json={"day": "2027-02-06", "is_workday": True, "note": "调休"})),
     Case("DELETE", "/api/v1/calendar/overrides/{day}", CONFIGURERS, _override_path),
     Case("GET", "/api/v1/config/export", CONFIGURERS, _fixed("/api/v1/config/export")),
+    Case("PUT", "/api/v1/tickets/{ticket_id}", {"inspector", "supervisor"},
+         lambda w, a: (f"/api/v1/tickets/{uuid.uuid4()}", {"json": capture_body([photo_bytes()], lat=28.905,
+                                                                                 lon=120.005)})),
+    Case("GET", "/api/v1/tickets/{ticket_id}", STAFF | {"inspector", "bureau"},
+         lambda w, a: (f"/api/v1/tickets/{w.ticket_id}", {}), denied_status=(404,)),
+    Case("GET", "/api/v1/tickets/{ticket_id}/events", STAFF | {"inspector", "bureau"},
+         lambda w, a: (f"/api/v1/tickets/{w.ticket_id}/events", {}), denied_status=(404,)),
+    Case("GET", "/api/v1/tickets", ALL, _fixed("/api/v1/tickets")),
+    Case("PUT", "/api/v1/tickets/{ticket_id}/photos/{photo_id}", {"inspector"}, lambda w, a: w.pending_upload(),
+         denied_status=(404,)),
+    Case("GET", "/api/v1/photos/{photo_id}/{variant}", STAFF | {"inspector", "bureau"},
+         lambda w, a: (f"/api/v1/photos/{w.photo_id}/thumb", {}), denied_status=(404,)),
+    Case("GET", "/api/v1/photos/{photo_id}/{variant}", {"inspector", "dispatcher", "supervisor", "ledger", "admin"},
+         lambda w, a: (f"/api/v1/photos/{w.photo_id}/original", {}), denied_status=(403, 404)),
     Case("POST", "/api/v1/config/import", CONFIGURERS, _fixed("/api/v1/config/import", json={"version": 1})),
 ]
 
@@ -132,6 +148,19 @@ class World:
         self.settings = settings
         self.headers = {actor: self.fresh_headers(actor) for actor in self.users}
         db.commit()
+        self.ticket_id, ticket = submit(client, self.headers["inspector"], [photo_bytes()], lat=28.905, lon=120.005)
+        assert ticket["bureau_code"] == "zhzf"
+        self.photo_id = ticket["photos"][0]["id"]
+
+    def pending_upload(self):
+        """A fresh incomplete ticket of the inspector's, and one of its photos to upload."""
+        data = photo_bytes("Canon_40D.jpg")
+        body = capture_body([data], lat=28.905, lon=120.005)
+        ticket_id = uuid.uuid4()
+        assert self.client.put(f"/api/v1/tickets/{ticket_id}", json=body,
+                               headers=self.headers["inspector"]).status_code == 201
+        return (f"/api/v1/tickets/{ticket_id}/photos/{body['photos'][0]['id']}",
+                {"content": data, "headers": {"Content-Type": "image/jpeg"}})
 
     def fresh_headers(self, actor):
         token, _ = account_service.issue_token(self.db, self.settings, self.users[actor], device=False)
@@ -154,7 +183,8 @@ def test_endpoint_by_role(world, case):
     for actor in sorted(ALL):
         headers = world.fresh_headers(actor)  # logout revokes, so each call gets its own token
         path, kwargs = case.request(world, actor)
-        response = world.client.request(case.method, path, headers=headers, **kwargs)
+        kwargs = {**kwargs, "headers": {**kwargs.get("headers", {}), **headers}}
+        response = world.client.request(case.method, path, **kwargs)
         if actor in case.allowed:
             assert 200 <= response.status_code < 300, (actor, response.status_code, response.text)
         else:

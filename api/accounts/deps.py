@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import BackgroundTasks, Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 
 from api.accounts import service
@@ -12,7 +12,7 @@ from api.errors import ApiError, forbidden
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
 
-def _authenticated(request: Request,
+def _authenticated(request: Request, background: BackgroundTasks,
                    token: Annotated[str | None, Depends(oauth2_scheme)]) -> tuple[User, AuthToken]:
     if not token:
         raise ApiError(401, "not_authenticated", "请先登录", "Authentication required",
@@ -21,6 +21,7 @@ def _authenticated(request: Request,
     if found is None:
         raise ApiError(401, "invalid_token", "登录已失效，请重新登录",
                        "Token invalid, expired or revoked; log in again", headers={"WWW-Authenticate": "Bearer"})
+    background.add_task(service.token_used, request.app.state.engine, found[1])
     return found
 
 

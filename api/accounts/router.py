@@ -7,24 +7,25 @@ from sqlmodel import select
 from api.accounts import service
 from api.accounts.deps import AdminUser, CurrentToken, CurrentUser
 from api.accounts.models import AuthToken, Role, TokenPublic, TokenResponse, User, UserCreate, UserPublic, UserUpdate
-from api.database import SessionDep
+from api.database import SessionDep, write_session
 from api.errors import forbidden, not_found
 
 router = APIRouter(prefix="/api/v1", tags=["accounts"])
 
 
 @router.post("/auth/token", response_model=TokenResponse)
-def login(request: Request, session: SessionDep, form: Annotated[OAuth2PasswordRequestForm, Depends()],
+def login(request: Request, form: Annotated[OAuth2PasswordRequestForm, Depends()],
           device_name: Annotated[str | None, Form(max_length=128)] = None):
     """OAuth2 password login. `scope=device` asks for a long-lived device token (a phone that syncs
     days later); otherwise a session token. Both are revocable."""
-    settings = request.app.state.settings
+    settings, engine = request.app.state.settings, request.app.state.engine
     client_ip = request.client.host if request.client else "unknown"
-    user = service.authenticate(session, request.app.state.engine, settings, username=form.username,
-                                password=form.password, client_ip=client_ip)
-    device = "device" in form.scopes
-    token, row = service.issue_token(session, settings, user, device=device,
-                                     device_name=device_name or form.client_id)
+    user = service.authenticate(engine, settings, username=form.username, password=form.password,
+                                client_ip=client_ip)
+    with write_session(engine) as session:
+        token, row = service.issue_token(session, settings, user, device="device" in form.scopes,
+                                         device_name=device_name or form.client_id)
+        session.commit()
     expires_in = int((row.expires_at - row.created_at).total_seconds())
     return TokenResponse(access_token=token, expires_in=expires_in, token_id=row.id, kind=row.kind)
 

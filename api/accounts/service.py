@@ -39,19 +39,20 @@ def _check_throttle(session: Session, settings: Settings, username: str, client_
                            headers={"Retry-After": str(retry)})
 
 
-def authenticate(session: Session, engine: Engine, settings: Settings, *, username: str, password: str,
-                 client_ip: str) -> User:
-    _check_throttle(session, settings, username, client_ip)
-    user = session.exec(select(User).where(User.username == username)).first()
+def authenticate(engine: Engine, settings: Settings, *, username: str, password: str, client_ip: str) -> User:
+    """Check the password outside any transaction (argon2 takes a while); count failures."""
+    with Session(engine, expire_on_commit=False) as session:
+        _check_throttle(session, settings, username, client_ip)
+        user = session.exec(select(User).where(User.username == username)).first()
     ok = verify_password(password, user.password_hash if user else None)
-    if not ok or user is None or not user.is_active:
-        # Its own transaction: the request fails and rolls back, but the failure must be counted.
-        with Session(engine) as failures:
-            failures.add(LoginFailure(username=username, client_ip=client_ip))
-            failures.commit()
-        raise INVALID_CREDENTIALS
-    # A success forgives this user's earlier typos.
-    session.exec(delete(LoginFailure).where(col(LoginFailure.username) == username))
+    with write_session(engine) as session:
+        if not ok or user is None or not user.is_active:
+            session.add(LoginFailure(username=username, client_ip=client_ip))
+            session.commit()
+            raise INVALID_CREDENTIALS
+        # A success forgives this user's earlier typos.
+        session.exec(delete(LoginFailure).where(col(LoginFailure.username) == username))
+        session.commit()
     return user
 
 
@@ -80,13 +81,17 @@ def resolve_token(engine: Engine, settings: Settings, token: str) -> tuple[User,
         user = session.get(User, row.user_id)
         if user is None or not user.is_active:
             return None
-    if row.last_used_at is None or now - row.last_used_at > timedelta(minutes=10):
-        # Coarse, so reads do not turn into a write per request.
-        with write_session(engine) as session:
-            session.exec(update(AuthToken).where(col(AuthToken.id) == row.id).values(last_used_at=now))
-            session.commit()
-        row.last_used_at = now
     return user, row
+
+
+def token_used(engine: Engine, token: AuthToken) -> None:
+    """Note when a device was last seen; coarse (10 min), and run after the response."""
+    now = utcnow()
+    if token.last_used_at is not None and now - token.last_used_at < timedelta(minutes=10):
+        return
+    with write_session(engine) as session:
+        session.exec(update(AuthToken).where(col(AuthToken.id) == token.id).values(last_used_at=now))
+        session.commit()
 
 
 def revoke_token(session: Session, token: AuthToken) -> None:

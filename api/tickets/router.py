@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 
 from api.accounts.deps import CurrentUser, require_roles
 from api.accounts.models import User
-from api.database import SessionDep, WriteSessionDep
+from api.database import SessionDep
 from api.tickets import access, service
 from api.tickets.models import TicketCapture
 
@@ -15,11 +15,11 @@ Capturer = Annotated[User, Depends(require_roles(*access.CAPTURERS))]
 
 
 @router.put("/{ticket_id}", status_code=201)
-def put_ticket(ticket_id: uuid.UUID, body: TicketCapture, response: Response, session: WriteSessionDep,
-               user: Capturer):
+def put_ticket(ticket_id: uuid.UUID, body: TicketCapture, request: Request, response: Response,
+               session: SessionDep, user: Capturer):
     """Capture a ticket under the phone's UUID: 201 first time, 200 for the same body again, 409
     `ticket_conflict` for a different body. Then upload each declared photo."""
-    ticket, created = service.put_ticket(session, user, ticket_id, body)
+    ticket, created = service.put_ticket(session, request.app.state.settings, user, ticket_id, body)
     response.status_code = 201 if created else 200
     return service.ticket_public(session, ticket, user)
 

@@ -59,7 +59,8 @@ def _check_references(session: Session, user: User, body: TicketCapture) -> None
                            f"you may not report in cell {body.cell_code}", {"cell_code": body.cell_code})
 
 
-def put_ticket(session: Session, user: User, ticket_id: uuid.UUID, body: TicketCapture) -> tuple[Ticket, bool]:
+def put_ticket(session: Session, settings: Settings, user: User, ticket_id: uuid.UUID,
+               body: TicketCapture) -> tuple[Ticket, bool]:
     """Create the ticket on first sight; the same body again is a harmless replay (False); a different
     body under the same id is a conflict. Safe under racing identical requests."""
     request_sha = capture_sha256(body)
@@ -73,6 +74,10 @@ def put_ticket(session: Session, user: User, ticket_id: uuid.UUID, body: TicketC
     if found is not None:
         return existing_or_conflict(found)
     _check_references(session, user, body)
+    too_big = [str(p.id) for p in body.photos if p.size > settings.photo_max_bytes]
+    if too_big:
+        raise ApiError(413, "photo_too_large", f"照片超过 {settings.photo_max_bytes // 2**20} MB 上限",
+                       f"photos over the {settings.photo_max_bytes // 2**20} MB limit", {"photo_ids": too_big})
     taken = session.exec(select(Photo.id).where(col(Photo.id).in_([p.id for p in body.photos]))).first()
     if taken is not None:
         raise ApiError(409, "photo_conflict", "照片编号已被其他工单使用", "a photo id is already used",

@@ -1,0 +1,83 @@
+"""The image pipeline on real camera JPEGs (../shared/photos)."""
+
+import io
+
+import pytest
+from PIL import Image, ImageChops, ImageStat
+
+from api.photos import pipeline
+from tests.factories import PHOTOS
+
+
+def _display(name: str) -> Image.Image:
+    return Image.open(io.BytesIO(pipeline.derive(PHOTOS / name)["display"])).convert("L")
+
+
+def _difference(a: Image.Image, b: Image.Image) -> float:
+    if a.size != b.size:
+        return 255.0
+    return ImageStat.Stat(ImageChops.difference(a, b)).mean[0]
+
+
+@pytest.mark.parametrize("name", ["orientation_landscape_6.jpg"])
+def test_landscape_orientation_comes_out_upright(name):
+    reference = _display("orientation_landscape_1.jpg")
+    derived = _display(name)
+    upright = _difference(reference, derived)
+    assert upright < 25
+    for angle in (90, 180, 270):
+        assert upright < _difference(reference, derived.rotate(angle, expand=True))
+
+
+def test_portrait_orientations_agree():
+    """Orientation 3 and 8 store the same portrait scene rotated differently; both come out upright
+    and identical in shape and content."""
+    three, eight = _display("orientation_portrait_3.jpg"), _display("orientation_portrait_8.jpg")
+    assert three.size == eight.size == (450, 600)
+    same = _difference(three, eight)
+    assert same < 10
+    assert all(same < _difference(three, eight.rotate(a, expand=True)) for a in (90, 180, 270))
+
+
+def test_derivatives_are_small_and_exif_free():
+    variants = pipeline.derive(PHOTOS / "mobile_jolla.jpg")
+    display, thumb = (Image.open(io.BytesIO(variants[v])) for v in ("display", "thumb"))
+    assert max(display.size) == 1600 and max(thumb.size) == 320
+    assert not display.getexif() and not thumb.getexif()
+
+
+def test_gps_is_decoded_to_decimal_degrees():
+    facts = pipeline.inspect(PHOTOS / "gps_DSCN0010.jpg", "image/jpeg", 50_000_000)
+    assert facts.exif["gps_lat"] == pytest.approx(43.4674, abs=1e-4)
+    assert facts.exif["gps_lon"] == pytest.approx(11.8851, abs=1e-4)
+    assert facts.exif["make"] == "NIKON" and facts.exif["model"] == "COOLPIX P6000"
+    assert facts.exif["datetime_original"] == "2008-10-22T16:28:39"
+    assert (facts.width, facts.height) == (640, 480)
+
+
+def test_editing_software_and_missing_camera_are_read():
+    gimp = pipeline.inspect(PHOTOS / "Canon_40D.jpg", "image/jpeg", 50_000_000)
+    assert gimp.exif["software"] == "GIMP 2.4.5" and gimp.exif["make"] == "Canon"
+    imported = pipeline.inspect(PHOTOS / "Canon_40D_photoshop_import.jpg", "image/jpeg", 50_000_000)
+    assert imported.exif["make"] is None and imported.exif["model"] is None
+    assert imported.exif["datetime_original"] is None
+
+
+def test_damaged_camera_file_does_not_crash():
+    facts = pipeline.inspect(PHOTOS / "corrupted.jpg", "image/jpeg", 50_000_000)
+    assert (facts.width, facts.height) == (3648, 2736) and len(facts.phash) == 16
+    assert set(pipeline.derive(PHOTOS / "corrupted.jpg")) == {"display", "thumb"}
+
+
+def test_truncated_and_garbage_and_bombs_are_refused(tmp_path):
+    data = (PHOTOS / "gps_DSCN0010.jpg").read_bytes()
+    (tmp_path / "truncated.jpg").write_bytes(data[: len(data) * 6 // 10])
+    (tmp_path / "text.jpg").write_text("这不是图片 not a picture")
+    Image.new("1", (10_000, 8_000)).save(tmp_path / "bomb.png")  # 80 MP, a few KB
+    for name, content_type in (("truncated.jpg", "image/jpeg"), ("text.jpg", "image/jpeg"),
+                               ("bomb.png", "image/png")):
+        with pytest.raises(pipeline.PhotoInvalid) as caught:
+            pipeline.inspect(tmp_path / name, content_type, 50_000_000)
+        assert caught.value.message and caught.value.message_en
+    with pytest.raises(pipeline.PhotoInvalid, match="not the declared"):
+        pipeline.inspect(PHOTOS / "Canon_40D.jpg", "image/png", 50_000_000)
