@@ -14,8 +14,17 @@ import pytest
 from api.accounts import service as account_service
 from api.accounts.models import Role
 from api.bureaus.models import Bureau
-from tests.factories import (capture_body, make_bureau, make_category, make_cell, make_point_type, make_rule,
-                             make_user, photo_bytes, submit)
+from tests.factories import (
+    capture_body,
+    make_bureau,
+    make_category,
+    make_cell,
+    make_point_type,
+    make_rule,
+    make_user,
+    photo_bytes,
+    submit,
+)
 
 CELL = "330790001001001"
 ALL = {"inspector", "bureau", "other_bureau", "dispatcher", "supervisor", "ledger", "leader", "admin"}
