@@ -21,6 +21,8 @@ config_app = typer.Typer(help="County configuration 县级配置 (categories, bu
 app.add_typer(user_app, name="user")
 app.add_typer(grid_app, name="grid")
 app.add_typer(config_app, name="config")
+photos_app = typer.Typer(help="Photo evidence 照片证据", no_args_is_help=True)
+app.add_typer(photos_app, name="photos")
 
 
 def _fail(exc: ApiError) -> None:
@@ -158,6 +160,23 @@ def config_import(file: Path) -> None:
     document = _read_document(file)
     counts = _transaction(lambda s: config_doc.import_config(s, document, by="cli"))
     typer.echo("已导入 imported: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+
+
+@photos_app.command("sweep")
+def photos_sweep(grace_minutes: Annotated[float, typer.Option(help="spare files younger than this")] = 60) -> None:
+    """Remove what a crash left behind: temp files and stored originals no photo references."""
+    from datetime import timedelta
+
+    from api.photos.service import sweep
+    from api.photos.storage import LocalStorage
+
+    settings = get_settings()
+    engine = make_engine(settings.sqlalchemy_url)
+    try:
+        removed = sweep(engine, LocalStorage(settings.data_dir / "photos"), grace=timedelta(minutes=grace_minutes))
+    finally:
+        engine.dispose()
+    typer.echo(f"已清理 removed: {removed['temp_files']} temp files, {removed['orphan_originals']} orphan originals")
 
 
 if __name__ == "__main__":

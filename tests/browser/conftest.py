@@ -4,17 +4,12 @@ Under CI a missing Chromium or an unbuilt PWA fails the run; on a developer mach
 """
 
 import os
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
-import httpx
 import pytest
 
 from api.config import REPO_ROOT
-from tests import dbutil
+from tests.live import LiveServer
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -28,44 +23,17 @@ def _unavailable(reason: str):
     pytest.skip(reason)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory):
     """The README's first command, in miniature: demo county loaded, server + built PWA on loopback."""
     if not (REPO_ROOT / "pwa" / "dist" / "index.html").exists():
         _unavailable("the PWA is not built (cd pwa && npm ci && npm run build)")
-    data_dir = tmp_path_factory.mktemp("live")
-    url = dbutil.create_database(data_dir, "live")
-    env = {**os.environ, "GRIDPATROL_DATA_DIR": str(data_dir), "GRIDPATROL_DATABASE_URL": url}
-    cli = [sys.executable, "-m", "api.cli"]
-    subprocess.run([*cli, "demo"], env=env, check=True, capture_output=True, cwd=REPO_ROOT)
-    port = _free_port()
-    log = open(data_dir / "server.log", "wb")  # noqa: SIM115  (kept open for the server's lifetime)
-    server = subprocess.Popen([*cli, "serve", "--port", str(port)], env=env, stdout=log, stderr=log, cwd=REPO_ROOT)
-    base = f"http://127.0.0.1:{port}"
+    server = LiveServer(tmp_path_factory.mktemp("live"), "live")
     try:
-        for _ in range(100):
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if server.poll() is not None:
-                raise RuntimeError((data_dir / "server.log").read_text())
-            time.sleep(0.1)
-        else:
-            raise RuntimeError("server did not start")
-        yield base
+        server.cli("demo")
+        yield server.start().url
     finally:
-        server.terminate()
-        server.wait(10)
-        log.close()
-        dbutil.drop_database(url)
+        server.close()
 
 
 @pytest.fixture(scope="session")
