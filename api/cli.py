@@ -70,10 +70,11 @@ def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
 
 
 @app.command()
-def demo() -> None:
+def demo(history: Annotated[int, typer.Option(help="historical tickets over the past 30 days")] = 300) -> None:
     """Load the demo county 青溪县 into an empty database and print the demo accounts."""
     from api.county import demo as demo_county
     from api.county.demo_data import COUNTY_NAME, DEMO_PASSWORD
+    from api.county.demo_history import load_history
 
     migrate()
 
@@ -85,7 +86,9 @@ def demo() -> None:
             typer.secho("数据库非空，未加载演示数据 / database is not empty; demo not loaded", fg="yellow")
             raise typer.Exit(1)
         accounts = demo_county.load(session)
-        typer.echo(f"已加载演示县 {COUNTY_NAME}: 34 个网格 / demo county loaded: 34 grid cells")
+        added = load_history(session, get_settings(), count=history)
+        typer.echo(f"已加载演示县 {COUNTY_NAME}: 34 个网格, {added} 条历史工单 / "
+                   f"demo county loaded: 34 grid cells, {added} historical tickets")
         return accounts
 
     accounts = _transaction(work)

@@ -1,5 +1,3 @@
-import os
-
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
@@ -7,9 +5,11 @@ from sqlmodel import Session
 
 from api import migrate
 from api.config import Settings
+from api.county import demo
 from api.database import make_engine, metadata
 from api.main import create_app
 from tests import dbutil
+from tests.factories import login
 
 
 def pytest_report_header(config):
@@ -72,6 +72,13 @@ def client(app):
         yield client
 
 
-@pytest.fixture(scope="session")
-def in_ci() -> bool:
-    return os.environ.get("CI", "").lower() in ("1", "true", "yes")
+@pytest.fixture
+def county(db):
+    """The demo county: 34 cells, bureaus, rules; insp05 patrols 330790001002001."""
+    demo.load(db)
+    db.commit()
+
+
+@pytest.fixture
+def inspector(client, county):
+    return login(client, "insp05", "demo1234")

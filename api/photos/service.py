@@ -63,20 +63,31 @@ def integrity_flags(session: Session, settings: Settings, ticket: Ticket, photo:
     if exif.get("datetime_original"):
         try:
             taken = datetime.fromisoformat(exif["datetime_original"])
+        except ValueError:
+            taken = None
+        if taken is not None:
             if taken.tzinfo is None:  # camera clocks keep local time
                 taken = taken.replace(tzinfo=settings.tz)
-            gap = abs(taken - ticket.captured_at)
-            if gap > timedelta(minutes=settings.flag_capture_time_minutes):
-                flags.append(_flag("capture_time_mismatch",
-                                   f"照片拍摄时间与上报的拍摄时间相差 {gap.total_seconds() / 3600:.1f} 小时",
-                                   f"EXIF capture time is {gap.total_seconds() / 3600:.1f} h from captured_at"))
-        except ValueError:
-            pass
+            if photo.kind == "before":
+                gap = abs(taken - ticket.captured_at)
+                if gap > timedelta(minutes=settings.flag_capture_time_minutes):
+                    hours = gap.total_seconds() / 3600
+                    flags.append(_flag("capture_time_mismatch", f"照片拍摄时间与上报的拍摄时间相差 {hours:.1f} 小时",
+                                       f"EXIF capture time is {hours:.1f} h from captured_at"))
+            elif taken < ticket.created_at - timedelta(minutes=settings.flag_capture_time_minutes):
+                flags.append(_flag("taken_before_ticket", "整改照片的拍摄时间早于问题上报时间",
+                                   "the after-photo was taken before the problem was reported"))
     if exif.get("gps_lat") is not None and exif.get("gps_lon") is not None:
         far = distance_m(exif["gps_lat"], exif["gps_lon"], ticket.lat, ticket.lon)
         if far > settings.flag_gps_distance_m:
             flags.append(_flag("gps_far", f"照片GPS位置距工单位置 {far / 1000:.1f} 公里",
                                f"EXIF GPS is {far / 1000:.1f} km from the ticket's location"))
+    if photo.kind != "before":
+        befores = session.exec(select(Photo.phash).where(Photo.ticket_id == ticket.id, Photo.kind == "before",
+                                                         col(Photo.phash).is_not(None))).all()
+        if any(_hamming(h, facts.phash) <= settings.flag_phash_distance for h in befores):
+            flags.append(_flag("same_as_before", "整改照片与问题照片几乎相同（疑似未整改或重复使用）",
+                               "the after-photo is near-identical to the before-photo"))
     others = session.exec(select(Photo.ticket_id, Photo.phash).where(
         Photo.ticket_id != ticket.id, col(Photo.phash).is_not(None))).all()
     twins = sorted({str(t) for t, h in others if _hamming(h, facts.phash) <= settings.flag_phash_distance})

@@ -30,7 +30,7 @@ def live_server(tmp_path_factory):
         _unavailable("the PWA is not built (cd pwa && npm ci && npm run build)")
     server = LiveServer(tmp_path_factory.mktemp("live"), "live")
     try:
-        server.cli("demo")
+        server.cli("demo", "--history", "0")
         yield server.start().url
     finally:
         server.close()

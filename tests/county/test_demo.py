@@ -152,3 +152,35 @@ def test_bad_config_changes_nothing(db, county):
     with pytest.raises(ApiError) as caught:
         config_doc.import_config(db, {"version": 1, "categories": [{"code": "x"}]}, by="test")
     assert caught.value.code == "config_invalid" and caught.value.details
+
+
+def test_history_is_consistent(db, county, settings):
+    from collections import Counter
+    from datetime import datetime
+
+    from api.county.demo_history import load_history
+    from api.photos.models import Photo
+    from api.tickets.models import Ticket, TicketEvent
+
+    assert load_history(db, settings, count=60) == 60
+    db.commit()
+    tickets = db.exec(select(Ticket)).all()
+    assert len(tickets) == 60
+    assert len(Counter(t.status for t in tickets)) >= 4
+    now = datetime.now(settings.tz)
+    storage_root = settings.data_dir / "photos" / "originals"
+    for ticket in tickets:
+        events = db.exec(select(TicketEvent).where(TicketEvent.ticket_id == ticket.id).order_by(TicketEvent.id)).all()
+        assert events[-1].to_status == ticket.status  # the log replays to the current state
+        assert all(a.to_status == b.from_status for a, b in zip(events[1:], events[2:], strict=False))
+        assert all(e.at <= now for e in events)
+        photos = db.exec(select(Photo).where(Photo.ticket_id == ticket.id)).all()
+        assert any(p.kind == "before" for p in photos)
+        for photo in photos:
+            assert (storage_root / photo.sha256[:2] / photo.sha256).stat().st_size == photo.size
+        if ticket.status == "closed":
+            rectify = max(e.id for e in events if e.action == "rectify")
+            assert any(e.action == "verify" and e.payload["result"] == "pass" and e.id > rectify for e in events)
+            assert any(p.kind == "after" for p in photos)
+        if ticket.deadline_at:
+            assert ticket.deadline_at > ticket.created_at

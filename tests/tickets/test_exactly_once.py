@@ -51,7 +51,7 @@ def send(http: httpx.Client, request: tuple) -> int:
 @pytest.fixture
 def server(tmp_path):
     live = LiveServer(tmp_path, "once", workers=2)
-    live.cli("demo")
+    live.cli("demo", "--history", "0")
     live.start()
     yield live
     live.close()
@@ -144,7 +144,7 @@ def test_sixteen_identical_requests_racing(server):
 
 def test_sigkill_during_uploads_loses_nothing(tmp_path):
     server = LiveServer(tmp_path, "kill")
-    server.cli("demo")
+    server.cli("demo", "--history", "0")
     server.start()
     try:
         clients = [make_tickets(c, count=3, photos_each=2, size=(1200, 900), quality=95) for c in range(8)]

@@ -1,0 +1,436 @@
+"""Photo ingest under load, on SQLite and PostgreSQL: complete tickets per second and their latency,
+the bare image pipeline, how long display/thumb copies take to appear, and the server's peak memory.
+
+Run: .venv/bin/python bench/ingest.py [--seconds 30] [--quick] [--db sqlite|postgresql|both]
+
+Each engine gets a fresh demo county behind `gridpatrol serve --workers <cpu count>` on loopback, driven
+from a child process of this script (tests/dbutil picks the engine from GRIDPATROL_TEST_DATABASE_URL
+when it is imported). PostgreSQL: postgresql://postgres@127.0.0.1:5432/postgres, skipped if unreachable.
+
+Every ticket carries its own JPEG: one base image, made distinct per ticket by a COM segment after SOI
+(new SHA-256, same decode cost).
+Targets: >= 100 complete tickets/s and p95 <= 400 ms (16 clients, 1600x1200 JPEGs of ~600 KB);
+derivatives ready <= 2 s after acknowledgement (10 tickets/s); peak server RSS <= 400 MB
+(16 clients uploading 12-MP originals).
+Anchor: ODK Central acknowledged 49 submissions/s (p95 431 ms) on this machine type.
+"""
+
+import argparse
+import hashlib
+import io
+import json
+import os
+import queue
+import re
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+from PIL import Image
+from sqlalchemy import create_engine, text
+
+from api.database import normalize_url
+from api.photos import pipeline
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))  # `tests` (LiveServer, dbutil) is not an installed package
+SOURCE = Path(__file__).resolve().parents[2] / "shared" / "photos" / "mobile_jolla.jpg"
+PG_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+CLIENTS = 16
+TICKET_TIMEOUT_S = 60
+DERIVED_WAIT_S = 30  # a ticket whose copies have not appeared by then counts as missing
+
+
+@dataclass
+class Phases:
+    load_s: float
+    paced_s: float
+    memory_s: float
+    pipeline_s: float
+
+    @classmethod
+    def from_args(cls, args: argparse.Namespace) -> "Phases":
+        if args.quick:
+            return cls(args.seconds or 5, 3, 5, 1)
+        return cls(args.seconds or 30, 10, 15, 5)
+
+
+# --- photos ---
+
+def base_jpeg(size: tuple[int, int], target_bytes: int | None = None) -> bytes:
+    """The camera photo resized, EXIF kept; with target_bytes, at the quality that lands nearest."""
+    with Image.open(SOURCE) as image:
+        exif = image.info.get("exif", b"")
+        resized = image.convert("RGB").resize(size, Image.Resampling.LANCZOS)
+
+    def encode(quality: int) -> bytes:
+        buffer = io.BytesIO()
+        resized.save(buffer, "JPEG", quality=quality, exif=exif)
+        return buffer.getvalue()
+
+    if target_bytes is None:
+        return encode(90)
+    return min((encode(q) for q in range(60, 99, 2)), key=lambda data: abs(len(data) - target_bytes))
+
+
+def distinct(jpeg: bytes) -> bytes:
+    """The same picture with a unique COM segment right after SOI."""
+    payload = uuid.uuid4().bytes
+    return jpeg[:2] + b"\xff\xfe" + struct.pack(">H", len(payload) + 2) + payload + jpeg[2:]
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] if ordered else float("nan")
+
+
+# --- the client side ---
+
+@dataclass
+class Ticket:
+    seconds: float
+    sha256: str
+    acked_at: float | None  # time.monotonic() of the photo's 201, None on failure
+    error: str | None = None
+
+
+def submit_ticket(client: httpx.Client, jpeg: bytes) -> Ticket:
+    """PUT a ticket declaring one photo, then PUT the photo; timed from the first PUT to the photo's 201."""
+    data = distinct(jpeg)
+    sha256 = hashlib.sha256(data).hexdigest()
+    ticket_id, photo_id = uuid.uuid4(), uuid.uuid4()
+    now = datetime.now(UTC) - timedelta(minutes=1)
+    body = {"category": "0508", "lat": 28.9078, "lon": 120.0270, "accuracy_m": 8.0,
+            "located_at": now.isoformat(), "captured_at": now.isoformat(),
+            "photos": [{"id": str(photo_id), "sha256": sha256, "content_type": "image/jpeg", "size": len(data)}]}
+    start = time.monotonic()
+    try:
+        response = client.put(f"/api/v1/tickets/{ticket_id}", json=body)
+        if response.status_code != 201:
+            return Ticket(time.monotonic() - start, sha256, None, f"PUT ticket {response.status_code}")
+        response = client.put(f"/api/v1/tickets/{ticket_id}/photos/{photo_id}", content=data,
+                              headers={"Content-Type": "image/jpeg"})
+    except httpx.HTTPError as exc:
+        return Ticket(time.monotonic() - start, sha256, None, type(exc).__name__)
+    end = time.monotonic()
+    if response.status_code != 201:
+        return Ticket(end - start, sha256, None, f"PUT photo {response.status_code}")
+    return Ticket(end - start, sha256, end)
+
+
+@dataclass
+class Load:
+    elapsed: float
+    tickets: list[Ticket] = field(default_factory=list)
+
+    @property
+    def done(self) -> list[Ticket]:
+        return [t for t in self.tickets if t.error is None]
+
+    @property
+    def errors(self) -> Counter:
+        return Counter(t.error for t in self.tickets if t.error)
+
+
+def closed_loop(clients: list[httpx.Client], jpeg: bytes, seconds: float) -> Load:
+    """Every client submits tickets back to back; none starts a new one after `seconds`."""
+    start = time.monotonic()
+    deadline = start + seconds
+
+    def run(client: httpx.Client) -> list[Ticket]:
+        tickets = []
+        while time.monotonic() < deadline:
+            tickets.append(submit_ticket(client, jpeg))
+        return tickets
+
+    with ThreadPoolExecutor(len(clients)) as pool:
+        per_client = list(pool.map(run, clients))
+    load = Load(time.monotonic() - start)
+    for tickets in per_client:
+        load.tickets.extend(tickets)
+    return load
+
+
+def derivative_delays(clients: list[httpx.Client], jpeg: bytes, derived: Path, rate: float,
+                      seconds: float) -> tuple[Load, list[float], int]:
+    """Tickets at a steady `rate`; a watcher polls each acknowledged photo's display and thumb files.
+    Returns the load, the delays (s) from acknowledgement until both exist, and how many never did."""
+    idle: queue.Queue[httpx.Client] = queue.Queue()
+    for client in clients:
+        idle.put(client)
+    acked: queue.Queue[Ticket] = queue.Queue()
+    submitting_done = threading.Event()
+    delays: list[float] = []
+    missing = 0
+
+    def job() -> Ticket:
+        client = idle.get()
+        try:
+            ticket = submit_ticket(client, jpeg)
+        finally:
+            idle.put(client)
+        if ticket.acked_at is not None:
+            acked.put(ticket)
+        return ticket
+
+    def ready(sha256: str) -> bool:
+        return all((derived / sha256[:2] / f"{sha256}.{v}.jpg").exists() for v in pipeline.VARIANTS)
+
+    def watch() -> None:
+        nonlocal missing
+        pending: list[Ticket] = []
+        while not (submitting_done.is_set() and acked.empty() and not pending):
+            while not acked.empty():
+                pending.append(acked.get())
+            now = time.monotonic()
+            still = []
+            for ticket in pending:
+                if ready(ticket.sha256):
+                    delays.append(now - ticket.acked_at)
+                elif now - ticket.acked_at > DERIVED_WAIT_S:
+                    missing += 1
+                else:
+                    still.append(ticket)
+            pending = still
+            time.sleep(0.01)
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    start = time.monotonic()
+    try:
+        with ThreadPoolExecutor(len(clients)) as pool:
+            futures = []
+            for i in range(round(rate * seconds)):
+                time.sleep(max(0.0, start + i / rate - time.monotonic()))
+                futures.append(pool.submit(job))
+            load = Load(time.monotonic() - start, [f.result() for f in futures])
+    finally:
+        submitting_done.set()
+        watcher.join()
+    return load, delays, missing
+
+
+# --- the server side ---
+
+def rss_kb(pid: int) -> int:
+    """VmRSS of a process and all its descendants."""
+    total, stack = 0, [pid]
+    while stack:
+        current = stack.pop()
+        try:
+            status = Path(f"/proc/{current}/status").read_text()
+            for task in Path(f"/proc/{current}/task").iterdir():
+                stack.extend(int(c) for c in (task / "children").read_text().split())
+        except (FileNotFoundError, ProcessLookupError):
+            continue  # exited between listing and reading
+        match = re.search(r"^VmRSS:\s+(\d+) kB", status, re.MULTILINE)
+        total += int(match.group(1)) if match else 0
+    return total
+
+
+class PeakRss:
+    """Samples the server's summed RSS every 50 ms while in use."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid, self.peak_kb, self._stop = pid, 0, threading.Event()
+        self._thread = threading.Thread(target=self._sample)
+
+    def _sample(self) -> None:
+        while not self._stop.wait(0.05):
+            self.peak_kb = max(self.peak_kb, rss_kb(self.pid))
+
+    def __enter__(self) -> "PeakRss":
+        self.peak_kb = rss_kb(self.pid)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def log_problems(log_path: Path) -> tuple[Counter, list[str]]:
+    """5xx responses by status line, and the first lines of each distinct error in the server log."""
+    statuses: Counter = Counter()
+    errors: list[str] = []
+    for line in log_path.read_text(errors="replace").splitlines():
+        status = re.search(r'HTTP/1\.1" (5\d\d)', line)
+        if status:
+            statuses[status.group(1)] += 1
+        elif re.search(r"Traceback|ERROR|Exception|Error:", line) and line not in errors:
+            errors.append(line)
+    return statuses, errors
+
+
+def describe(load: Load) -> str:
+    latencies = [t.seconds * 1000 for t in load.done]
+    errors = ", ".join(f"{n}× {e}" for e, n in load.errors.most_common()) or "none"
+    return (f"{len(load.done) / load.elapsed:6.1f} complete tickets/s ({len(load.done)} in {load.elapsed:.1f} s)"
+            f"   p50 {percentile(latencies, 0.5):5.0f} ms   p95 {percentile(latencies, 0.95):5.0f} ms"
+            f"   failures: {errors}")
+
+
+def bench_engine(engine: str, phases: Phases) -> dict:
+    """One engine: a fresh server, then the load, pacing and memory phases against it."""
+    from tests.live import LiveServer  # after GRIDPATROL_TEST_DATABASE_URL is set: dbutil reads it on import
+
+    medium = base_jpeg((1600, 1200), 600_000)
+    large = base_jpeg((4000, 3000))
+    with tempfile.TemporaryDirectory(prefix=f"ingest-{engine}-") as tmp:
+        server = LiveServer(Path(tmp), "ingest", workers=os.cpu_count() or 1)
+        clients: list[httpx.Client] = []
+        try:
+            server.cli("demo")
+            server.start()
+            clients = [httpx.Client(base_url=server.url, headers=server.token(f"insp{i:02d}"),
+                                    timeout=TICKET_TIMEOUT_S) for i in range(1, CLIENTS + 1)]
+            print(f"[{engine}] server pid {server.process.pid}, --workers {server.workers}; "
+                  f"photos {len(medium) // 1000} KB 1600x1200, {len(large) // 1000} KB 4000x3000", flush=True)
+
+            load = closed_loop(clients, medium, phases.load_s)
+            print(f"[{engine}] {CLIENTS} clients, 1600x1200:  {describe(load)}", flush=True)
+
+            paced, delays, missing = derivative_delays(clients, medium, server.data_dir / "photos" / "derived",
+                                                       10, phases.paced_s)
+            delays_ms = [d * 1000 for d in delays]
+            print(f"[{engine}] paced 10/s:              {describe(paced)}", flush=True)
+            print(f"[{engine}] derivatives after ack:   p50 {percentile(delays_ms, 0.5):.0f} ms   "
+                  f"p95 {percentile(delays_ms, 0.95):.0f} ms   max {max(delays_ms, default=float('nan')):.0f} ms"
+                  f"   ({len(delays)} ready, {missing} not within {DERIVED_WAIT_S} s)", flush=True)
+
+            with PeakRss(server.process.pid) as rss:
+                before_kb = rss.peak_kb
+                big = closed_loop(clients, large, phases.memory_s)
+            print(f"[{engine}] {CLIENTS} clients, 12-MP:      {describe(big)}", flush=True)
+            print(f"[{engine}] server RSS (all processes): {before_kb / 1024:.0f} MB before, "
+                  f"peak {rss.peak_kb / 1024:.0f} MB", flush=True)
+        finally:
+            for client in clients:
+                client.close()
+            server.close()
+        statuses, errors = log_problems(server.log_path)
+        print(f"[{engine}] server log: 5xx {dict(statuses) or 'none'}; {len(errors)} distinct error lines", flush=True)
+        for line in errors[:10]:
+            print(f"[{engine}]   {line}", flush=True)
+    latencies = [t.seconds * 1000 for t in load.done]
+    return {"rate": len(load.done) / load.elapsed, "p50_ms": percentile(latencies, 0.5),
+            "p95_ms": percentile(latencies, 0.95), "failures": sum(load.errors.values()),
+            "derived_p95_ms": percentile(delays_ms, 0.95), "derived_max_ms": max(delays_ms, default=float("nan")),
+            "derived_missing": missing, "peak_rss_mb": rss.peak_kb / 1024,
+            "server_5xx": sum(statuses.values()), "log_errors": len(errors)}
+
+
+# --- in-process pipeline, and the parent that runs each engine in a child ---
+
+def bench_pipeline(seconds: float) -> tuple[float, float]:
+    """Photos per second, one thread: inspect + derive, then inspect alone."""
+    jpeg = base_jpeg((1600, 1200), 600_000)
+    with tempfile.TemporaryDirectory(prefix="ingest-pipeline-") as tmp:
+        paths = [Path(tmp) / f"{i}.jpg" for i in range(8)]
+        for path in paths:
+            path.write_bytes(distinct(jpeg))
+
+        def rate(work) -> float:
+            done, start = 0, time.monotonic()
+            while time.monotonic() - start < seconds:
+                work(paths[done % len(paths)])
+                done += 1
+            return done / (time.monotonic() - start)
+
+        full = rate(lambda p: (pipeline.inspect(p, "image/jpeg", 50_000_000), pipeline.derive(p)))
+        inspect_only = rate(lambda p: pipeline.inspect(p, "image/jpeg", 50_000_000))
+    return full, inspect_only
+
+
+def postgres_reachable() -> bool:
+    engine = create_engine(normalize_url(PG_URL), connect_args={"connect_timeout": 3})
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        return True
+    except Exception as exc:  # any failure means "skip PostgreSQL"
+        print(f"PostgreSQL at {PG_URL} unreachable, skipped: {type(exc).__name__}: {exc}".splitlines()[0])
+        return False
+    finally:
+        engine.dispose()
+
+
+def run_child(engine: str, args: argparse.Namespace) -> dict | None:
+    env = {k: v for k, v in os.environ.items() if k != "GRIDPATROL_TEST_DATABASE_URL"}
+    if engine == "postgresql":
+        env["GRIDPATROL_TEST_DATABASE_URL"] = PG_URL
+    with tempfile.NamedTemporaryFile(suffix=".json") as result:
+        command = [sys.executable, __file__, "--engine", engine, "--result", result.name]
+        command += ["--quick"] if args.quick else []
+        command += ["--seconds", str(args.seconds)] if args.seconds else []
+        done = subprocess.run(command, env=env, cwd=REPO, check=False)
+        if done.returncode != 0:
+            print(f"[{engine}] benchmark failed (exit {done.returncode})")
+            return None
+        return json.loads(Path(result.name).read_text())
+
+
+def table(pipeline_rates: tuple[float, float], results: dict[str, dict | None]) -> None:
+    def mark(ok: bool) -> str:
+        return "ok" if ok else "MISS"
+
+    rows = [
+        ("complete tickets/s, 16 clients", ">= 100", lambda r: f"{r['rate']:.1f} {mark(r['rate'] >= 100)}"),
+        ("ticket latency p50 ms", "", lambda r: f"{r['p50_ms']:.0f}"),
+        ("ticket latency p95 ms", "<= 400", lambda r: f"{r['p95_ms']:.0f} {mark(r['p95_ms'] <= 400)}"),
+        ("failed tickets (load)", "0", lambda r: f"{r['failures']} {mark(r['failures'] == 0)}"),
+        ("derivatives p95 ms after ack", "", lambda r: f"{r['derived_p95_ms']:.0f}"),
+        ("derivatives max ms (missing)", "<= 2000", lambda r: f"{r['derived_max_ms']:.0f} ({r['derived_missing']}) "
+         + mark(r["derived_max_ms"] <= 2000 and r["derived_missing"] == 0)),
+        ("peak server RSS MB, 12-MP", "<= 400", lambda r: f"{r['peak_rss_mb']:.0f} {mark(r['peak_rss_mb'] <= 400)}"),
+        ("server 5xx / log error lines", "0", lambda r: f"{r['server_5xx']} / {r['log_errors']} "
+         + mark(r["server_5xx"] == 0 and r["log_errors"] == 0)),
+    ]
+    engines = list(results)
+    print(f"\n{'figure':<32}{'target':>9}" + "".join(f"{e:>18}" for e in engines))
+    for label, target, cell in rows:
+        print(f"{label:<32}{target:>9}" + "".join(f"{cell(results[e]) if results[e] else 'failed':>18}"
+                                                   for e in engines))
+    full, inspect_only = pipeline_rates
+    print(f"{'pipeline photos/s, 1 thread':<32}{'':>9}{f'{full:.1f} (inspect only {inspect_only:.1f})':>36}")
+    print("anchor: ODK Central acknowledged 49 submissions/s (p95 431 ms) on this machine type")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seconds", type=float, help="duration of the 16-client load (default 30, --quick 5)")
+    parser.add_argument("--quick", action="store_true", help="short phases, for a smoke run")
+    parser.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="both")
+    parser.add_argument("--engine", choices=("sqlite", "postgresql"), help=argparse.SUPPRESS)
+    parser.add_argument("--result", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    phases = Phases.from_args(args)
+
+    if args.engine:  # a child: one engine, results as JSON for the parent's table
+        args.result.write_text(json.dumps(bench_engine(args.engine, phases)))
+        return
+
+    full, inspect_only = bench_pipeline(phases.pipeline_s)
+    print(f"pipeline, 1600x1200 ~600 KB, one thread: {full:.1f} photos/s inspect+derive, "
+          f"{inspect_only:.1f} photos/s inspect only", flush=True)
+    engines = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
+    results = {}
+    for engine in engines:
+        if engine == "postgresql" and not postgres_reachable():
+            continue
+        results[engine] = run_child(engine, args)
+    table((full, inspect_only), results)
+
+
+if __name__ == "__main__":
+    main()
