@@ -1,13 +1,15 @@
 """The capture contract: idempotent PUTs, photo uploads, completion, routing and deadlines."""
 
 import hashlib
+import io
 import uuid
 
+from PIL import Image
 from sqlmodel import func, select
 
 from api.photos.models import Photo
 from api.tickets.models import Ticket, TicketEvent
-from tests.factories import capture_body, login, photo_bytes, submit
+from tests.factories import PHOTOS, capture_body, login, photo_bytes, submit
 
 # A point inside insp05's cell 330790001002001 (解放社区1号网格), unit 生态环境分局 (sthj).
 LAT, LON = 28.9078, 120.0270
@@ -96,3 +98,16 @@ def test_photo_hash_is_what_the_server_received(client, inspector, db):
     original = client.get(ticket["photos"][0]["urls"]["original"], headers=inspector)
     assert original.status_code == 200 and original.content == data
     assert ticket["photos"][0]["sha256"] == hashlib.sha256(data).hexdigest()
+
+
+def test_heic_from_an_iphone_is_accepted(client, inspector):
+    """iPhones shoot HEIC; the pipeline reads it (pillow-heif) and serves JPEG copies."""
+    with Image.open(PHOTOS / "gps_DSCN0010.jpg") as image:
+        buffer = io.BytesIO()
+        image.save(buffer, "HEIF", quality=80, exif=image.getexif().tobytes())
+    _, ticket = submit(client, inspector, [buffer.getvalue()], content_type="image/heic", lat=LAT, lon=LON)
+    photo = ticket["photos"][0]
+    assert ticket["status"] == "dispatched" and photo["content_type"] == "image/heic"
+    assert photo["exif"]["make"] == "NIKON" and (photo["width"], photo["height"]) == (640, 480)
+    display = client.get(photo["urls"]["display"], headers=inspector)
+    assert display.headers["content-type"] == "image/jpeg" and display.content[:2] == b"\xff\xd8"
