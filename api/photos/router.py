@@ -75,10 +75,11 @@ async def upload_photo(ticket_id: uuid.UUID, photo_id: uuid.UUID, request: Reque
 
 
 @router.get("/photos/{photo_id}/{variant}")
-async def get_photo(photo_id: uuid.UUID, variant: Literal["thumb", "display", "original"], request: Request,
+def get_photo(photo_id: uuid.UUID, variant: Literal["thumb", "display", "original"], request: Request,
                     session: SessionDep, user: CurrentUser):
     """`display`/`thumb`: upright, EXIF-free JPEG. `original`: the exact bytes received (evidence),
-    for the author, dispatchers, supervisors, ledger clerks and admins."""
+    for the author, dispatchers, supervisors, ledger clerks and admins. (A plain def: FastAPI runs it
+    in its thread pool, so the database and any on-demand derivation stay off the event loop.)"""
     photo = session.get(Photo, photo_id)
     if photo is None:
         raise ApiError(404, "not_found", "照片不存在", "Photo not found")
@@ -92,6 +93,6 @@ async def get_photo(photo_id: uuid.UUID, variant: Literal["thumb", "display", "o
             raise forbidden({"variant": "original"})
         return FileResponse(storage.original_path(photo.sha256), media_type=photo.content_type, headers=headers)
     path = storage.derived_path(photo.sha256, variant)
-    if not path.exists():
-        await run_in_threadpool(service.ensure_derivatives, storage, photo.sha256)
+    if not path.exists():  # the background job has not run yet, or died with its process
+        service.ensure_derivatives(storage, photo.sha256)
     return FileResponse(path, media_type="image/jpeg", headers=headers)

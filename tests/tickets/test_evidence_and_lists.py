@@ -56,6 +56,18 @@ def test_photo_variants(client, inspector):
     assert "original" not in client.get(f"/api/v1/tickets/{ticket['id']}", headers=bureau).json()["photos"][0]["urls"]
 
 
+def test_derivatives_are_rebuilt_on_demand(client, inspector, app):
+    _, ticket = submit(client, inspector, [photo_bytes("mobile_jolla.jpg")], lat=LAT, lon=LON)
+    photo = ticket["photos"][0]
+    storage = app.state.storage
+    app.state.derive_pool.shutdown(wait=True)  # let the background job finish, then lose its work
+    for variant in ("display", "thumb"):
+        storage.derived_path(photo["sha256"], variant).unlink(missing_ok=True)
+    response = client.get(photo["urls"]["thumb"], headers=inspector)
+    assert response.status_code == 200 and max(Image.open(BytesIO(response.content)).size) == 320
+    assert storage.derived_path(photo["sha256"], "display").exists()
+
+
 def test_lists_are_scoped_by_role(client, inspector):
     ticket_id, _ = submit(client, inspector, [photo_bytes()], lat=LAT, lon=LON)  # → 综合执法局
 
