@@ -1,6 +1,7 @@
 """The `gridpatrol` command: serve, worker-free single-machine default, and county setup."""
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -64,6 +65,9 @@ def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
     import uvicorn
 
     migrate()
+    # Many threads decoding images make glibc keep one malloc arena each; two keep memory in check.
+    # Worker processes are spawned fresh, so they read this at start.
+    os.environ.setdefault("MALLOC_ARENA_MAX", "2")
     typer.echo(f"gridpatrol: http://{host}:{port}/  (API docs http://{host}:{port}/docs)")
     uvicorn.run("api.main:create_app", factory=True, host=host, port=port, workers=workers, proxy_headers=True,
                 forwarded_allow_ips=get_settings().forwarded_allow_ips, log_level="info")

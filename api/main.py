@@ -38,7 +38,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.grid_index = GridIndexCache()
     app.state.storage = LocalStorage(settings.data_dir / "photos")
     # Display/thumbnail copies are made after the upload is acknowledged, off the request path.
-    app.state.derive_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="derive")
+    app.state.derive_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="derive")
     install_error_handlers(app)
     for router in (accounts_router, bureaus_router, catalog_router, grid_router, routing_router,
                    calendar_router, county_router, tickets_router, photos_router):

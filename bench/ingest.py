@@ -312,7 +312,7 @@ def bench_engine(engine: str, phases: Phases) -> dict:
         server = LiveServer(Path(tmp), "ingest", workers=os.cpu_count() or 1)
         clients: list[httpx.Client] = []
         try:
-            server.cli("demo")
+            server.cli("demo", "--history", "0")
             server.start()
             clients = [httpx.Client(base_url=server.url, headers=server.token(f"insp{i:02d}"),
                                     timeout=TICKET_TIMEOUT_S) for i in range(1, CLIENTS + 1)]

@@ -74,13 +74,13 @@ def resolve_token(engine: Engine, settings: Settings, token: str) -> tuple[User,
     a snapshot just for authentication (uploads stream for a while)."""
     now = utcnow()
     with Session(engine, expire_on_commit=False) as session:
-        row = session.exec(select(AuthToken).where(
+        found = session.exec(select(AuthToken, User).join(User, col(User.id) == AuthToken.user_id).where(
             AuthToken.digest == token_digest(token, settings.signing_key))).first()
-        if row is None or row.revoked_at is not None or row.expires_at <= now:
-            return None
-        user = session.get(User, row.user_id)
-        if user is None or not user.is_active:
-            return None
+    if found is None:
+        return None
+    row, user = found
+    if row.revoked_at is not None or row.expires_at <= now or not user.is_active:
+        return None
     return user, row
 
 

@@ -91,9 +91,12 @@ def inspect(path: Path, content_type: str, max_pixels: int) -> PhotoFacts:
                                    f"too many pixels ({width}×{height}); limit {max_pixels // 1_000_000} MP")
             exif = exif_summary(image)
             if image.format == "JPEG":
-                image.draft("RGB", (256, 256))  # DCT scaling: decodes every block, at a fraction of the cost
+                # DCT scaling to 1/8: every block is still entropy-decoded (so truncation is caught),
+                # at a fraction of the cost; the perceptual hash only looks at 32×32 anyway.
+                image.draft("L", (64, 64))
             image.load()
-            phash = str(imagehash.phash(ImageOps.exif_transpose(image)))
+            ImageOps.exif_transpose(image, in_place=True)
+            phash = str(imagehash.phash(image))
     except PhotoInvalid:
         raise
     except (UnidentifiedImageError, Image.DecompressionBombError):
@@ -103,17 +106,24 @@ def inspect(path: Path, content_type: str, max_pixels: int) -> PhotoFacts:
     return PhotoFacts(width, height, exif, phash)
 
 
+def _jpeg(image: Image.Image) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=82)
+    return buffer.getvalue()
+
+
 def derive(path: Path) -> dict[str, bytes]:
-    """Upright, EXIF-free JPEGs for each variant, decoded once at the largest size needed."""
-    with Image.open(path) as image:
-        if image.format == "JPEG":
-            image.draft("RGB", (VARIANTS["display"], VARIANTS["display"]))
-        image = ImageOps.exif_transpose(image).convert("RGB")
-        out = {}
-        for variant, edge in VARIANTS.items():
-            copy = image.copy()
-            copy.thumbnail((edge, edge), Image.Resampling.LANCZOS)
-            buffer = io.BytesIO()
-            copy.save(buffer, "JPEG", quality=85, optimize=True, progressive=True)
-            out[variant] = buffer.getvalue()
+    """Upright, EXIF-free JPEGs: `display` (long edge ≤ 1600) and `thumb` (≤ 320). Each is decoded
+    at the smallest JPEG scale that still covers it, so a 12-MP original never decodes in full."""
+    out = {}
+    for variant, edge in VARIANTS.items():
+        with Image.open(path) as image:
+            if image.format == "JPEG":
+                image.draft("RGB", (edge, edge))
+            image.load()
+            ImageOps.exif_transpose(image, in_place=True)  # no copy when already upright
+            image = image.convert("RGB") if image.mode != "RGB" else image
+            if max(image.size) > edge:
+                image.thumbnail((edge, edge), Image.Resampling.BICUBIC, reducing_gap=2.0)
+            out[variant] = _jpeg(image)
     return out

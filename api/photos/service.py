@@ -1,4 +1,7 @@
+import contextlib
 import logging
+import os
+import threading
 import time
 import uuid
 from datetime import datetime, timedelta
@@ -28,10 +31,10 @@ EDITORS = ("photoshop", "gimp", "lightroom", "snapseed", "picsart", "美图", "m
 def find_declared_photo(engine: Engine, user: User, ticket_id: uuid.UUID, photo_id: uuid.UUID) -> Photo:
     """The declared photo this user may upload, or 404 (also for someone else's ticket)."""
     with Session(engine) as session:
-        photo = session.get(Photo, photo_id)
-        ticket = session.get(Ticket, ticket_id)
-        if ticket is None or ticket.author_id != user.id:
+        author = session.exec(select(Ticket.author_id).where(Ticket.id == ticket_id)).first()
+        if author is None or author != user.id:
             raise not_found("工单", "Ticket", str(ticket_id))
+        photo = session.get(Photo, photo_id)
         if photo is None or photo.ticket_id != ticket_id:
             raise ApiError(404, "photo_not_declared", "该照片未在工单中声明",
                            "this photo was not declared for the ticket", {"photo_id": str(photo_id)})
@@ -101,7 +104,11 @@ def integrity_flags(session: Session, settings: Settings, ticket: Ticket, photo:
 def record_photo(engine: Engine, settings: Settings, grid_index: GridIndexCache, user: User,
                  photo_id: uuid.UUID, facts: pipeline.PhotoFacts) -> bool:
     """Mark the stored photo received, in one transaction with the ticket row locked; complete the
-    ticket when it was the last one. False when another request recorded it first (a replay)."""
+    ticket when it was the last one. False when another request recorded it first (a replay).
+    The integrity flags are worked out before taking the lock: on SQLite the lock is the database's."""
+    with Session(engine) as session:
+        photo = session.get(Photo, photo_id)
+        flags = integrity_flags(session, settings, session.get(Ticket, photo.ticket_id), photo, facts)
     with write_session(engine) as session:
         photo = session.get(Photo, photo_id)
         ticket = session.exec(select(Ticket).where(Ticket.id == photo.ticket_id).with_for_update()).one()
@@ -110,7 +117,7 @@ def record_photo(engine: Engine, settings: Settings, grid_index: GridIndexCache,
             return False
         photo.received_at = utcnow()
         photo.width, photo.height, photo.exif, photo.phash = facts.width, facts.height, facts.exif, facts.phash
-        photo.flags = integrity_flags(session, settings, ticket, photo, facts)
+        photo.flags = flags
         session.add(photo)
         ticket_service.add_event(session, ticket, "photo_received", actor=user, from_status=ticket.status,
                                  to_status=ticket.status, payload={"photo_id": str(photo.id), "kind": photo.kind,
@@ -129,6 +136,9 @@ def ensure_derivatives(storage: LocalStorage, sha256: str) -> None:
 
 
 def derive_in_background(storage: LocalStorage, sha256: str) -> None:
+    # Linux schedules threads on their own: a nice derivation thread yields the CPU to uploads.
+    with contextlib.suppress(OSError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
     try:
         ensure_derivatives(storage, sha256)
     except Exception:  # the GET path derives on demand if this failed

@@ -61,13 +61,12 @@ class LocalStorage:
         return self.root / "derived" / sha256[:2] / f"{sha256}.{variant}.jpg"
 
     def put_derived(self, sha256: str, variant: str, data: bytes) -> None:
+        """Atomic (rename) but not fsynced: a copy lost in a crash is simply derived again."""
         target = self.derived_path(sha256, variant)
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, name = tempfile.mkstemp(dir=self.tmp, suffix=".derived")
         with os.fdopen(fd, "wb") as f:
             f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
         os.replace(name, target)
 
     def originals(self):

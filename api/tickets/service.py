@@ -1,6 +1,7 @@
 import base64
 import hashlib
 import json
+import math
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -109,18 +110,23 @@ def put_ticket(session: Session, settings: Settings, user: User, ticket_id: uuid
     return ticket, True
 
 
-def _recurrence_of(session: Session, settings: Settings, ticket: Ticket) -> Ticket | None:
+def _recurrence_of(session: Session, settings: Settings, ticket: Ticket) -> uuid.UUID | None:
     """An open, or recently closed, ticket of the same cell and category within the radius."""
     if ticket.cell_code is None:
         return None
     since = utcnow() - timedelta(days=settings.recurrence_days)
-    candidates = session.exec(select(Ticket).where(
+    # A bounding box in degrees narrows the rows before the exact distance (1° of latitude ≈ 111 km).
+    dlat = settings.recurrence_radius_m / 111_000
+    dlon = dlat / max(0.1, math.cos(math.radians(ticket.lat)))
+    candidates = session.exec(select(Ticket.id, Ticket.lat, Ticket.lon).where(
         Ticket.cell_code == ticket.cell_code, Ticket.category_code == ticket.category_code, Ticket.id != ticket.id,
+        col(Ticket.lat).between(ticket.lat - dlat, ticket.lat + dlat),
+        col(Ticket.lon).between(ticket.lon - dlon, ticket.lon + dlon),
         or_(col(Ticket.status).in_(OPEN_STATUSES), col(Ticket.closed_at) >= since))
         .order_by(col(Ticket.created_at).desc()).limit(50)).all()
-    near = [(distance_m(ticket.lat, ticket.lon, c.lat, c.lon), c) for c in candidates]
-    near = [(d, c) for d, c in near if d <= settings.recurrence_radius_m]
-    return min(near, key=lambda pair: pair[0])[1] if near else None
+    near = [(distance_m(ticket.lat, ticket.lon, lat, lon), ticket_id) for ticket_id, lat, lon in candidates]
+    near = [(d, i) for d, i in near if d <= settings.recurrence_radius_m]
+    return min(near)[1] if near else None
 
 
 def complete_if_ready(session: Session, settings: Settings, grid_index: GridIndexCache, ticket: Ticket,
@@ -148,13 +154,13 @@ def complete_if_ready(session: Session, settings: Settings, grid_index: GridInde
         calendar = load_calendar(session, tz=settings.tz, hours=settings.working_hours)
         ticket.deadline_at = calendar.deadline(now, category.deadline_value, category.deadline_unit)
     earlier = _recurrence_of(session, settings, ticket)
-    ticket.recurring_of = earlier.id if earlier else None
+    ticket.recurring_of = earlier
     session.add(ticket)
     add_event(session, ticket, "dispatched" if decision.bureau_code else "reported", actor=actor,
               from_status="incomplete", to_status=ticket.status,
               payload={"cell_code": ticket.cell_code, "bureau_code": decision.bureau_code,
                        "rule_id": decision.rule_id, "reason": decision.reason,
-                       "recurring_of": str(earlier.id) if earlier else None})
+                       "recurring_of": str(earlier) if earlier else None})
     session.flush()
     return True
 
