@@ -65,7 +65,7 @@ async def upload_photo(ticket_id: uuid.UUID, photo_id: uuid.UUID, request: Reque
             raise ApiError(422, "photo_invalid", exc.message, exc.message_en) from None
         await run_in_threadpool(storage.put_original, temp, photo.sha256)
         created = await run_in_threadpool(service.record_photo, state.engine, settings, state.grid_index, user,
-                                          photo_id, facts)
+                                          ticket_id, photo_id, facts)
     finally:
         temp.unlink(missing_ok=True)
     if created:

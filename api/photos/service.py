@@ -102,17 +102,17 @@ def integrity_flags(session: Session, settings: Settings, ticket: Ticket, photo:
 
 
 def record_photo(engine: Engine, settings: Settings, grid_index: GridIndexCache, user: User,
-                 photo_id: uuid.UUID, facts: pipeline.PhotoFacts) -> bool:
+                 ticket_id: uuid.UUID, photo_id: uuid.UUID, facts: pipeline.PhotoFacts) -> bool:
     """Mark the stored photo received, in one transaction with the ticket row locked; complete the
     ticket when it was the last one. False when another request recorded it first (a replay).
     The integrity flags are worked out before taking the lock: on SQLite the lock is the database's."""
     with Session(engine) as session:
-        photo = session.get(Photo, photo_id)
-        flags = integrity_flags(session, settings, session.get(Ticket, photo.ticket_id), photo, facts)
+        flags = integrity_flags(session, settings, session.get(Ticket, ticket_id), session.get(Photo, photo_id),
+                                facts)
     with write_session(engine) as session:
+        # Lock the ticket first, then read the photo: concurrent uploads of one ticket take turns here.
+        ticket = session.exec(select(Ticket).where(Ticket.id == ticket_id).with_for_update()).one()
         photo = session.get(Photo, photo_id)
-        ticket = session.exec(select(Ticket).where(Ticket.id == photo.ticket_id).with_for_update()).one()
-        session.refresh(photo)
         if photo.received_at is not None:
             return False
         photo.received_at = utcnow()

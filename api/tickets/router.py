@@ -21,7 +21,7 @@ def put_ticket(ticket_id: uuid.UUID, body: TicketCapture, request: Request, resp
     `ticket_conflict` for a different body. Then upload each declared photo."""
     ticket, created = service.put_ticket(session, request.app.state.settings, user, ticket_id, body)
     response.status_code = 201 if created else 200
-    return service.ticket_public(session, ticket, user)
+    return service.ticket_public(session, ticket, user, with_history=False)
 
 
 @router.get("/{ticket_id}")

@@ -139,22 +139,23 @@ def complete_if_ready(session: Session, settings: Settings, grid_index: GridInde
     if waiting:
         return False
     now = utcnow()
-    local_day = ticket.captured_at.astimezone(settings.tz).date()
-    ticket.cell_code = ticket.cell_override or grid_index.get(session).locate(ticket.lon, ticket.lat, local_day)
-    decision = routing_service.decide(session, category_code=ticket.category_code,
-                                      point_type=ticket.point_type_code, cell_code=ticket.cell_code,
-                                      at=ticket.captured_at, tz=settings.tz)
-    ticket.bureau_code = decision.bureau_code
-    ticket.routing_rule_id, ticket.routing_source = decision.rule_id, decision.source
-    ticket.routing_reason, ticket.routing_reason_en = decision.reason, decision.reason_en
-    ticket.completed_at = now
-    ticket.status = "dispatched" if decision.bureau_code else "reported"
-    if decision.bureau_code:
-        category = session.get(Category, ticket.category_code)
-        calendar = load_calendar(session, tz=settings.tz, hours=settings.working_hours)
-        ticket.deadline_at = calendar.deadline(now, category.deadline_value, category.deadline_unit)
-    earlier = _recurrence_of(session, settings, ticket)
-    ticket.recurring_of = earlier
+    with session.no_autoflush:  # one UPDATE at the end, not one per lookup below
+        local_day = ticket.captured_at.astimezone(settings.tz).date()
+        ticket.cell_code = ticket.cell_override or grid_index.get(session).locate(ticket.lon, ticket.lat, local_day)
+        decision = routing_service.decide(session, category_code=ticket.category_code,
+                                          point_type=ticket.point_type_code, cell_code=ticket.cell_code,
+                                          at=ticket.captured_at, tz=settings.tz)
+        ticket.bureau_code = decision.bureau_code
+        ticket.routing_rule_id, ticket.routing_source = decision.rule_id, decision.source
+        ticket.routing_reason, ticket.routing_reason_en = decision.reason, decision.reason_en
+        ticket.completed_at = now
+        ticket.status = "dispatched" if decision.bureau_code else "reported"
+        if decision.bureau_code:
+            category = session.get(Category, ticket.category_code)
+            calendar = load_calendar(session, tz=settings.tz, hours=settings.working_hours)
+            ticket.deadline_at = calendar.deadline(now, category.deadline_value, category.deadline_unit)
+        earlier = _recurrence_of(session, settings, ticket)
+        ticket.recurring_of = earlier
     session.add(ticket)
     add_event(session, ticket, "dispatched" if decision.bureau_code else "reported", actor=actor,
               from_status="incomplete", to_status=ticket.status,
@@ -176,13 +177,6 @@ def _photo_public(photo: Photo, user: User, ticket: Ticket) -> dict:
             "content_type": photo.content_type, "size": photo.size, "received": photo.received_at is not None,
             "received_at": photo.received_at, "width": photo.width, "height": photo.height,
             "exif": photo.exif, "client_exif": photo.client_exif, "flags": photo.flags, "urls": urls}
-
-
-def _names(session: Session, model, codes: set) -> dict:
-    codes = {c for c in codes if c}
-    if not codes:
-        return {}
-    return dict(session.exec(select(model.code, model.name).where(col(model.code).in_(codes))).all())
 
 
 def events_public(session: Session, ticket_id: uuid.UUID) -> list[dict]:
