@@ -6,7 +6,16 @@ from sqlmodel import select
 
 from api.accounts import service
 from api.accounts.deps import AdminUser, CurrentToken, CurrentUser
-from api.accounts.models import AuthToken, Role, TokenPublic, TokenResponse, User, UserCreate, UserPublic, UserUpdate
+from api.accounts.models import (
+    AuthToken,
+    Role,
+    TokenPublic,
+    TokenResponse,
+    User,
+    UserCreate,
+    UserPublic,
+    UserUpdate,
+)
 from api.database import SessionDep, write_session
 from api.errors import forbidden, not_found
 

@@ -15,7 +15,12 @@ from api.accounts.models import (
     UserPublic,
     UserUpdate,
 )
-from api.accounts.security import hash_password, new_token, token_digest, verify_password
+from api.accounts.security import (
+    hash_password,
+    new_token,
+    token_digest,
+    verify_password,
+)
 from api.bureaus.models import Bureau
 from api.config import Settings
 from api.database import utcnow, write_session

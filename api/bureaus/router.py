@@ -6,7 +6,13 @@ from sqlmodel import select
 from api.accounts.deps import CONFIGURERS, STAFF, ConfigurerUser, CurrentUser
 from api.accounts.models import Role
 from api.bureaus import service
-from api.bureaus.models import Bureau, BureauCreate, BureauPublic, BureauSummary, BureauUpdate
+from api.bureaus.models import (
+    Bureau,
+    BureauCreate,
+    BureauPublic,
+    BureauSummary,
+    BureauUpdate,
+)
 from api.database import SessionDep
 from api.errors import forbidden, not_found
 

@@ -7,7 +7,13 @@ from sqlmodel import Session, col, delete, func, select
 from api.accounts.models import Role, User
 from api.bureaus.models import Bureau
 from api.errors import ApiError
-from api.grid.geometry import FeatureProblem, ParsedCell, area_m2, find_overlaps, parse_features
+from api.grid.geometry import (
+    FeatureProblem,
+    ParsedCell,
+    area_m2,
+    find_overlaps,
+    parse_features,
+)
 from api.grid.models import CellInspector, GridArea, GridCell, GridRevision, KeyPoint
 
 

@@ -1,3 +1,4 @@
+import base64
 import hashlib
 import os
 import uuid
@@ -23,20 +24,48 @@ def _too_large(limit: int) -> ApiError:
                     f"photo exceeds the {limit // (1024 * 1024)} MB limit")
 
 
+def _content_digest(header: str | None) -> str:
+    """The SHA-256 of `Content-Digest: sha-256=:<base64>:` (RFC 9530), as hex."""
+    if not header:
+        raise ApiError(422, "digest_required", "请在 Content-Digest 头中提供 SHA-256",
+                       "send the SHA-256 in a Content-Digest header (sha-256=:<base64>:)")
+    for item in header.split(","):
+        name, _, value = item.strip().partition("=")
+        if name.strip().lower() == "sha-256" and value.startswith(":") and value.endswith(":"):
+            try:
+                raw = base64.b64decode(value[1:-1], validate=True)
+            except ValueError:
+                break
+            if len(raw) == 32:
+                return raw.hex()
+    raise ApiError(422, "bad_digest", "Content-Digest 格式错误",
+                   "malformed Content-Digest; expected sha-256=:<base64>:")
+
+
 @router.put("/tickets/{ticket_id}/photos/{photo_id}", status_code=201)
-async def upload_photo(ticket_id: uuid.UUID, photo_id: uuid.UUID, request: Request, user: CurrentUser):
-    """Raw bytes of one declared photo. 201 first time, 200 on replay. The bytes are streamed to a
-    temp file, hashed, decoded, stored (fsync + rename) and only then recorded."""
+async def upload_photo(ticket_id: uuid.UUID, photo_id: uuid.UUID, request: Request, user: CurrentUser,
+                       kind: Literal["before", "after"] = "before"):
+    """Raw bytes of one photo. `before`: declared in the capture. `after` (整改照片, the handling
+    bureau): announced by its `Content-Digest` header instead. 201 first time, 200 on replay. The
+    bytes are streamed to a temp file, hashed, decoded, stored (fsync + rename), and only then recorded."""
     state = request.app.state
     settings, storage = state.settings, state.storage
-    photo = await run_in_threadpool(service.find_declared_photo, state.engine, user, ticket_id, photo_id)
-    if photo.received_at is not None:
-        return JSONResponse({"photo_id": str(photo_id), "status": "already_received"}, status_code=200)
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind == "before":
+        photo = await run_in_threadpool(service.find_declared_photo, state.engine, user, ticket_id, photo_id)
+        expected_sha, expected_size, after = photo.sha256, photo.size, None
+    else:
+        expected_sha = _content_digest(request.headers.get("content-digest"))
+        photo = await run_in_threadpool(service.after_photo_replay, state.engine, user, ticket_id, photo_id,
+                                        expected_sha)
+        expected_size = photo.size if photo else None
+        after = {"sha256": expected_sha, "content_type": content_type}
+    if photo is not None and photo.received_at is not None:
+        return JSONResponse({"photo_id": str(photo_id), "status": "already_received"}, status_code=200)
     if content_type not in pipeline.FORMATS:
         raise ApiError(415, "unsupported_media_type", "照片须为 JPEG、PNG、WebP 或 HEIC",
                        "photos must be image/jpeg, image/png, image/webp or image/heic")
-    if content_type != photo.content_type:
+    if photo is not None and content_type != photo.content_type:
         raise ApiError(422, "photo_type_mismatch", "上传类型与声明不符",
                        f"uploaded as {content_type}, declared as {photo.content_type}")
     declared_length = request.headers.get("content-length")
@@ -55,21 +84,23 @@ async def upload_photo(ticket_id: uuid.UUID, photo_id: uuid.UUID, request: Reque
                 out.write(chunk)
             out.flush()
             await run_in_threadpool(os.fsync, out.fileno())
-        if digest.hexdigest() != photo.sha256 or size != photo.size:
+        if digest.hexdigest() != expected_sha or (expected_size is not None and size != expected_size):
             raise ApiError(422, "photo_hash_mismatch", "照片内容与声明的 SHA-256 不符（传输损坏？请重传）",
                            "the bytes do not match the declared SHA-256 (corrupted in transit? retry)",
-                           {"expected": photo.sha256, "received": digest.hexdigest(), "size": size})
+                           {"expected": expected_sha, "received": digest.hexdigest(), "size": size})
         try:
             facts = await run_in_threadpool(pipeline.inspect, temp, content_type, settings.photo_max_pixels)
         except pipeline.PhotoInvalid as exc:
             raise ApiError(422, "photo_invalid", exc.message, exc.message_en) from None
-        await run_in_threadpool(storage.put_original, temp, photo.sha256)
+        await run_in_threadpool(storage.put_original, temp, expected_sha)
+        if after is not None:
+            after["size"] = size
         created = await run_in_threadpool(service.record_photo, state.engine, settings, state.grid_index, user,
-                                          ticket_id, photo_id, facts)
+                                          ticket_id, photo_id, facts, after)
     finally:
         temp.unlink(missing_ok=True)
     if created:
-        state.derive_pool.submit(service.derive_in_background, storage, photo.sha256)
+        state.derive_pool.submit(service.derive_in_background, storage, expected_sha)
     return JSONResponse({"photo_id": str(photo_id), "status": "received" if created else "already_received"},
                         status_code=201 if created else 200)
 

@@ -7,7 +7,7 @@ import uuid
 from datetime import datetime, timedelta
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from api.accounts.models import User
 from api.config import Settings
@@ -18,6 +18,7 @@ from api.grid.index import GridIndexCache
 from api.photos import pipeline
 from api.photos.models import Photo
 from api.photos.storage import LocalStorage
+from api.tickets import access, workflow
 from api.tickets import service as ticket_service
 from api.tickets.models import Ticket
 
@@ -101,19 +102,50 @@ def integrity_flags(session: Session, settings: Settings, ticket: Ticket, photo:
     return flags
 
 
+def after_photo_replay(engine: Engine, user: User, ticket_id: uuid.UUID, photo_id: uuid.UUID,
+                       sha256: str) -> Photo | None:
+    """Checks before an after-photo upload (`?kind=after`): the handling bureau's liaison, while the
+    ticket is being fixed. Returns the photo when this upload was already stored (a replay)."""
+    with Session(engine) as session:
+        ticket = session.get(Ticket, ticket_id)
+        if ticket is None or not access.can_read(session, user, ticket):
+            raise not_found("工单", "Ticket", str(ticket_id))
+        if not workflow.may(session, user, ticket, "rectify"):
+            raise ApiError(403, "forbidden", "只有承办单位可以上传整改照片",
+                           "only the handling bureau uploads after-photos")
+        photo = session.get(Photo, photo_id)
+        if photo is not None:
+            if photo.ticket_id != ticket_id or photo.kind != "after" or photo.sha256 != sha256:
+                raise ApiError(409, "photo_conflict", "照片编号已用于其他照片",
+                               "this photo id is used by another photo")
+            return photo
+        if ticket.status not in ("accepted", "rework"):
+            raise ApiError(409, "invalid_transition", "工单当前状态不能上传整改照片",
+                           f"a ticket that is {ticket.status} takes no after-photos")
+        return None
+
+
 def record_photo(engine: Engine, settings: Settings, grid_index: GridIndexCache, user: User,
-                 ticket_id: uuid.UUID, photo_id: uuid.UUID, facts: pipeline.PhotoFacts) -> bool:
+                 ticket_id: uuid.UUID, photo_id: uuid.UUID, facts: pipeline.PhotoFacts,
+                 after: dict | None = None) -> bool:
     """Mark the stored photo received, in one transaction with the ticket row locked; complete the
-    ticket when it was the last one. False when another request recorded it first (a replay).
+    ticket when it was the last one. `after` ({sha256, content_type, size}) creates an after-photo.
+    False when another request recorded it first (a replay).
     The integrity flags are worked out before taking the lock: on SQLite the lock is the database's."""
     with Session(engine) as session:
-        flags = integrity_flags(session, settings, session.get(Ticket, ticket_id), session.get(Photo, photo_id),
-                                facts)
+        photo = session.get(Photo, photo_id) or Photo(id=photo_id, ticket_id=ticket_id, kind="after", position=0,
+                                                      uploaded_by=user.id, **after)
+        flags = integrity_flags(session, settings, session.get(Ticket, ticket_id), photo, facts)
     with write_session(engine) as session:
         # Lock the ticket first, then read the photo: concurrent uploads of one ticket take turns here.
         ticket = session.exec(select(Ticket).where(Ticket.id == ticket_id).with_for_update()).one()
         photo = session.get(Photo, photo_id)
-        if photo.received_at is not None:
+        if photo is None:
+            position = session.exec(select(func.count()).select_from(Photo).where(
+                Photo.ticket_id == ticket_id, Photo.kind == "after")).one()
+            photo = Photo(id=photo_id, ticket_id=ticket_id, kind="after", position=position, uploaded_by=user.id,
+                          **after)
+        elif photo.received_at is not None:
             return False
         photo.received_at = utcnow()
         photo.width, photo.height, photo.exif, photo.phash = facts.width, facts.height, facts.exif, facts.phash

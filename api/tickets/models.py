@@ -50,6 +50,8 @@ class Ticket(SQLModel, table=True):
     routing_reason_en: str | None = Field(default=None, max_length=512)
     deadline_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
     recurring_of: uuid.UUID | None = Field(default=None, foreign_key="tickets.id")
+    rework_count: int = 0
+    escalated: bool = False  # 督办
     request_sha256: str = Field(max_length=64)  # of the canonical capture body, for idempotent replays
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
     completed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))

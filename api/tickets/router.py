@@ -1,13 +1,15 @@
 import uuid
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Body, Depends, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
 
 from api.accounts.deps import CurrentUser, require_roles
 from api.accounts.models import User
 from api.database import SessionDep
-from api.tickets import access, service
+from api.tickets import access, service, workflow
 from api.tickets.models import TicketCapture
 
 router = APIRouter(prefix="/api/v1/tickets", tags=["tickets"])
@@ -26,7 +28,25 @@ def put_ticket(ticket_id: uuid.UUID, body: TicketCapture, request: Request, resp
 
 @router.get("/{ticket_id}")
 def get_ticket(ticket_id: uuid.UUID, session: SessionDep, user: CurrentUser):
-    return service.ticket_public(session, access.readable_ticket(session, user, ticket_id), user)
+    ticket = access.readable_ticket(session, user, ticket_id)
+    return {**service.ticket_public(session, ticket, user),
+            "allowed_actions": workflow.allowed_actions(session, user, ticket)}
+
+
+@router.post("/{ticket_id}/actions/{action}")
+def ticket_action(ticket_id: uuid.UUID, action: str, body: Annotated[dict[str, Any], Body()], request: Request,
+                  response: Response, session: SessionDep, user: CurrentUser):
+    """accept · return {reason} · reassign {bureau_code, reason} · rectify {note, photo_ids} ·
+    verify {result: pass|fail, note} · cancel {reason, duplicate_of?} · escalate {note}; each with the
+    client's `action_id`. A replay answers 200 with the ticket; a different request under the same
+    action_id is 409 `action_conflict`; an action the state does not allow is 409 `invalid_transition`."""
+    try:
+        ticket, applied = workflow.perform(session, request.app.state.settings, user, ticket_id, action, body)
+    except ValidationError as exc:
+        raise RequestValidationError(exc.errors()) from None
+    response.status_code = 200
+    return {**service.ticket_public(session, ticket, user), "replayed": not applied,
+            "allowed_actions": workflow.allowed_actions(session, user, ticket)}
 
 
 @router.get("/{ticket_id}/events")

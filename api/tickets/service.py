@@ -209,6 +209,7 @@ def ticket_public(session: Session, ticket: Ticket, user: User, *, with_history:
         "deadline_at": ticket.deadline_at,
         "routing": {"rule_id": ticket.routing_rule_id, "source": ticket.routing_source,
                     "reason": ticket.routing_reason, "reason_en": ticket.routing_reason_en},
+        "rework_count": ticket.rework_count, "escalated": ticket.escalated,
         "recurring": ticket.recurring_of is not None,
         "recurring_of": str(ticket.recurring_of) if ticket.recurring_of else None,
         "author": {"username": author.username, "display_name": author.display_name},

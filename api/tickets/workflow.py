@@ -1,0 +1,211 @@
+"""The ticket state machine (domain.md §6): who may do what from which state. One table; every
+other module asks it. Actions carry a client `action_id`, so an offline phone can replay them.
+
+Not yet here (the closed-loop issue continues): extension requests, parking, spot checks.
+"""
+
+import hashlib
+import json
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated, Literal
+
+from pydantic import ConfigDict, StringConstraints
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Field, Session, SQLModel, col, select
+
+from api.accounts.models import Role, User
+from api.bureaus.models import Bureau
+from api.catalog.models import Category
+from api.config import Settings
+from api.database import utcnow
+from api.errors import ApiError, not_found
+from api.grid.models import CellInspector
+from api.photos.models import Photo
+from api.tickets.access import can_read
+from api.tickets.models import Ticket, TicketEvent
+from api.tickets.service import add_event
+from api.workcalendar.service import load_calendar
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+
+
+class ActionBody(SQLModel):
+    model_config = ConfigDict(extra="forbid")
+    action_id: uuid.UUID
+
+
+class ReasonBody(ActionBody):
+    reason: Text
+
+
+class ReassignBody(ReasonBody):
+    bureau_code: str = Field(max_length=32)
+
+
+class RectifyBody(ActionBody):
+    note: Text
+    photo_ids: list[uuid.UUID] = Field(min_length=1, max_length=9)
+
+
+class VerifyBody(ActionBody):
+    result: Literal["pass", "fail"]
+    note: str = Field(default="", max_length=500)
+
+
+class CancelBody(ReasonBody):
+    duplicate_of: uuid.UUID | None = None
+
+
+class NoteBody(ActionBody):
+    note: Text
+
+
+def _handling_bureau(session: Session, user: User, ticket: Ticket) -> bool:
+    return user.role == Role.bureau and user.bureau_code is not None and user.bureau_code == ticket.bureau_code
+
+
+def _dispatcher(session: Session, user: User, ticket: Ticket) -> bool:
+    return user.role in (Role.dispatcher, Role.admin)
+
+
+def _verifier(session: Session, user: User, ticket: Ticket) -> bool:
+    """The reporter, the cell's inspectors or supervision; never the bureau that did the work."""
+    if user.role == Role.supervisor or (user.role == Role.inspector and ticket.author_id == user.id):
+        return True
+    return user.role == Role.inspector and session.exec(select(CellInspector).where(
+        CellInspector.user_id == user.id, CellInspector.cell_code == ticket.cell_code)).first() is not None
+
+
+def _supervisor(session: Session, user: User, ticket: Ticket) -> bool:
+    return user.role == Role.supervisor
+
+
+@dataclass(frozen=True)
+class Transition:
+    sources: frozenset[str]
+    target: str | None  # None: decided by the action (verify) or unchanged (escalate)
+    may: Callable[[Session, User, Ticket], bool]
+    body: type[ActionBody]
+
+
+OPEN = frozenset({"reported", "dispatched", "accepted", "rectified", "rework", "returned"})
+TRANSITIONS: dict[str, Transition] = {
+    "accept": Transition(frozenset({"dispatched"}), "accepted", _handling_bureau, ActionBody),
+    "return": Transition(frozenset({"dispatched", "accepted"}), "returned", _handling_bureau, ReasonBody),
+    "reassign": Transition(frozenset({"reported", "returned", "dispatched", "accepted"}), "dispatched",
+                           _dispatcher, ReassignBody),
+    "rectify": Transition(frozenset({"accepted", "rework"}), "rectified", _handling_bureau, RectifyBody),
+    "verify": Transition(frozenset({"rectified"}), None, _verifier, VerifyBody),
+    "cancel": Transition(OPEN - {"rectified"}, "cancelled", _dispatcher, CancelBody),
+    "escalate": Transition(OPEN, None, _supervisor, NoteBody),
+}
+
+
+def may(session: Session, user: User, ticket: Ticket, action: str) -> bool:
+    """Whether the user's role and relation to the ticket permit the action (in some state)."""
+    return TRANSITIONS[action].may(session, user, ticket)
+
+
+def allowed_actions(session: Session, user: User, ticket: Ticket) -> list[str]:
+    return [name for name, t in TRANSITIONS.items() if ticket.status in t.sources and t.may(session, user, ticket)]
+
+
+def _request_fingerprint(action: str, body: ActionBody) -> str:
+    canonical = json.dumps({"action": action, **body.model_dump(mode="json")}, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _replay(session: Session, ticket_id: uuid.UUID, action: str, body: ActionBody) -> bool:
+    """True when this action_id was already applied with this very request; 409 if with another."""
+    event = session.exec(select(TicketEvent).where(TicketEvent.action_id == body.action_id)).first()
+    if event is None:
+        return False
+    if event.ticket_id != ticket_id or event.payload.get("request_sha256") != _request_fingerprint(action, body):
+        raise ApiError(409, "action_conflict", "该操作编号已用于另一项操作",
+                       "this action_id was used for a different request", {"action_id": str(body.action_id)})
+    return True
+
+
+def _apply(session: Session, settings: Settings, user: User, ticket: Ticket, action: str, body) -> tuple[str, dict]:
+    """Side effects of each action; returns the new status and what the event records."""
+    if action == "accept":
+        return "accepted", {}
+    if action == "return":
+        return "returned", {"reason": body.reason}
+    if action == "reassign":
+        bureau = session.get(Bureau, body.bureau_code)
+        if bureau is None or not bureau.is_active:
+            raise ApiError(422, "unknown_bureau", f"单位 {body.bureau_code} 不存在或已停用",
+                           f"unknown or inactive bureau {body.bureau_code}")
+        category = session.get(Category, ticket.category_code)
+        calendar = load_calendar(session, tz=settings.tz, hours=settings.working_hours)
+        previous = ticket.bureau_code
+        ticket.bureau_code = bureau.code
+        ticket.routing_rule_id, ticket.routing_source = None, "reassigned"
+        ticket.routing_reason = f"创建办改派: {body.reason} → {bureau.name}"
+        ticket.routing_reason_en = f"reassigned by the dispatcher: {body.reason} → {bureau.code}"
+        ticket.deadline_at = calendar.deadline(utcnow(), category.deadline_value, category.deadline_unit)
+        return "dispatched", {"reason": body.reason, "from_bureau": previous, "to_bureau": bureau.code,
+                              "deadline_at": ticket.deadline_at.isoformat()}
+    if action == "rectify":
+        photos = session.exec(select(Photo).where(col(Photo.id).in_(body.photo_ids))).all()
+        usable = {p.id for p in photos if p.ticket_id == ticket.id and p.kind == "after" and p.received_at}
+        missing = [str(i) for i in body.photo_ids if i not in usable]
+        if missing:
+            raise ApiError(422, "after_photo_missing", "整改照片未上传或不属于本工单",
+                           "after-photos not uploaded for this ticket", {"photo_ids": missing})
+        return "rectified", {"note": body.note, "photo_ids": [str(i) for i in body.photo_ids]}
+    if action == "verify":
+        if body.result == "pass":
+            ticket.closed_at = utcnow()
+            return "closed", {"result": "pass", "note": body.note}
+        ticket.rework_count += 1
+        return "rework", {"result": "fail", "note": body.note, "rework_count": ticket.rework_count}
+    if action == "cancel":
+        if body.duplicate_of is not None and (body.duplicate_of == ticket.id
+                                              or session.get(Ticket, body.duplicate_of) is None):
+            raise ApiError(422, "bad_duplicate_of", "重复工单编号无效", "duplicate_of names no other ticket")
+        return "cancelled", {"reason": body.reason,
+                             "duplicate_of": str(body.duplicate_of) if body.duplicate_of else None}
+    ticket.escalated = True  # escalate: the state stays, the flag sticks
+    return ticket.status, {"note": body.note}
+
+
+def perform(session: Session, settings: Settings, user: User, ticket_id: uuid.UUID, action: str,
+            raw_body: dict) -> tuple[Ticket, bool]:
+    """Apply `action` once. Returns (ticket, applied); applied is False for a replay."""
+    transition = TRANSITIONS.get(action)
+    if transition is None:
+        raise ApiError(404, "unknown_action", f"未知操作 {action}", f"unknown action {action}",
+                       {"actions": sorted(TRANSITIONS)})
+    body = transition.body.model_validate(raw_body)
+    # Lock the row, so two actions on one ticket take turns and each sees the other's outcome.
+    ticket = session.exec(select(Ticket).where(Ticket.id == ticket_id).with_for_update()
+                          .execution_options(populate_existing=True)).first()
+    if ticket is None or not can_read(session, user, ticket):
+        raise not_found("工单", "Ticket", str(ticket_id))
+    if _replay(session, ticket.id, action, body):
+        return ticket, False
+    if not transition.may(session, user, ticket):
+        raise ApiError(403, "forbidden", "无权对该工单执行此操作", "you may not do this to this ticket",
+                       {"action": action, "allowed_actions": allowed_actions(session, user, ticket)})
+    if ticket.status not in transition.sources:
+        raise ApiError(409, "invalid_transition", f"工单当前状态（{ticket.status}）不能执行此操作",
+                       f"cannot {action} a ticket that is {ticket.status}",
+                       {"status": ticket.status, "allowed_actions": allowed_actions(session, user, ticket)})
+    before = ticket.status
+    after, details = _apply(session, settings, user, ticket, action, body)
+    ticket.status = after
+    session.add(ticket)
+    try:
+        with session.begin_nested():
+            add_event(session, ticket, action, actor=user, from_status=before, to_status=after,
+                      payload={**details, "request_sha256": _request_fingerprint(action, body)},
+                      action_id=body.action_id)
+            session.flush()
+    except IntegrityError:  # the same action_id raced in on another ticket
+        raise ApiError(409, "action_conflict", "该操作编号已用于另一项操作",
+                       "this action_id was used for a different request") from None
+    return ticket, True
