@@ -149,6 +149,7 @@ def load_history(session: Session, settings: Settings, *, count: int = 300, days
                         created_at=created, completed_at=created,
                         status="dispatched" if decision.bureau_code else "reported")
         if decision.bureau_code:
+            ticket.dispatched_at = created
             ticket.deadline_at = calendar.deadline(created, category.deadline_value, category.deadline_unit)
         session.add(ticket)
         session.flush()
@@ -189,6 +190,7 @@ def load_history(session: Session, settings: Settings, *, count: int = 300, days
             event(ticket, at, "verify", verifier, "rectified", "closed", result="pass")
         else:
             ticket.status = "rework"
+            ticket.rework_count = 1
             event(ticket, at, "verify", verifier, "rectified", "rework", result="fail", note="整改不到位")
         session.add(ticket)
     session.flush()

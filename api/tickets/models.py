@@ -52,6 +52,12 @@ class Ticket(SQLModel, table=True):
     recurring_of: uuid.UUID | None = Field(default=None, foreign_key="tickets.id")
     rework_count: int = 0
     escalated: bool = False  # 督办
+    dispatched_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))  # the clock starts
+    parked_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+    parked_from: str | None = Field(default=None, max_length=16)
+    parked_seconds: int = 0  # working time spent parked (挂账), which the deadline does not count
+    extension_until: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))  # pending 延期
+    extension_reason: str | None = Field(default=None, max_length=500)
     request_sha256: str = Field(max_length=64)  # of the canonical capture body, for idempotent replays
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
     completed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))

@@ -11,8 +11,17 @@ from api.accounts.models import User
 from api.database import SessionDep
 from api.tickets import access, service, workflow
 from api.tickets.models import TicketCapture
+from api.workcalendar.service import WorkCalendar, load_calendar
 
 router = APIRouter(prefix="/api/v1/tickets", tags=["tickets"])
+
+
+def _calendar(request: Request, session: SessionDep) -> WorkCalendar:
+    settings = request.app.state.settings
+    return load_calendar(session, tz=settings.tz, hours=settings.working_hours)
+
+
+CalendarDep = Annotated[WorkCalendar, Depends(_calendar)]
 Capturer = Annotated[User, Depends(require_roles(*access.CAPTURERS))]
 
 
@@ -27,17 +36,19 @@ def put_ticket(ticket_id: uuid.UUID, body: TicketCapture, request: Request, resp
 
 
 @router.get("/{ticket_id}")
-def get_ticket(ticket_id: uuid.UUID, session: SessionDep, user: CurrentUser):
+def get_ticket(ticket_id: uuid.UUID, session: SessionDep, user: CurrentUser, calendar: CalendarDep):
     ticket = access.readable_ticket(session, user, ticket_id)
-    return {**service.ticket_public(session, ticket, user),
+    return {**service.ticket_public(session, ticket, user, calendar=calendar),
             "allowed_actions": workflow.allowed_actions(session, user, ticket)}
 
 
 @router.post("/{ticket_id}/actions/{action}")
 def ticket_action(ticket_id: uuid.UUID, action: str, body: Annotated[dict[str, Any], Body()], request: Request,
-                  response: Response, session: SessionDep, user: CurrentUser):
+                  response: Response, session: SessionDep, user: CurrentUser, calendar: CalendarDep):
     """accept · return {reason} · reassign {bureau_code, reason} · rectify {note, photo_ids} ·
-    verify {result: pass|fail, note} · cancel {reason, duplicate_of?} · escalate {note}; each with the
+    verify {result: pass|fail, note} · cancel {reason, duplicate_of?} · escalate {note} ·
+    request_extension {hours | until, reason} · decide_extension {approve, note} · park {reason} ·
+    unpark {note}; each with the
     client's `action_id`. A replay answers 200 with the ticket; a different request under the same
     action_id is 409 `action_conflict`; an action the state does not allow is 409 `invalid_transition`."""
     try:
@@ -45,7 +56,7 @@ def ticket_action(ticket_id: uuid.UUID, action: str, body: Annotated[dict[str, A
     except ValidationError as exc:
         raise RequestValidationError(exc.errors()) from None
     response.status_code = 200
-    return {**service.ticket_public(session, ticket, user), "replayed": not applied,
+    return {**service.ticket_public(session, ticket, user, calendar=calendar), "replayed": not applied,
             "allowed_actions": workflow.allowed_actions(session, user, ticket)}
 
 
@@ -56,7 +67,7 @@ def ticket_events(ticket_id: uuid.UUID, session: SessionDep, user: CurrentUser):
 
 
 @router.get("")
-def list_tickets(request: Request, session: SessionDep, user: CurrentUser,
+def list_tickets(request: Request, session: SessionDep, user: CurrentUser, calendar: CalendarDep,
                  status: Annotated[list[str] | None, Query()] = None, bureau: str | None = None,
                  cell: str | None = None, category: str | None = None, overdue: bool | None = None,
                  author: str | None = None, since: datetime | None = None,
@@ -67,4 +78,4 @@ def list_tickets(request: Request, session: SessionDep, user: CurrentUser,
     statuses = [s for value in status or [] for s in value.split(",") if s]
     return service.list_tickets(session, user, status=statuses or None, bureau=bureau, cell=cell,
                                 category=category, overdue=overdue, author=author, since=since, sort=sort,
-                                limit=limit, cursor=cursor)
+                                limit=limit, cursor=cursor, calendar=calendar)

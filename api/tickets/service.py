@@ -21,8 +21,9 @@ from api.grid.models import CellInspector, GridCell
 from api.photos.models import Photo
 from api.routing import service as routing_service
 from api.tickets import access
+from api.tickets.deadlines import deadline_info
 from api.tickets.models import OPEN_STATUSES, Ticket, TicketCapture, TicketEvent
-from api.workcalendar.service import load_calendar
+from api.workcalendar.service import WorkCalendar, load_calendar
 
 CONFLICT = ApiError(409, "ticket_conflict", "该工单编号已被使用且内容不同",
                     "this ticket id is already used with a different body")
@@ -151,6 +152,7 @@ def complete_if_ready(session: Session, settings: Settings, grid_index: GridInde
         ticket.completed_at = now
         ticket.status = "dispatched" if decision.bureau_code else "reported"
         if decision.bureau_code:
+            ticket.dispatched_at = now
             category = session.get(Category, ticket.category_code)
             calendar = load_calendar(session, tz=settings.tz, hours=settings.working_hours)
             ticket.deadline_at = calendar.deadline(now, category.deadline_value, category.deadline_unit)
@@ -189,7 +191,8 @@ def events_public(session: Session, ticket_id: uuid.UUID) -> list[dict]:
             for e, username, name in rows]
 
 
-def ticket_public(session: Session, ticket: Ticket, user: User, *, with_history: bool = True) -> dict:
+def ticket_public(session: Session, ticket: Ticket, user: User, *, with_history: bool = True,
+                  calendar: WorkCalendar | None = None) -> dict:
     author = session.get(User, ticket.author_id)
     photos = session.exec(select(Photo).where(Photo.ticket_id == ticket.id)
                           .order_by(Photo.kind, Photo.position)).all()
@@ -207,6 +210,9 @@ def ticket_public(session: Session, ticket: Ticket, user: User, *, with_history:
         "cell_override": ticket.cell_override is not None,
         "bureau_code": ticket.bureau_code, "bureau_name": bureau.name if bureau else None,
         "deadline_at": ticket.deadline_at,
+        **(deadline_info(ticket, calendar, utcnow()) if calendar else {}),
+        "extension_requested": {"until": ticket.extension_until, "reason": ticket.extension_reason}
+        if ticket.extension_until else None,
         "routing": {"rule_id": ticket.routing_rule_id, "source": ticket.routing_source,
                     "reason": ticket.routing_reason, "reason_en": ticket.routing_reason_en},
         "rework_count": ticket.rework_count, "escalated": ticket.escalated,
@@ -251,7 +257,7 @@ def _keyset(query, key, cursor: str | None, *, descending: bool):
 def list_tickets(session: Session, user: User, *, status: list[str] | None = None, bureau: str | None = None,
                  cell: str | None = None, category: str | None = None, overdue: bool | None = None,
                  author: str | None = None, since: datetime | None = None, sort: str = "-created",
-                 limit: int = 50, cursor: str | None = None) -> dict:
+                 limit: int = 50, cursor: str | None = None, calendar: WorkCalendar | None = None) -> dict:
     """Keyset-paginated tickets the caller may see, filtered."""
     query = select(Ticket).where(access.visible_clause(session, user))
     if status:
@@ -284,4 +290,5 @@ def list_tickets(session: Session, user: User, *, status: list[str] | None = Non
         last = items[-1]
         value = (last.deadline_at or FAR_FUTURE) if sort == "deadline" else last.created_at
         next_cursor = _encode_cursor([value.isoformat(), str(last.id)])
-    return {"items": [ticket_public(session, t, user, with_history=False) for t in items], "next_cursor": next_cursor}
+    return {"items": [ticket_public(session, t, user, with_history=False, calendar=calendar) for t in items],
+            "next_cursor": next_cursor}

@@ -1,7 +1,7 @@
 """The ticket state machine (domain.md §6): who may do what from which state. One table; every
 other module asks it. Actions carry a client `action_id`, so an offline phone can replay them.
 
-Not yet here (the closed-loop issue continues): extension requests, parking, spot checks.
+Not yet here (the closed-loop issue continues): spot checks, automatic escalation, notifications.
 """
 
 import hashlib
@@ -9,9 +9,10 @@ import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Annotated, Literal
 
-from pydantic import ConfigDict, StringConstraints
+from pydantic import AwareDatetime, ConfigDict, StringConstraints, model_validator
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, Session, SQLModel, col, select
 
@@ -62,6 +63,24 @@ class NoteBody(ActionBody):
     note: Text
 
 
+class ExtensionRequestBody(ReasonBody):
+    """Either more working hours, or a date to finish by."""
+
+    hours: int | None = Field(default=None, ge=1, le=2000)
+    until: AwareDatetime | None = None
+
+    @model_validator(mode="after")
+    def _one_of(self) -> "ExtensionRequestBody":
+        if (self.hours is None) == (self.until is None):
+            raise ValueError("give either hours or until")
+        return self
+
+
+class ExtensionDecisionBody(ActionBody):
+    approve: bool
+    note: str = Field(default="", max_length=500)
+
+
 def _handling_bureau(session: Session, user: User, ticket: Ticket) -> bool:
     return user.role == Role.bureau and user.bureau_code is not None and user.bureau_code == ticket.bureau_code
 
@@ -85,9 +104,18 @@ def _supervisor(session: Session, user: User, ticket: Ticket) -> bool:
 @dataclass(frozen=True)
 class Transition:
     sources: frozenset[str]
-    target: str | None  # None: decided by the action (verify) or unchanged (escalate)
+    target: str | None  # None: decided by the action (verify, unpark) or unchanged (escalate, extensions)
     may: Callable[[Session, User, Ticket], bool]
     body: type[ActionBody]
+    when: Callable[[Ticket], bool] = lambda ticket: True  # a condition beyond the state
+
+
+def _no_pending_extension(ticket: Ticket) -> bool:
+    return ticket.extension_until is None
+
+
+def _pending_extension(ticket: Ticket) -> bool:
+    return ticket.extension_until is not None
 
 
 OPEN = frozenset({"reported", "dispatched", "accepted", "rectified", "rework", "returned"})
@@ -100,6 +128,14 @@ TRANSITIONS: dict[str, Transition] = {
     "verify": Transition(frozenset({"rectified"}), None, _verifier, VerifyBody),
     "cancel": Transition(OPEN - {"rectified"}, "cancelled", _dispatcher, CancelBody),
     "escalate": Transition(OPEN, None, _supervisor, NoteBody),
+    "request_extension": Transition(frozenset({"dispatched", "accepted", "rework"}), None, _handling_bureau,
+                                    ExtensionRequestBody, _no_pending_extension),
+    "decide_extension": Transition(frozenset({"dispatched", "accepted", "rework", "rectified", "returned",
+                                              "parked"}), None, _dispatcher, ExtensionDecisionBody,
+                                   _pending_extension),
+    "park": Transition(frozenset({"reported", "dispatched", "accepted", "rework", "returned"}), "parked",
+                       _dispatcher, ReasonBody),
+    "unpark": Transition(frozenset({"parked"}), None, _dispatcher, NoteBody),
 }
 
 
@@ -109,7 +145,8 @@ def may(session: Session, user: User, ticket: Ticket, action: str) -> bool:
 
 
 def allowed_actions(session: Session, user: User, ticket: Ticket) -> list[str]:
-    return [name for name, t in TRANSITIONS.items() if ticket.status in t.sources and t.may(session, user, ticket)]
+    return [name for name, t in TRANSITIONS.items()
+            if ticket.status in t.sources and t.when(ticket) and t.may(session, user, ticket)]
 
 
 def _request_fingerprint(action: str, body: ActionBody) -> str:
@@ -146,7 +183,9 @@ def _apply(session: Session, settings: Settings, user: User, ticket: Ticket, act
         ticket.routing_rule_id, ticket.routing_source = None, "reassigned"
         ticket.routing_reason = f"创建办改派: {body.reason} → {bureau.name}"
         ticket.routing_reason_en = f"reassigned by the dispatcher: {body.reason} → {bureau.code}"
-        ticket.deadline_at = calendar.deadline(utcnow(), category.deadline_value, category.deadline_unit)
+        ticket.dispatched_at = utcnow()
+        ticket.parked_seconds = 0
+        ticket.deadline_at = calendar.deadline(ticket.dispatched_at, category.deadline_value, category.deadline_unit)
         return "dispatched", {"reason": body.reason, "from_bureau": previous, "to_bureau": bureau.code,
                               "deadline_at": ticket.deadline_at.isoformat()}
     if action == "rectify":
@@ -169,8 +208,34 @@ def _apply(session: Session, settings: Settings, user: User, ticket: Ticket, act
             raise ApiError(422, "bad_duplicate_of", "重复工单编号无效", "duplicate_of names no other ticket")
         return "cancelled", {"reason": body.reason,
                              "duplicate_of": str(body.duplicate_of) if body.duplicate_of else None}
-    ticket.escalated = True  # escalate: the state stays, the flag sticks
-    return ticket.status, {"note": body.note}
+    if action == "escalate":
+        ticket.escalated = True  # the state stays, the flag sticks
+        return ticket.status, {"note": body.note}
+    calendar = load_calendar(session, tz=settings.tz, hours=settings.working_hours)
+    if action == "request_extension":
+        until = body.until or calendar.add(ticket.deadline_at or utcnow(), timedelta(hours=body.hours))
+        if ticket.deadline_at and until <= ticket.deadline_at:
+            raise ApiError(422, "extension_not_later", "延期后的时限须晚于当前时限",
+                           "the extended deadline must be later than the current one")
+        ticket.extension_until, ticket.extension_reason = until, body.reason
+        return ticket.status, {"until": until.isoformat(), "reason": body.reason}
+    if action == "decide_extension":
+        until = ticket.extension_until
+        if body.approve:
+            ticket.deadline_at = until  # the only way a deadline moves other than reassignment and parking
+        ticket.extension_until, ticket.extension_reason = None, None
+        return ticket.status, {"approve": body.approve, "note": body.note, "until": until.isoformat()}
+    now = utcnow()
+    if action == "park":
+        ticket.parked_at, ticket.parked_from = now, ticket.status
+        return "parked", {"reason": body.reason}
+    # unpark: back where it was; the parked working time is added to the deadline, not counted against it
+    parked = calendar.between(ticket.parked_at, now)
+    ticket.parked_seconds += int(parked.total_seconds())
+    if ticket.deadline_at:
+        ticket.deadline_at = calendar.add(ticket.deadline_at, parked)
+    back, ticket.parked_at, ticket.parked_from = ticket.parked_from, None, None
+    return back, {"note": body.note, "parked_working_seconds": int(parked.total_seconds())}
 
 
 def perform(session: Session, settings: Settings, user: User, ticket_id: uuid.UUID, action: str,
@@ -191,7 +256,7 @@ def perform(session: Session, settings: Settings, user: User, ticket_id: uuid.UU
     if not transition.may(session, user, ticket):
         raise ApiError(403, "forbidden", "无权对该工单执行此操作", "you may not do this to this ticket",
                        {"action": action, "allowed_actions": allowed_actions(session, user, ticket)})
-    if ticket.status not in transition.sources:
+    if ticket.status not in transition.sources or not transition.when(ticket):
         raise ApiError(409, "invalid_transition", f"工单当前状态（{ticket.status}）不能执行此操作",
                        f"cannot {action} a ticket that is {ticket.status}",
                        {"status": ticket.status, "allowed_actions": allowed_actions(session, user, ticket)})

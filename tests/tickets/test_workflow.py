@@ -20,12 +20,17 @@ EXPECTED = {  # action: (states it applies to, who may)
     "verify": ({"rectified"}, {"insp05", "supervisor"}),
     "cancel": ({"reported", "dispatched", "accepted", "returned", "rework"}, {"dispatcher", "admin"}),
     "escalate": ({"reported", "dispatched", "accepted", "rectified", "rework", "returned"}, {"supervisor"}),
+    "request_extension": ({"dispatched", "accepted", "rework"}, {"zhzf1"}),
+    "decide_extension": (set(), {"dispatcher", "admin"}),  # only while a request is pending (tested below)
+    "park": ({"reported", "dispatched", "accepted", "rework", "returned"}, {"dispatcher", "admin"}),
+    "unpark": ({"parked"}, {"dispatcher", "admin"}),
 }
 # Bodies that pass validation, for the calls that must be refused before they do anything.
 WELL_FORMED = {"accept": {}, "return": {"reason": "x"}, "reassign": {"bureau_code": "jjdd", "reason": "x"},
                "rectify": {"note": "x", "photo_ids": [str(uuid.uuid4())]}, "verify": {"result": "pass"},
-               "cancel": {"reason": "x"}, "escalate": {"note": "x"}}
-STATES = ["reported", "dispatched", "accepted", "returned", "rectified", "rework", "closed", "cancelled"]
+               "cancel": {"reason": "x"}, "escalate": {"note": "x"}, "request_extension": {"hours": 8, "reason": "x"},
+               "decide_extension": {"approve": True}, "park": {"reason": "x"}, "unpark": {"note": "x"}}
+STATES = ["reported", "dispatched", "accepted", "returned", "rectified", "rework", "closed", "cancelled", "parked"]
 
 
 class Loop:
@@ -56,8 +61,14 @@ class Loop:
             return {"note": "已清理", "photo_ids": [photo_id]}
         if action == "verify":
             return {"result": "pass", "note": "已核实"}
-        if action == "escalate":
+        if action in ("escalate", "unpark"):
             return {"note": "督办"}
+        if action == "request_extension":
+            return {"hours": 8, "reason": "需协调施工队"}
+        if action == "decide_extension":
+            return {"approve": True}
+        if action == "park":
+            return {"reason": "需列入明年预算"}
         return {}
 
     def ticket_in(self, state):
@@ -69,7 +80,7 @@ class Loop:
                  "returned": [("return", "zhzf1")], "rectified": [("accept", "zhzf1"), ("rectify", "zhzf1")],
                  "rework": [("accept", "zhzf1"), ("rectify", "zhzf1"), ("verify-fail", "insp05")],
                  "closed": [("accept", "zhzf1"), ("rectify", "zhzf1"), ("verify", "insp05")],
-                 "cancelled": [("cancel", "dispatcher")]}[state]
+                 "cancelled": [("cancel", "dispatcher")], "parked": [("park", "dispatcher")]}[state]
         for action, actor in steps:
             body = {"result": "fail", "note": "未整改"} if action == "verify-fail" else self.body_for(action, ticket_id)
             response = self.act(ticket_id, action.removesuffix("-fail"), actor, **body)
@@ -176,3 +187,31 @@ def test_after_photo_needs_a_digest_and_the_handling_bureau(loop):
     assert first.status_code == 201
     rectify_without = loop.act(ticket_id, "rectify", "zhzf1", note="x", photo_ids=[str(uuid.uuid4())])
     assert rectify_without.status_code == 422 and rectify_without.json()["error"]["code"] == "after_photo_missing"
+
+
+def test_extension_moves_the_deadline_only_when_approved(loop):
+    ticket_id = loop.ticket_in("accepted")
+    before = loop.client.get(f"/api/v1/tickets/{ticket_id}", headers=loop.headers["zhzf1"]).json()
+    asked = loop.act(ticket_id, "request_extension", "zhzf1", hours=16, reason="需协调施工队").json()
+    assert asked["extension_requested"]["reason"] == "需协调施工队"
+    assert asked["deadline_at"] == before["deadline_at"]
+    again = loop.act(ticket_id, "request_extension", "zhzf1", hours=4, reason="再延")
+    assert again.status_code == 409  # one request at a time
+    denied = loop.act(ticket_id, "decide_extension", "dispatcher", approve=False, note="不同意").json()
+    assert denied["deadline_at"] == before["deadline_at"] and denied["extension_requested"] is None
+    loop.act(ticket_id, "request_extension", "zhzf1", hours=16, reason="需协调施工队")
+    approved = loop.act(ticket_id, "decide_extension", "dispatcher", approve=True).json()
+    assert approved["deadline_at"] > before["deadline_at"]
+    assert approved["time_used_ratio"] < before["time_used_ratio"] or before["time_used_ratio"] == 0
+    assert approved["status"] == "accepted" and approved["light"] == "green"
+
+
+def test_parking_stops_the_clock(loop):
+    ticket_id = loop.ticket_in("dispatched")
+    dispatched = loop.client.get(f"/api/v1/tickets/{ticket_id}", headers=loop.headers["dispatcher"]).json()
+    assert dispatched["light"] in ("green", "yellow", "red") and dispatched["time_used_ratio"] >= 0
+    parked = loop.act(ticket_id, "park", "dispatcher", reason="需列入明年预算").json()
+    assert parked["status"] == "parked"
+    back = loop.act(ticket_id, "unpark", "dispatcher", note="预算已落实").json()
+    assert back["status"] == "dispatched" and back["deadline_at"] >= dispatched["deadline_at"]
+    assert [e["to_status"] for e in back["events"]][-2:] == ["parked", "dispatched"]
