@@ -70,12 +70,13 @@ def ticket_events(ticket_id: uuid.UUID, session: SessionDep, user: CurrentUser):
 def list_tickets(request: Request, session: SessionDep, user: CurrentUser, calendar: CalendarDep,
                  status: Annotated[list[str] | None, Query()] = None, bureau: str | None = None,
                  cell: str | None = None, category: str | None = None, overdue: bool | None = None,
-                 author: str | None = None, since: datetime | None = None,
-                 sort: Literal["deadline", "-created"] = "-created",
+                 author: str | None = None, since: datetime | None = None, escalated: bool | None = None,
+                 recurring: bool | None = None, sort: Literal["deadline", "-created"] = "-created",
                  limit: Annotated[int, Query(ge=1, le=200)] = 50, cursor: str | None = None):
     """Tickets the caller may see, newest first or by deadline, in pages (`next_cursor`).
     `author=me` with `status=incomplete` lists the captures a phone still has to finish."""
     statuses = [s for value in status or [] for s in value.split(",") if s]
     return service.list_tickets(session, user, status=statuses or None, bureau=bureau, cell=cell,
-                                category=category, overdue=overdue, author=author, since=since, sort=sort,
+                                category=category, overdue=overdue, author=author, since=since,
+                                escalated=escalated, recurring=recurring, sort=sort,
                                 limit=limit, cursor=cursor, calendar=calendar)

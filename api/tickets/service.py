@@ -256,7 +256,8 @@ def _keyset(query, key, cursor: str | None, *, descending: bool):
 
 def list_tickets(session: Session, user: User, *, status: list[str] | None = None, bureau: str | None = None,
                  cell: str | None = None, category: str | None = None, overdue: bool | None = None,
-                 author: str | None = None, since: datetime | None = None, sort: str = "-created",
+                 author: str | None = None, since: datetime | None = None, escalated: bool | None = None,
+                 recurring: bool | None = None, extension_pending: bool | None = None, sort: str = "-created",
                  limit: int = 50, cursor: str | None = None, calendar: WorkCalendar | None = None) -> dict:
     """Keyset-paginated tickets the caller may see, filtered."""
     query = select(Ticket).where(access.visible_clause(session, user))
@@ -276,6 +277,13 @@ def list_tickets(session: Session, user: User, *, status: list[str] | None = Non
         query = query.where(Ticket.author_id == (author_id or -1))
     if since:
         query = query.where(col(Ticket.created_at) >= since)
+    if escalated is not None:
+        query = query.where(Ticket.escalated == escalated)
+    if recurring is not None:
+        query = query.where(col(Ticket.recurring_of).is_not(None) if recurring else col(Ticket.recurring_of).is_(None))
+    if extension_pending is not None:
+        pending = col(Ticket.extension_until).is_not(None)
+        query = query.where(pending if extension_pending else ~pending)
 
     if sort == "deadline":
         # Tickets without a deadline (not yet dispatched) come last.
@@ -292,3 +300,13 @@ def list_tickets(session: Session, user: User, *, status: list[str] | None = Non
         next_cursor = _encode_cursor([value.isoformat(), str(last.id)])
     return {"items": [ticket_public(session, t, user, with_history=False, calendar=calendar) for t in items],
             "next_cursor": next_cursor}
+
+
+def count_by_status(session: Session, user: User, statuses: list[str], **where) -> dict[str, int]:
+    """How many visible tickets are in each status (queue badges)."""
+    query = select(Ticket.status, func.count()).where(access.visible_clause(session, user),
+                                                      col(Ticket.status).in_(statuses))
+    for column, value in where.items():
+        query = query.where(getattr(Ticket, column) == value)
+    found = dict(session.exec(query.group_by(Ticket.status)).all())
+    return {status: found.get(status, 0) for status in statuses}
