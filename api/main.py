@@ -21,6 +21,7 @@ from api.grid.router import router as grid_router
 from api.photos.router import router as photos_router
 from api.photos.storage import LocalStorage
 from api.routing.router import router as routing_router
+from api.spotchecks.router import router as spotchecks_router
 from api.tickets.queues import router as queues_router
 from api.tickets.router import router as tickets_router
 from api.workcalendar.router import router as calendar_router
@@ -42,7 +43,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.derive_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="derive")
     install_error_handlers(app)
     for router in (accounts_router, bureaus_router, catalog_router, grid_router, routing_router,
-                   calendar_router, county_router, tickets_router, queues_router, photos_router):
+                   calendar_router, county_router, tickets_router, queues_router, photos_router,
+                   spotchecks_router):
         app.include_router(router)
 
     @app.get("/healthz", tags=["health"])

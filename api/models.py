@@ -6,9 +6,10 @@ from api.catalog.models import Category, PointType
 from api.grid.models import CellInspector, GridArea, GridCell, GridRevision, KeyPoint
 from api.photos.models import Photo
 from api.routing.models import RoutingRule
+from api.spotchecks.models import SpotCheck, SpotCheckDraw
 from api.tickets.models import Ticket, TicketEvent
 from api.workcalendar.models import CalendarOverride
 
 __all__ = ["AuthToken", "Bureau", "CalendarOverride", "Category", "CellInspector", "GridArea", "GridCell",
-           "GridRevision", "KeyPoint", "LoginFailure", "Photo", "PointType", "RoutingRule", "Ticket",
-           "TicketEvent", "User"]
+           "GridRevision", "KeyPoint", "LoginFailure", "Photo", "PointType", "RoutingRule", "SpotCheck",
+           "SpotCheckDraw", "Ticket", "TicketEvent", "User"]

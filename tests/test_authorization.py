@@ -14,6 +14,8 @@ import pytest
 from api.accounts import service as account_service
 from api.accounts.models import Role
 from api.bureaus.models import Bureau
+from api.database import utcnow
+from api.spotchecks.models import SpotCheck, SpotCheckDraw
 from tests.factories import (
     capture_body,
     make_bureau,
@@ -40,6 +42,7 @@ class Case:
     allowed: set[str]
     request: Callable  # (world, actor) -> (path, kwargs)
     denied_status: tuple[int, ...] = (403,)
+    allowed_status: int | None = None  # None: any 2xx
 
 
 def _fixed(path, **kwargs):
@@ -130,6 +133,16 @@ CASES = [
     Case("GET", "/api/v1/queues/bureau", {"bureau", "other_bureau"} | STAFF,
          _fixed("/api/v1/queues/bureau?bureau=zhzf")),
     Case("GET", "/api/v1/queues/dispatcher", CONFIGURERS, _fixed("/api/v1/queues/dispatcher")),
+    Case("POST", "/api/v1/spotchecks/draws", {"supervisor", "admin"}, _fixed("/api/v1/spotchecks/draws", json={
+        "closed_from": "2026-01-01T00:00:00+08:00", "closed_to": "2026-02-01T00:00:00+08:00", "rate": 0.1})),
+    Case("GET", "/api/v1/spotchecks/draws/{draw_id}", STAFF,
+         lambda w, a: (f"/api/v1/spotchecks/draws/{w.draw_id}", {})),
+    Case("GET", "/api/v1/spotchecks", STAFF, _fixed("/api/v1/spotchecks?status=open")),
+    # Allowed callers get past authorization to the photo check (no spot-check photo was uploaded).
+    Case("POST", "/api/v1/spotchecks/{task_id}/result", {"supervisor", "admin"},
+         lambda w, a: (f"/api/v1/spotchecks/{w.task_id}/result", {"json": {
+             "action_id": str(uuid.uuid4()), "result": "pass", "photo_ids": [str(uuid.uuid4())]}}),
+         allowed_status=422),
     Case("GET", "/api/v1/queues/verification", {"inspector", "supervisor"}, _fixed("/api/v1/queues/verification")),
     Case("POST", "/api/v1/tickets/{ticket_id}/actions/{action}", {"supervisor"},
          lambda w, a: (f"/api/v1/tickets/{w.ticket_id}/actions/escalate",
@@ -167,6 +180,15 @@ class World:
         self.ticket_id, ticket = submit(client, self.headers["inspector"], [photo_bytes()], lat=28.905, lon=120.005)
         assert ticket["bureau_code"] == "zhzf"
         self.photo_id = ticket["photos"][0]["id"]
+        draw = SpotCheckDraw(seed=1, closed_from=utcnow(), closed_to=utcnow(), rate=0.1, min_per_bureau=1,
+                             drawn_by=self.users["supervisor"].id)
+        db.add(draw)
+        db.commit()
+        self.draw_id = draw.id
+        task = SpotCheck(draw_id=draw.id, ticket_id=uuid.UUID(self.ticket_id), bureau_code="zhzf")
+        db.add(task)
+        db.commit()
+        self.task_id = task.id
 
     def pending_upload(self):
         """A fresh incomplete ticket of the inspector's, and one of its photos to upload."""
@@ -202,7 +224,8 @@ def test_endpoint_by_role(world, case):
         kwargs = {**kwargs, "headers": {**kwargs.get("headers", {}), **headers}}
         response = world.client.request(case.method, path, **kwargs)
         if actor in case.allowed:
-            assert 200 <= response.status_code < 300, (actor, response.status_code, response.text)
+            expected = (case.allowed_status,) if case.allowed_status else range(200, 300)
+            assert response.status_code in expected, (actor, response.status_code, response.text)
         else:
             assert response.status_code in case.denied_status, (actor, response.status_code, response.text)
             assert response.json()["error"]["code"] in ("forbidden", "not_found")

@@ -44,22 +44,23 @@ def _content_digest(header: str | None) -> str:
 
 @router.put("/tickets/{ticket_id}/photos/{photo_id}", status_code=201)
 async def upload_photo(ticket_id: uuid.UUID, photo_id: uuid.UUID, request: Request, user: CurrentUser,
-                       kind: Literal["before", "after"] = "before"):
+                       kind: Literal["before", "after", "spotcheck"] = "before"):
     """Raw bytes of one photo. `before`: declared in the capture. `after` (整改照片, the handling
-    bureau): announced by its `Content-Digest` header instead. 201 first time, 200 on replay. The
-    bytes are streamed to a temp file, hashed, decoded, stored (fsync + rename), and only then recorded."""
+    bureau) and `spotcheck` (抽查照片, supervisors): announced by a `Content-Digest` header instead.
+    201 first time, 200 on replay. The bytes are streamed to a temp file, hashed, decoded, stored
+    (fsync + rename), and only then recorded."""
     state = request.app.state
     settings, storage = state.settings, state.storage
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if kind == "before":
         photo = await run_in_threadpool(service.find_declared_photo, state.engine, user, ticket_id, photo_id)
-        expected_sha, expected_size, after = photo.sha256, photo.size, None
+        expected_sha, expected_size, extra = photo.sha256, photo.size, None
     else:
         expected_sha = _content_digest(request.headers.get("content-digest"))
-        photo = await run_in_threadpool(service.after_photo_replay, state.engine, user, ticket_id, photo_id,
-                                        expected_sha)
+        photo = await run_in_threadpool(service.extra_photo_replay, state.engine, user, ticket_id, photo_id,
+                                        expected_sha, kind)
         expected_size = photo.size if photo else None
-        after = {"sha256": expected_sha, "content_type": content_type}
+        extra = {"kind": kind, "sha256": expected_sha, "content_type": content_type}
     if photo is not None and photo.received_at is not None:
         return JSONResponse({"photo_id": str(photo_id), "status": "already_received"}, status_code=200)
     if content_type not in pipeline.FORMATS:
@@ -93,10 +94,10 @@ async def upload_photo(ticket_id: uuid.UUID, photo_id: uuid.UUID, request: Reque
         except pipeline.PhotoInvalid as exc:
             raise ApiError(422, "photo_invalid", exc.message, exc.message_en) from None
         await run_in_threadpool(storage.put_original, temp, expected_sha)
-        if after is not None:
-            after["size"] = size
+        if extra is not None:
+            extra["size"] = size
         created = await run_in_threadpool(service.record_photo, state.engine, settings, state.grid_index, user,
-                                          ticket_id, photo_id, facts, after)
+                                          ticket_id, photo_id, facts, extra)
     finally:
         temp.unlink(missing_ok=True)
     if created:

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, select
 
-from api.accounts.models import User
+from api.accounts.models import Role, User
 from api.config import Settings
 from api.database import utcnow, write_session
 from api.errors import ApiError, not_found
@@ -102,39 +102,51 @@ def integrity_flags(session: Session, settings: Settings, ticket: Ticket, photo:
     return flags
 
 
-def after_photo_replay(engine: Engine, user: User, ticket_id: uuid.UUID, photo_id: uuid.UUID,
-                       sha256: str) -> Photo | None:
-    """Checks before an after-photo upload (`?kind=after`): the handling bureau's liaison, while the
-    ticket is being fixed. Returns the photo when this upload was already stored (a replay)."""
+def extra_photo_replay(engine: Engine, user: User, ticket_id: uuid.UUID, photo_id: uuid.UUID, sha256: str,
+                       kind: str) -> Photo | None:
+    """Checks before an undeclared upload: `after` (整改照片) by the handling bureau while the ticket is
+    being fixed; `spotcheck` (抽查照片) by a supervisor while a spot check of the ticket is open.
+    Returns the photo when this upload was already stored (a replay)."""
+    from api.spotchecks.models import SpotCheck
+
     with Session(engine) as session:
         ticket = session.get(Ticket, ticket_id)
         if ticket is None or not access.can_read(session, user, ticket):
             raise not_found("工单", "Ticket", str(ticket_id))
-        if not workflow.may(session, user, ticket, "rectify"):
-            raise ApiError(403, "forbidden", "只有承办单位可以上传整改照片",
-                           "only the handling bureau uploads after-photos")
         photo = session.get(Photo, photo_id)
         if photo is not None:
-            if photo.ticket_id != ticket_id or photo.kind != "after" or photo.sha256 != sha256:
+            if photo.ticket_id != ticket_id or photo.kind != kind or photo.sha256 != sha256:
                 raise ApiError(409, "photo_conflict", "照片编号已用于其他照片",
                                "this photo id is used by another photo")
             return photo
-        if ticket.status not in ("accepted", "rework"):
-            raise ApiError(409, "invalid_transition", "工单当前状态不能上传整改照片",
-                           f"a ticket that is {ticket.status} takes no after-photos")
+        if kind == "after":
+            if not workflow.may(session, user, ticket, "rectify"):
+                raise ApiError(403, "forbidden", "只有承办单位可以上传整改照片",
+                               "only the handling bureau uploads after-photos")
+            if ticket.status not in ("accepted", "rework"):
+                raise ApiError(409, "invalid_transition", "工单当前状态不能上传整改照片",
+                               f"a ticket that is {ticket.status} takes no after-photos")
+        else:
+            if user.role != Role.supervisor:
+                raise ApiError(403, "forbidden", "只有督察组可以上传抽查照片",
+                               "only supervisors upload spot-check photos")
+            if session.exec(select(SpotCheck).where(SpotCheck.ticket_id == ticket_id,
+                                                    SpotCheck.status == "open")).first() is None:
+                raise ApiError(409, "no_open_spotcheck", "该工单没有待完成的抽查", "no open spot check for this ticket")
         return None
 
 
 def record_photo(engine: Engine, settings: Settings, grid_index: GridIndexCache, user: User,
                  ticket_id: uuid.UUID, photo_id: uuid.UUID, facts: pipeline.PhotoFacts,
-                 after: dict | None = None) -> bool:
+                 extra: dict | None = None) -> bool:
     """Mark the stored photo received, in one transaction with the ticket row locked; complete the
-    ticket when it was the last one. `after` ({sha256, content_type, size}) creates an after-photo.
+    ticket when it was the last one. `extra` ({kind, sha256, content_type, size}) creates an
+    undeclared photo (after / spotcheck).
     False when another request recorded it first (a replay).
     The integrity flags are worked out before taking the lock: on SQLite the lock is the database's."""
     with Session(engine) as session:
-        photo = session.get(Photo, photo_id) or Photo(id=photo_id, ticket_id=ticket_id, kind="after", position=0,
-                                                      uploaded_by=user.id, **after)
+        photo = session.get(Photo, photo_id) or Photo(id=photo_id, ticket_id=ticket_id, position=0,
+                                                      uploaded_by=user.id, **extra)
         flags = integrity_flags(session, settings, session.get(Ticket, ticket_id), photo, facts)
     with write_session(engine) as session:
         # Lock the ticket first, then read the photo: concurrent uploads of one ticket take turns here.
@@ -142,9 +154,8 @@ def record_photo(engine: Engine, settings: Settings, grid_index: GridIndexCache,
         photo = session.get(Photo, photo_id)
         if photo is None:
             position = session.exec(select(func.count()).select_from(Photo).where(
-                Photo.ticket_id == ticket_id, Photo.kind == "after")).one()
-            photo = Photo(id=photo_id, ticket_id=ticket_id, kind="after", position=position, uploaded_by=user.id,
-                          **after)
+                Photo.ticket_id == ticket_id, Photo.kind == extra["kind"])).one()
+            photo = Photo(id=photo_id, ticket_id=ticket_id, position=position, uploaded_by=user.id, **extra)
         elif photo.received_at is not None:
             return False
         photo.received_at = utcnow()

@@ -1,0 +1,62 @@
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Response, status
+from sqlmodel import col, select
+
+from api.accounts.deps import STAFF, require_roles
+from api.accounts.models import Role, User
+from api.database import SessionDep
+from api.errors import not_found
+from api.spotchecks import service
+from api.spotchecks.models import DrawRequest, SpotCheck, SpotCheckDraw, SpotCheckResult
+from api.tickets.models import Ticket
+
+router = APIRouter(prefix="/api/v1/spotchecks", tags=["spot checks"])
+Supervisor = Annotated[User, Depends(require_roles(Role.supervisor, Role.admin))]
+Staff = Annotated[User, Depends(require_roles(*STAFF))]
+
+
+def _task_public(task: SpotCheck, ticket: Ticket | None = None) -> dict:
+    body = task.model_dump(mode="json", exclude={"request_sha256"})
+    if ticket is not None:
+        body["ticket"] = {"status": ticket.status, "category_code": ticket.category_code, "lat": ticket.lat,
+                          "lon": ticket.lon, "cell_code": ticket.cell_code, "closed_at": ticket.closed_at}
+    return body
+
+
+@router.post("/draws", status_code=status.HTTP_201_CREATED)
+def draw(body: DrawRequest, session: SessionDep, user: Supervisor):
+    """Draw a stratified random sample of tickets closed in the period: per bureau at least
+    `min_per_bureau`, else ⌈rate × closed⌉. The seed (given or generated) is recorded and returned."""
+    record, tasks = service.draw(session, user, body)
+    return {**record.model_dump(mode="json"), "tasks": [_task_public(t) for t in tasks]}
+
+
+@router.get("/draws/{draw_id}")
+def get_draw(draw_id: int, session: SessionDep, _user: Staff):
+    record = session.get(SpotCheckDraw, draw_id)
+    if record is None:
+        raise not_found("抽查", "Draw", draw_id)
+    tasks = session.exec(select(SpotCheck).where(SpotCheck.draw_id == draw_id).order_by(SpotCheck.id)).all()
+    return {**record.model_dump(mode="json"), "tasks": [_task_public(t) for t in tasks]}
+
+
+@router.get("")
+def list_spotchecks(session: SessionDep, _user: Staff, status: Literal["open", "passed", "failed"] | None = None,
+                    bureau: str | None = None):
+    query = select(SpotCheck, Ticket).join(Ticket, col(Ticket.id) == SpotCheck.ticket_id).order_by(SpotCheck.id)
+    if status:
+        query = query.where(SpotCheck.status == status)
+    if bureau:
+        query = query.where(SpotCheck.bureau_code == bureau)
+    return [_task_public(task, ticket) for task, ticket in session.exec(query).all()]
+
+
+@router.post("/{task_id}/result")
+def record_result(task_id: int, body: SpotCheckResult, response: Response, session: SessionDep,
+                  user: Supervisor):
+    """The on-site verdict with spot-check photos (`PUT …/photos/{id}?kind=spotcheck` first). A failure
+    reopens the ticket as rework and is counted as a false closure against the bureau."""
+    task, applied = service.record_result(session, user, task_id, body)
+    response.status_code = 200
+    return {**_task_public(task), "replayed": not applied}
