@@ -60,17 +60,45 @@ def migrate() -> None:
 
 
 @app.command()
-def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
-    """Migrate, then serve the API and the PWA 启动服务."""
+def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1,
+          worker: Annotated[bool, typer.Option(help="run the background worker in this process too")] = True) -> None:
+    """Migrate, then serve the API and the PWA 启动服务 (with the worker, for a single machine)."""
+    import threading
+
     import uvicorn
 
+    from api.notifications.worker import run_forever
+
     migrate()
+    if worker:
+        settings = get_settings()
+        threading.Thread(target=run_forever, args=(make_engine(settings.sqlalchemy_url), settings, threading.Event()),
+                         name="gridpatrol-worker", daemon=True).start()
     # Many threads decoding images make glibc keep one malloc arena each; two keep memory in check.
     # Worker processes are spawned fresh, so they read this at start.
     os.environ.setdefault("MALLOC_ARENA_MAX", "2")
     typer.echo(f"gridpatrol: http://{host}:{port}/  (API docs http://{host}:{port}/docs)")
     uvicorn.run("api.main:create_app", factory=True, host=host, port=port, workers=workers, proxy_headers=True,
                 forwarded_allow_ips=get_settings().forwarded_allow_ips, log_level="info")
+
+
+@app.command("worker")
+def worker_command(once: Annotated[bool, typer.Option(help="one round, then exit")] = False) -> None:
+    """Mark overdue tickets, escalate long-overdue ones, deliver webhooks 后台任务."""
+    import threading
+
+    import httpx
+
+    from api.notifications.worker import run_forever, run_once
+
+    settings = get_settings()
+    engine = make_engine(settings.sqlalchemy_url)
+    if once:
+        with httpx.Client() as client:
+            typer.echo(json.dumps(run_once(engine, settings, client)))
+        return
+    typer.echo(f"gridpatrol worker: every {settings.worker_interval_seconds:g} s")
+    run_forever(engine, settings, threading.Event())
 
 
 @app.command()

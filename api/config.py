@@ -45,6 +45,12 @@ class Settings(BaseSettings):
     recurrence_days: int = 7
     recurrence_radius_m: float = 50.0
 
+    # The worker: how often it runs, when overdue tickets are escalated (督办) on their own, webhook retries.
+    worker_interval_seconds: float = 30.0
+    auto_escalate_after_hours: float = 4.0  # working hours past the deadline
+    webhook_max_attempts: int = 10
+    webhook_backoff_seconds: float = 10.0  # doubled per attempt, capped at an hour
+
     # Grid import: overlaps smaller than this (square metres) are drawing noise, not errors.
     grid_overlap_tolerance_m2: float = 1.0
 

@@ -4,6 +4,7 @@ from api.accounts.models import AuthToken, LoginFailure, User
 from api.bureaus.models import Bureau
 from api.catalog.models import Category, PointType
 from api.grid.models import CellInspector, GridArea, GridCell, GridRevision, KeyPoint
+from api.notifications.models import Notification, WebhookDelivery
 from api.photos.models import Photo
 from api.routing.models import RoutingRule
 from api.spotchecks.models import SpotCheck, SpotCheckDraw
@@ -12,4 +13,4 @@ from api.workcalendar.models import CalendarOverride
 
 __all__ = ["AuthToken", "Bureau", "CalendarOverride", "Category", "CellInspector", "GridArea", "GridCell",
            "GridRevision", "KeyPoint", "LoginFailure", "Photo", "PointType", "RoutingRule", "SpotCheck",
-           "SpotCheckDraw", "Ticket", "TicketEvent", "User"]
+           "SpotCheckDraw", "Ticket", "TicketEvent", "User", "Notification", "WebhookDelivery"]

@@ -10,11 +10,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
+from sqlmodel import select
 
 from api.accounts import service as account_service
 from api.accounts.models import Role
 from api.bureaus.models import Bureau
 from api.database import utcnow
+from api.notifications.models import Notification
 from api.spotchecks.models import SpotCheck, SpotCheckDraw
 from tests.factories import (
     capture_body,
@@ -133,6 +135,9 @@ CASES = [
     Case("GET", "/api/v1/queues/bureau", {"bureau", "other_bureau"} | STAFF,
          _fixed("/api/v1/queues/bureau?bureau=zhzf")),
     Case("GET", "/api/v1/queues/dispatcher", CONFIGURERS, _fixed("/api/v1/queues/dispatcher")),
+    Case("GET", "/api/v1/notifications", ALL, _fixed("/api/v1/notifications")),
+    Case("POST", "/api/v1/notifications/{notification_id}/read", {"bureau"},
+         lambda w, a: (f"/api/v1/notifications/{w.notification_id}/read", {}), denied_status=(404,)),
     Case("POST", "/api/v1/spotchecks/draws", {"supervisor", "admin"}, _fixed("/api/v1/spotchecks/draws", json={
         "closed_from": "2026-01-01T00:00:00+08:00", "closed_to": "2026-02-01T00:00:00+08:00", "rate": 0.1})),
     Case("GET", "/api/v1/spotchecks/draws/{draw_id}", STAFF,
@@ -180,6 +185,8 @@ class World:
         self.ticket_id, ticket = submit(client, self.headers["inspector"], [photo_bytes()], lat=28.905, lon=120.005)
         assert ticket["bureau_code"] == "zhzf"
         self.photo_id = ticket["photos"][0]["id"]
+        self.notification_id = db.exec(select(Notification.id).where(
+            Notification.user_id == self.users["bureau"].id)).first()
         draw = SpotCheckDraw(seed=1, closed_from=utcnow(), closed_to=utcnow(), rate=0.1, min_per_bureau=1,
                              drawn_by=self.users["supervisor"].id)
         db.add(draw)

@@ -58,6 +58,7 @@ class Ticket(SQLModel, table=True):
     parked_seconds: int = 0  # working time spent parked (挂账), which the deadline does not count
     extension_until: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))  # pending 延期
     extension_reason: str | None = Field(default=None, max_length=500)
+    overdue_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))  # when the worker noticed
     request_sha256: str = Field(max_length=64)  # of the canonical capture body, for idempotent replays
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
     completed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))

@@ -18,6 +18,7 @@ from api.errors import ApiError
 from api.geo import distance_m
 from api.grid.index import GridIndexCache
 from api.grid.models import CellInspector, GridCell
+from api.notifications import service as notifications
 from api.photos.models import Photo
 from api.routing import service as routing_service
 from api.tickets import access
@@ -37,9 +38,11 @@ def capture_sha256(body: TicketCapture) -> str:
 
 def add_event(session: Session, ticket: Ticket, action: str, *, actor: User | None, from_status: str | None,
               to_status: str | None, payload: dict | None = None, action_id: uuid.UUID | None = None) -> None:
+    payload = payload or {}
     session.add(TicketEvent(ticket_id=ticket.id, actor_id=actor.id if actor else None,
                             actor_role=actor.role if actor else None, action=action, from_status=from_status,
-                            to_status=to_status, payload=payload or {}, action_id=action_id))
+                            to_status=to_status, payload=payload, action_id=action_id))
+    notifications.notify(session, ticket, action, to_status, str(payload.get("reason") or payload.get("note") or ""))
 
 
 def _check_references(session: Session, user: User, body: TicketCapture) -> None:

@@ -1,0 +1,53 @@
+"""Who hears about what (domain.md §6): notifications are written in the same transaction as the
+ticket event that causes them (a transactional outbox), so none is lost and none is sent for a change
+that rolled back. The worker delivers the webhooks."""
+
+from sqlmodel import Session, select
+
+from api.accounts.models import Role, User
+from api.bureaus.models import Bureau
+from api.notifications.models import Notification, WebhookDelivery
+from api.tickets.models import Ticket
+
+# event action (or resulting status) → (who hears: "bureau" | "dispatchers" | "author", title)
+RULES = {
+    "dispatched": ("bureau", "新工单待签收"),
+    "rework": ("bureau", "整改未通过，请返工"),
+    "escalate": ("bureau", "工单被督办"),
+    "auto_escalate": ("bureau", "工单超期已自动督办"),
+    "overdue": ("bureau", "工单已超期"),
+    "decide_extension": ("bureau", "延期申请已处理"),
+    "returned": ("dispatchers", "工单被退回，请改派"),
+    "reported": ("dispatchers", "有未能自动派遣的工单"),
+    "request_extension": ("dispatchers", "有新的延期申请"),
+    "rectified": ("author", "问题已整改，请核查"),
+}
+
+
+def _recipients(session: Session, ticket: Ticket, audience: str) -> list[User]:
+    if audience == "bureau":
+        query = select(User).where(User.role == Role.bureau, User.bureau_code == ticket.bureau_code)
+    elif audience == "dispatchers":
+        query = select(User).where(User.role == Role.dispatcher)
+    else:
+        query = select(User).where(User.id == ticket.author_id)
+    return list(session.exec(query.where(User.is_active == True)))  # noqa: E712
+
+
+def notify(session: Session, ticket: Ticket, action: str, to_status: str | None, detail: str = "") -> None:
+    """Queue the in-app notifications and the bureau webhook an event calls for (if any)."""
+    rule = RULES.get(action) or RULES.get(to_status or "")
+    if rule is None or action == "photo_received":
+        return
+    audience, title = rule
+    kind = action if action in RULES else to_status
+    body = (f"**{title}**\n> 工单 {str(ticket.id)[:8]} · 类别 {ticket.category_code} · 网格 {ticket.cell_code or '—'}"
+            + (f"\n> 时限 {ticket.deadline_at:%Y-%m-%d %H:%M} UTC" if ticket.deadline_at else "")
+            + (f"\n> {detail}" if detail else ""))
+    for user in _recipients(session, ticket, audience):
+        session.add(Notification(user_id=user.id, ticket_id=ticket.id, kind=kind, title=title, body=body))
+    if audience == "bureau" and ticket.bureau_code:
+        bureau = session.get(Bureau, ticket.bureau_code)
+        if bureau and bureau.webhook_url:
+            session.add(WebhookDelivery(bureau_code=bureau.code, ticket_id=ticket.id, kind=kind,
+                                        url=bureau.webhook_url, content=body))

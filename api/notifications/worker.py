@@ -1,0 +1,126 @@
+"""The worker (`gridpatrol worker`, also run by `serve`): marks overdue tickets, escalates long-overdue
+ones, delivers webhook notifications. Several workers may run: each step claims its rows under a lock
+(PostgreSQL: FOR UPDATE SKIP LOCKED; SQLite: the write lock taken at BEGIN) and re-checks them."""
+
+import logging
+import threading
+from datetime import timedelta
+
+import httpx
+from sqlalchemy.engine import Engine
+from sqlmodel import col, or_, select
+
+from api.config import Settings
+from api.database import utcnow, write_session
+from api.notifications.models import WebhookDelivery
+from api.tickets.models import Ticket
+from api.tickets.service import add_event
+from api.workcalendar.service import load_calendar
+
+log = logging.getLogger(__name__)
+CLOCK_RUNNING = ("dispatched", "accepted", "rework")
+BATCH = 200
+
+
+def mark_overdue(engine: Engine, settings: Settings) -> int:
+    now = utcnow()
+    with write_session(engine) as session:
+        tickets = session.exec(select(Ticket).where(
+            col(Ticket.status).in_(CLOCK_RUNNING), col(Ticket.deadline_at) < now, col(Ticket.overdue_at).is_(None))
+            .order_by(Ticket.deadline_at).limit(BATCH).with_for_update(skip_locked=True)).all()
+        for ticket in tickets:
+            ticket.overdue_at = now
+            session.add(ticket)
+            add_event(session, ticket, "overdue", actor=None, from_status=ticket.status, to_status=ticket.status,
+                      payload={"deadline_at": ticket.deadline_at.isoformat()})
+        session.commit()
+        return len(tickets)
+
+
+def auto_escalate(engine: Engine, settings: Settings) -> int:
+    """Escalate (督办) what is still open this many working hours after its deadline."""
+    now = utcnow()
+    grace = timedelta(hours=settings.auto_escalate_after_hours)
+    with write_session(engine) as session:
+        calendar = load_calendar(session, tz=settings.tz, hours=settings.working_hours)
+        tickets = session.exec(select(Ticket).where(
+            col(Ticket.status).in_(CLOCK_RUNNING), col(Ticket.overdue_at).is_not(None), Ticket.escalated == False)  # noqa: E712
+            .order_by(Ticket.deadline_at).limit(BATCH).with_for_update(skip_locked=True)).all()
+        escalated = 0
+        for ticket in tickets:
+            if calendar.add(ticket.deadline_at, grace) <= now:
+                ticket.escalated = True
+                session.add(ticket)
+                add_event(session, ticket, "auto_escalate", actor=None, from_status=ticket.status,
+                          to_status=ticket.status, payload={"after_working_hours": settings.auto_escalate_after_hours})
+                escalated += 1
+        session.commit()
+        return escalated
+
+
+def _claim(engine: Engine, limit: int = 20) -> list[WebhookDelivery]:
+    """Take due deliveries for a minute; a worker that dies mid-send lets the claim lapse (at least once)."""
+    now = utcnow()
+    with write_session(engine) as session:
+        due = session.exec(select(WebhookDelivery).where(
+            WebhookDelivery.status == "pending", col(WebhookDelivery.next_attempt_at) <= now,
+            or_(col(WebhookDelivery.claimed_until).is_(None), col(WebhookDelivery.claimed_until) < now))
+            .order_by(WebhookDelivery.id).limit(limit).with_for_update(skip_locked=True)).all()
+        for delivery in due:
+            delivery.claimed_until = now + timedelta(seconds=60)
+            session.add(delivery)
+        session.commit()
+        return due
+
+
+def _send(client: httpx.Client, delivery: WebhookDelivery) -> str | None:
+    """POST the group-robot message; the error text, or None when the robot took it."""
+    payload = {"msgtype": "markdown", "markdown": {"content": delivery.content, "title": "网格巡查"}}
+    try:
+        response = client.post(delivery.url, json=payload, timeout=10)
+    except httpx.HTTPError as exc:
+        return f"{type(exc).__name__}: {exc}"[:500]
+    if not response.is_success:
+        return f"HTTP {response.status_code}"
+    try:
+        errcode = response.json().get("errcode", 0)  # WeCom and DingTalk answer 200 with an errcode
+    except ValueError:
+        errcode = 0
+    return None if errcode == 0 else f"errcode {errcode}"
+
+
+def deliver_webhooks(engine: Engine, settings: Settings, client: httpx.Client) -> int:
+    sent = 0
+    for delivery in _claim(engine):
+        error = _send(client, delivery)
+        with write_session(engine) as session:
+            row = session.get(WebhookDelivery, delivery.id)
+            row.attempts += 1
+            row.claimed_until = None
+            if error is None:
+                row.status, row.sent_at, row.last_error = "sent", utcnow(), None
+                sent += 1
+            else:
+                row.last_error = error
+                delay = min(settings.webhook_backoff_seconds * 2 ** (row.attempts - 1), 3600)
+                row.next_attempt_at = utcnow() + timedelta(seconds=delay)
+                if row.attempts >= settings.webhook_max_attempts:
+                    row.status = "failed"
+            session.add(row)
+            session.commit()
+    return sent
+
+
+def run_once(engine: Engine, settings: Settings, client: httpx.Client) -> dict[str, int]:
+    return {"overdue": mark_overdue(engine, settings), "escalated": auto_escalate(engine, settings),
+            "webhooks_sent": deliver_webhooks(engine, settings, client)}
+
+
+def run_forever(engine: Engine, settings: Settings, stop: threading.Event) -> None:
+    with httpx.Client() as client:
+        while not stop.is_set():
+            try:
+                run_once(engine, settings, client)
+            except Exception:  # keep going: the next round retries whatever failed
+                log.exception("worker round failed")
+            stop.wait(settings.worker_interval_seconds)
