@@ -1,7 +1,8 @@
 """The ticket state machine (domain.md §6): who may do what from which state. One table; every
 other module asks it. Actions carry a client `action_id`, so an offline phone can replay them.
 
-Not yet here (the closed-loop issue continues): spot checks, automatic escalation, notifications.
+Spot checks, which reopen false closures, live in api/spotchecks; overdue marking and automatic
+escalation in the worker (api/notifications/worker.py).
 """
 
 import hashlib
@@ -262,6 +263,7 @@ def perform(session: Session, settings: Settings, user: User, ticket_id: uuid.UU
                        {"status": ticket.status, "allowed_actions": allowed_actions(session, user, ticket)})
     before = ticket.status
     after, details = _apply(session, settings, user, ticket, action, body)
+    assert transition.target in (None, after), f"{action} must lead to {transition.target}"  # the table rules
     ticket.status = after
     session.add(ticket)
     try:
