@@ -3,7 +3,7 @@ from datetime import datetime
 from typing import Literal
 
 from pydantic import AwareDatetime, ConfigDict
-from sqlalchemy import JSON, CheckConstraint, Column, Index
+from sqlalchemy import JSON, BigInteger, CheckConstraint, Column, Index
 from sqlmodel import Field, SQLModel
 
 from api.database import UTCDateTime, utcnow
@@ -15,7 +15,7 @@ class SpotCheckDraw(SQLModel, table=True):
     __tablename__ = "spotcheck_draws"
 
     id: int | None = Field(default=None, primary_key=True)
-    seed: int
+    seed: int = Field(sa_column=Column(BigInteger, nullable=False))  # up to 2**62
     closed_from: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
     closed_to: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
     rate: float

@@ -34,7 +34,7 @@ def bureau_queue(session: SessionDep, user: CurrentUser, calendar: CalendarDep, 
     statuses = [s for s in (status or BUREAU_OPEN) if s in BUREAU_OPEN] or BUREAU_OPEN
     page = service.list_tickets(session, user, status=statuses, bureau=code, category=category, cell=cell,
                                 overdue=overdue, escalated=escalated, recurring=recurring, sort="deadline",
-                                limit=limit, cursor=cursor, calendar=calendar)
+                                limit=limit, cursor=cursor, calendar=calendar, deadline_known=True)
     return {**page, "bureau": code, "counts": service.count_by_status(session, user, BUREAU_OPEN, bureau_code=code)}
 
 

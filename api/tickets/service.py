@@ -194,24 +194,17 @@ def events_public(session: Session, ticket_id: uuid.UUID) -> list[dict]:
             for e, username, name in rows]
 
 
-def ticket_public(session: Session, ticket: Ticket, user: User, *, with_history: bool = True,
-                  calendar: WorkCalendar | None = None) -> dict:
-    author = session.get(User, ticket.author_id)
-    photos = session.exec(select(Photo).where(Photo.ticket_id == ticket.id)
-                          .order_by(Photo.kind, Photo.position)).all()
-    category = session.get(Category, ticket.category_code)
-    cell = session.get(GridCell, ticket.cell_code) if ticket.cell_code else None
-    bureau = session.get(Bureau, ticket.bureau_code) if ticket.bureau_code else None
-    body = {
+def _render(ticket: Ticket, user: User, *, author: User, photos: list[Photo], category: Category,
+            cell_name: str | None, bureau_name: str | None, calendar: WorkCalendar | None) -> dict:
+    return {
         "id": str(ticket.id), "status": ticket.status, "source": ticket.source,
         "category": {"code": category.code, "name": category.name, "name_en": category.name_en},
         "point_type": ticket.point_type_code, "description": ticket.description,
         "location": {"lat": ticket.lat, "lon": ticket.lon, "accuracy_m": ticket.accuracy_m,
                      "located_at": ticket.located_at},
         "captured_at": ticket.captured_at, "created_at": ticket.created_at, "completed_at": ticket.completed_at,
-        "cell_code": ticket.cell_code, "cell_name": cell.name if cell else None,
-        "cell_override": ticket.cell_override is not None,
-        "bureau_code": ticket.bureau_code, "bureau_name": bureau.name if bureau else None,
+        "cell_code": ticket.cell_code, "cell_name": cell_name, "cell_override": ticket.cell_override is not None,
+        "bureau_code": ticket.bureau_code, "bureau_name": bureau_name,
         "deadline_at": ticket.deadline_at,
         **(deadline_info(ticket, calendar, utcnow()) if calendar else {}),
         "extension_requested": {"until": ticket.extension_until, "reason": ticket.extension_reason}
@@ -225,6 +218,37 @@ def ticket_public(session: Session, ticket: Ticket, user: User, *, with_history:
         "photos": [_photo_public(p, user, ticket) for p in photos],
         "photos_missing": [str(p.id) for p in photos if p.received_at is None],
     }
+
+
+def render_many(session: Session, tickets: list[Ticket], user: User, calendar: WorkCalendar | None) -> list[dict]:
+    """Tickets for a list or queue page, with a fixed number of queries however long the page."""
+    if not tickets:
+        return []
+    ids = [t.id for t in tickets]
+    photos: dict[uuid.UUID, list[Photo]] = {}
+    rows = session.exec(select(Photo).where(col(Photo.ticket_id).in_(ids)).order_by(Photo.kind, Photo.position))
+    for photo in rows:
+        photos.setdefault(photo.ticket_id, []).append(photo)
+
+    def by_key(model, key, values):
+        values = {v for v in values if v is not None}
+        rows = session.exec(select(model).where(col(getattr(model, key)).in_(values)))
+        return {getattr(row, key): row for row in rows}
+
+    authors = by_key(User, "id", (t.author_id for t in tickets))
+    categories = by_key(Category, "code", (t.category_code for t in tickets))
+    cells = by_key(GridCell, "code", (t.cell_code for t in tickets))
+    bureaus = by_key(Bureau, "code", (t.bureau_code for t in tickets))
+    return [_render(t, user, author=authors[t.author_id], photos=photos.get(t.id, []),
+                    category=categories[t.category_code],
+                    cell_name=cells[t.cell_code].name if t.cell_code in cells else None,
+                    bureau_name=bureaus[t.bureau_code].name if t.bureau_code in bureaus else None,
+                    calendar=calendar) for t in tickets]
+
+
+def ticket_public(session: Session, ticket: Ticket, user: User, *, with_history: bool = True,
+                  calendar: WorkCalendar | None = None) -> dict:
+    body = render_many(session, [ticket], user, calendar)[0]
     if with_history:
         body["events"] = events_public(session, ticket.id)
     return body
@@ -261,7 +285,8 @@ def list_tickets(session: Session, user: User, *, status: list[str] | None = Non
                  cell: str | None = None, category: str | None = None, overdue: bool | None = None,
                  author: str | None = None, since: datetime | None = None, escalated: bool | None = None,
                  recurring: bool | None = None, extension_pending: bool | None = None, sort: str = "-created",
-                 limit: int = 50, cursor: str | None = None, calendar: WorkCalendar | None = None) -> dict:
+                 limit: int = 50, cursor: str | None = None, calendar: WorkCalendar | None = None,
+                 deadline_known: bool = False) -> dict:
     """Keyset-paginated tickets the caller may see, filtered."""
     query = select(Ticket).where(access.visible_clause(session, user))
     if status:
@@ -288,7 +313,11 @@ def list_tickets(session: Session, user: User, *, status: list[str] | None = Non
         pending = col(Ticket.extension_until).is_not(None)
         query = query.where(pending if extension_pending else ~pending)
 
-    if sort == "deadline":
+    if sort == "deadline" and deadline_known:
+        # Queues of dispatched work: every row has a deadline, so the (bureau, status, deadline) index serves.
+        query = _keyset(query.where(col(Ticket.deadline_at).is_not(None)), col(Ticket.deadline_at), cursor,
+                        descending=False)
+    elif sort == "deadline":
         # Tickets without a deadline (not yet dispatched) come last.
         key = func.coalesce(col(Ticket.deadline_at), literal(FAR_FUTURE, UTCDateTime()))
         query = _keyset(query, key, cursor, descending=False)
@@ -301,8 +330,7 @@ def list_tickets(session: Session, user: User, *, status: list[str] | None = Non
         last = items[-1]
         value = (last.deadline_at or FAR_FUTURE) if sort == "deadline" else last.created_at
         next_cursor = _encode_cursor([value.isoformat(), str(last.id)])
-    return {"items": [ticket_public(session, t, user, with_history=False, calendar=calendar) for t in items],
-            "next_cursor": next_cursor}
+    return {"items": render_many(session, list(items), user, calendar), "next_cursor": next_cursor}
 
 
 def count_by_status(session: Session, user: User, statuses: list[str], **where) -> dict[str, int]:

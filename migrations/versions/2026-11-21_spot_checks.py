@@ -21,7 +21,7 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     op.create_table('spotcheck_draws',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('seed', sa.Integer(), nullable=False),
+    sa.Column('seed', sa.BigInteger(), nullable=False),
     sa.Column('closed_from', api.database.UTCDateTime(timezone=True), nullable=False),
     sa.Column('closed_to', api.database.UTCDateTime(timezone=True), nullable=False),
     sa.Column('rate', sa.Float(), nullable=False),

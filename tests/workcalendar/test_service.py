@@ -65,6 +65,15 @@ def test_between_counts_only_working_time(cal):
     assert cal.between(at("2026-11-20 10:00"), at("2026-11-20 09:00")) == timedelta()
 
 
+def test_between_counts_whole_working_days_in_any_order_of_questions(cal):
+    # Mon 11-16 09:00 → Fri 11-20 10:00: 7 h on Monday, Tue–Thu 3 × 7.5 h, 1.5 h on Friday.
+    assert cal.between(at("2026-11-16 09:00"), at("2026-11-20 10:00")) == timedelta(hours=31)
+    # The same calendar asked about an earlier stretch afterwards (its prefix sums rebase):
+    # Mon 9-28 7 h, 9-29 and 9-30 7.5 h each, National Day off, Thu 10-8 7.5 h, Fri 10-9 0.5 h.
+    assert cal.between(at("2026-09-28 09:00"), at("2026-10-09 09:00")) == timedelta(hours=30)
+    assert cal.between(at("2026-11-16 09:00"), at("2026-11-20 10:00")) == timedelta(hours=31)
+
+
 def test_bad_hours_are_refused():
     with pytest.raises(ValueError):
         parse_hours("12:00-08:00")
