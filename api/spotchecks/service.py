@@ -15,10 +15,9 @@ from sqlmodel import Session, col, select
 from api.accounts.models import User
 from api.database import utcnow
 from api.errors import ApiError, not_found
-from api.photos.models import Photo
 from api.spotchecks.models import DrawRequest, SpotCheck, SpotCheckDraw, SpotCheckResult
 from api.tickets.models import Ticket
-from api.tickets.service import add_event
+from api.tickets.service import add_event, photos_missing
 
 
 def sample(candidates: dict[str, list[str]], *, rate: float, min_per_bureau: int, seed: int) -> dict[str, list[str]]:
@@ -73,9 +72,7 @@ def record_result(session: Session, user: User, task_id: int, body: SpotCheckRes
             return task, False
         raise ApiError(409, "spotcheck_done", "该抽查已有结论", "this spot check already has a result",
                        {"status": task.status})
-    photos = session.exec(select(Photo).where(col(Photo.id).in_(body.photo_ids))).all()
-    usable = {p.id for p in photos if p.ticket_id == task.ticket_id and p.kind == "spotcheck" and p.received_at}
-    missing = [str(i) for i in body.photo_ids if i not in usable]
+    missing = photos_missing(session, task.ticket_id, "spotcheck", body.photo_ids)
     if missing:
         raise ApiError(422, "spotcheck_photo_missing", "抽查照片未上传或不属于本工单",
                        "spot-check photos not uploaded for this ticket", {"photo_ids": missing})

@@ -114,6 +114,13 @@ def put_ticket(session: Session, settings: Settings, user: User, ticket_id: uuid
     return ticket, True
 
 
+def photos_missing(session: Session, ticket_id: uuid.UUID, kind: str, photo_ids: list[uuid.UUID]) -> list[str]:
+    """Those of `photo_ids` that are not received photos of this kind on this ticket."""
+    photos = session.exec(select(Photo).where(col(Photo.id).in_(photo_ids))).all()
+    usable = {p.id for p in photos if p.ticket_id == ticket_id and p.kind == kind and p.received_at}
+    return [str(i) for i in photo_ids if i not in usable]
+
+
 def _recurrence_of(session: Session, settings: Settings, ticket: Ticket) -> uuid.UUID | None:
     """An open, or recently closed, ticket of the same cell and category within the radius."""
     if ticket.cell_code is None:

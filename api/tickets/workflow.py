@@ -15,7 +15,7 @@ from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, ConfigDict, StringConstraints, model_validator
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Field, Session, SQLModel, col, select
+from sqlmodel import Field, Session, SQLModel, select
 
 from api.accounts.models import Role, User
 from api.bureaus.models import Bureau
@@ -24,10 +24,9 @@ from api.config import Settings
 from api.database import utcnow
 from api.errors import ApiError, not_found
 from api.grid.models import CellInspector
-from api.photos.models import Photo
 from api.tickets.access import can_read
 from api.tickets.models import Ticket, TicketEvent
-from api.tickets.service import add_event
+from api.tickets.service import add_event, photos_missing
 from api.workcalendar.service import load_calendar
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
@@ -190,9 +189,7 @@ def _apply(session: Session, settings: Settings, user: User, ticket: Ticket, act
         return "dispatched", {"reason": body.reason, "from_bureau": previous, "to_bureau": bureau.code,
                               "deadline_at": ticket.deadline_at.isoformat()}
     if action == "rectify":
-        photos = session.exec(select(Photo).where(col(Photo.id).in_(body.photo_ids))).all()
-        usable = {p.id for p in photos if p.ticket_id == ticket.id and p.kind == "after" and p.received_at}
-        missing = [str(i) for i in body.photo_ids if i not in usable]
+        missing = photos_missing(session, ticket.id, "after", body.photo_ids)
         if missing:
             raise ApiError(422, "after_photo_missing", "整改照片未上传或不属于本工单",
                            "after-photos not uploaded for this ticket", {"photo_ids": missing})
