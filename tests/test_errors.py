@@ -1,5 +1,6 @@
 """One error shape everywhere: {"error": {code, message (中文), message_en, details}}."""
 
+import pytest
 from sqlmodel import select
 
 from api.accounts.models import Role, User
@@ -12,11 +13,15 @@ def _assert_shape(body):
     assert error["message"] and error["message_en"]
 
 
-def test_validation_error_shape_and_nothing_stored(client, db):
+@pytest.fixture
+def admin(client, db):
     make_user(db, "root", Role.admin)
     db.commit()
-    headers = login(client, "root")
-    response = client.post("/api/v1/users", headers=headers,
+    return login(client, "root")
+
+
+def test_validation_error_shape_and_nothing_stored(client, db, admin):
+    response = client.post("/api/v1/users", headers=admin,
                            json={"username": "x1", "role": "inspector", "password": "long-enough-1", "hat": "red"})
     assert response.status_code == 422
     body = response.json()
@@ -26,10 +31,8 @@ def test_validation_error_shape_and_nothing_stored(client, db):
     assert db.exec(select(User).where(User.username == "x1")).first() is None
 
 
-def test_unknown_role_is_a_validation_error(client, db):
-    make_user(db, "root", Role.admin)
-    db.commit()
-    response = client.post("/api/v1/users", headers=login(client, "root"),
+def test_unknown_role_is_a_validation_error(client, admin):
+    response = client.post("/api/v1/users", headers=admin,
                            json={"username": "x2", "role": "king", "password": "long-enough-1"})
     assert response.status_code == 422
     assert response.json()["error"]["code"] == "validation_error"
@@ -45,10 +48,8 @@ def test_unknown_path_and_method(client):
     assert response.json()["error"]["code"] == "method_not_allowed"
 
 
-def test_bureau_role_needs_a_bureau(client, db):
-    make_user(db, "root", Role.admin)
-    db.commit()
-    response = client.post("/api/v1/users", headers=login(client, "root"),
+def test_bureau_role_needs_a_bureau(client, db, admin):
+    response = client.post("/api/v1/users", headers=admin,
                            json={"username": "liaison", "role": "bureau", "password": "long-enough-1"})
     assert response.status_code == 422
     assert response.json()["error"]["code"] == "bureau_required"
