@@ -27,6 +27,10 @@ run_pytest() {  # $1 = label; rest = pytest args. Exit 5 (no tests collected) co
 }
 
 status=0
+# The PWA's own unit tests (outbox, photos, grid lookup) in Node with fake-indexeddb.
+echo "== vitest (pwa)"
+(cd pwa && npm test --silent) || status=1
+
 GRIDPATROL_TEST_DATABASE_URL= run_pytest SQLite "$@" || status=1
 
 pg_admin=${GRIDPATROL_TEST_PG_URL:-postgresql://postgres@127.0.0.1:5432/postgres}

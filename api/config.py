@@ -54,6 +54,13 @@ class Settings(BaseSettings):
     # Grid import: overlaps smaller than this (square metres) are drawing noise, not errors.
     grid_overlap_tolerance_m2: float = 1.0
 
+    # The PWA's base map. Empty: no tiles, the grid is drawn alone (works with no network at all).
+    # Chinese providers (AMap, Tencent) serve GCJ-02 tiles: set the CRS so the phone shifts what it draws.
+    map_tile_url: str = ""
+    map_tile_crs: Literal["wgs84", "gcj02"] = "gcj02"
+    map_tile_attribution: str = ""
+    map_tile_max_zoom: int = 18
+
     @model_validator(mode="after")
     def _production_needs_explicit_secrets(self) -> "Settings":
         if self.env == "production":

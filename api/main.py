@@ -5,6 +5,7 @@ from concurrent.futures import ThreadPoolExecutor
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.middleware.gzip import GZipMiddleware
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
@@ -32,6 +33,17 @@ _NO_PWA = """<!doctype html><meta charset="utf-8"><title>gridpatrol</title>
 The API is running but the PWA is not built; run <code>./run.sh</code>. API docs: <a href="/docs">/docs</a></p>"""
 
 
+class PwaFiles(StaticFiles):
+    """The built PWA. Vite fingerprints everything under assets/, so those are cached for a year;
+    the shell (index.html, sw.js, the manifest) is revalidated on every load so updates arrive."""
+
+    def file_response(self, full_path, stat_result, scope, status_code=200):
+        response = super().file_response(full_path, stat_result, scope, status_code)
+        immutable = scope["path"].startswith("/assets/")
+        response.headers["Cache-Control"] = "public, max-age=31536000, immutable" if immutable else "no-cache"
+        return response
+
+
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
     settings = settings or get_settings()
     app = FastAPI(title="gridpatrol", version="0.1.0",
@@ -54,7 +66,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         return {"status": "ok"}
 
     if (settings.pwa_dir / "index.html").exists():
-        app.mount("/", StaticFiles(directory=settings.pwa_dir, html=True), name="pwa")
+        app.mount("/", GZipMiddleware(PwaFiles(directory=settings.pwa_dir, html=True), minimum_size=512), name="pwa")
     else:
         @app.get("/", include_in_schema=False)
         def no_pwa():

@@ -68,6 +68,15 @@ def import_grid(request: Request, session: SessionDep, user: ConfigurerUser,
     return {"revision": revision.id, "imported": revision.feature_count}
 
 
+@router.get("/map")
+def map_settings(request: Request, _user: CurrentUser):
+    """The base map the PWA draws under the grid: tile URL template and its CRS (coordinates are
+    converted for display only; everything stored and sent stays WGS-84)."""
+    settings = request.app.state.settings
+    return {"tile_url": settings.map_tile_url or None, "tile_crs": settings.map_tile_crs,
+            "attribution": settings.map_tile_attribution, "max_zoom": settings.map_tile_max_zoom}
+
+
 @router.get("/key-points", response_model=list[KeyPoint])
 def key_points(session: SessionDep, _user: CurrentUser):
     return service.key_points(session)

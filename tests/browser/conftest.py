@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from api.config import REPO_ROOT
+from tests.browser.proxy import FlakyProxy
 from tests.live import LiveServer
 
 CHROMIUM = "/usr/bin/chromium"
@@ -24,16 +25,30 @@ def _unavailable(reason: str):
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory):
+def live(tmp_path_factory):
     """The README's first command, in miniature: demo county loaded, server + built PWA on loopback."""
     if not (REPO_ROOT / "pwa" / "dist" / "index.html").exists():
         _unavailable("the PWA is not built (cd pwa && npm ci && npm run build)")
     server = LiveServer(tmp_path_factory.mktemp("live"), "live")
     try:
         server.cli("demo", "--history", "0")
-        yield server.start().url
+        yield server.start()
     finally:
         server.close()
+
+
+@pytest.fixture(scope="session")
+def live_server(live):
+    return live.url
+
+
+@pytest.fixture
+def proxy(live):
+    """The network between the phone and the server, which tests can cut or make flaky. Each test gets
+    its own (a new origin, so a new service worker and IndexedDB)."""
+    network = FlakyProxy(live.url)
+    yield network
+    network.close()
 
 
 @pytest.fixture(scope="session")

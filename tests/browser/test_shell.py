@@ -14,6 +14,7 @@ def test_inspector_logs_in_and_sees_their_cell(live_server, phone):
     phone.get_by_label("账号").fill("insp05")
     phone.get_by_label("密码").fill("demo1234")
     phone.get_by_role("button", name="登录").click()
+    phone.get_by_role("link", name="我的", exact=True).click()
     expect(phone.locator("#whoami")).to_contain_text("网格员")
     expect(phone.locator("#cells")).to_contain_text("解放社区1号网格 330790001002001")
     OUTPUT.mkdir(exist_ok=True)
@@ -21,6 +22,7 @@ def test_inspector_logs_in_and_sees_their_cell(live_server, phone):
 
     phone.reload()  # the device token survives a reload
     expect(phone.locator("#whoami")).to_contain_text("网格员")
+    phone.once("dialog", lambda dialog: dialog.accept())
     phone.get_by_role("button", name="退出登录").click()
     expect(phone.get_by_label("账号")).to_be_visible()
 

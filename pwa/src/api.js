@@ -1,0 +1,60 @@
+// The one way the app talks to the server: bearer token, JSON in and out, the server's error shape.
+import { getToken } from './db.js';
+
+export class ApiError extends Error {
+  constructor(status, code, message, detail) {
+    super(message);
+    this.status = status;
+    this.code = code;
+    this.detail = detail;
+  }
+
+  // Worth retrying later: the network, the server, a proxy or a captive portal failed us.
+  get transient() {
+    return this.status === 0 || this.status === 408 || this.status === 429 || this.status >= 500
+      || this.code === 'not_json';
+  }
+}
+
+/** Reads a response as the API's JSON; anything else (a captive portal's HTML login page, a proxy's
+ * error page) is a failure, whatever its status says. */
+export async function readJson(response) {
+  const type = response.headers.get('content-type') || '';
+  if (response.status === 204) return null;
+  if (!type.includes('application/json')) {
+    throw new ApiError(response.status >= 400 ? response.status : 0, 'not_json',
+      `服务器返回了非预期的内容（${response.status}）`, { contentType: type });
+  }
+  const body = await response.json();
+  if (!response.ok) {
+    const error = body?.error || {};
+    throw new ApiError(response.status, error.code || 'http_' + response.status,
+      error.message || response.statusText, error);
+  }
+  return body;
+}
+
+export async function api(path, { method = 'GET', json, body, headers = {}, token, signal } = {}) {
+  const bearer = token === undefined ? await getToken() : token;
+  const allHeaders = { Accept: 'application/json', ...headers };
+  if (bearer) allHeaders.Authorization = `Bearer ${bearer}`;
+  if (json !== undefined) {
+    allHeaders['Content-Type'] = 'application/json';
+    body = JSON.stringify(json);
+  }
+  let response;
+  try {
+    response = await fetch(path, { method, headers: allHeaders, body, signal, cache: 'no-store' });
+  } catch (error) {
+    throw new ApiError(0, 'network', '网络不可用 · network unavailable', { cause: String(error) });
+  }
+  return readJson(response);
+}
+
+/** An access-controlled image as an object URL (an <img src> cannot carry the bearer token). */
+export async function imageUrl(path) {
+  const token = await getToken();
+  const response = await fetch(path, { headers: { Authorization: `Bearer ${token}` } });
+  if (!response.ok) throw new ApiError(response.status, 'image', '图片加载失败');
+  return URL.createObjectURL(await response.blob());
+}
