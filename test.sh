@@ -10,10 +10,11 @@ scripts/bootstrap.sh test || exit 1
 in_ci() { case "${CI:-}" in 1|true|yes|TRUE|True) return 0;; *) return 1;; esac; }
 
 # Browser tests drive Debian's Chromium; install it when we can (root with apt), else they skip locally
-# and fail under CI.
-if [ ! -x /usr/bin/chromium ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-  echo "== installing Chromium (apt) for the browser tests"
-  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+# and fail under CI. A small CJK font makes the screenshots readable (not needed for the tests to pass).
+if { [ ! -x /usr/bin/chromium ] || ! dpkg -s fonts-wqy-microhei >/dev/null 2>&1; } \
+   && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  echo "== installing Chromium and a CJK font (apt) for the browser tests"
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null) \
     || echo "!! could not install Chromium" >&2
 fi
 

@@ -5,9 +5,9 @@ from concurrent.futures import ThreadPoolExecutor
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
-from starlette.middleware.gzip import GZipMiddleware
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
+from starlette.middleware.gzip import GZipMiddleware
 
 import api.models  # noqa: F401  (registers every table)
 from api.accounts.router import router as accounts_router

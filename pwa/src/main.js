@@ -93,7 +93,8 @@ export async function enterApp(signedIn) {
   user = signedIn;
   $('#tabs').hidden = false;
   await refreshBadge();
-  if (!location.hash) location.hash = user.role === 'inspector' || user.role === 'supervisor' ? '#/capture' : '#/tickets';
+  // replaceState, not location.hash: a hashchange would render the first view a second time.
+  if (!location.hash) history.replaceState(null, '', user.role === 'inspector' || user.role === 'supervisor' ? '#/capture' : '#/tickets');
   await route();
   sync();
 }

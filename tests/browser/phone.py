@@ -6,6 +6,7 @@ import httpx
 from playwright.sync_api import Page, expect
 
 from tests.factories import PHOTOS
+
 SIDEWALK_PARKING = "人行道乱停车"  # 0506, routed to 综合执法局 by the demo's rules
 
 
@@ -80,3 +81,32 @@ def outbox_count(page: Page) -> int:
 
 def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+def rectified_ticket(server, inspector: str, lat: float, lon: float) -> str:
+    """A sidewalk-parking ticket reported by `inspector`, accepted and rectified with an after-photo by
+    综合执法局 (zhzf1), all through the API. Returns its id."""
+    import base64
+    import uuid
+
+    from tests.factories import capture_body, photo_bytes
+
+    before, after = photo_bytes("gps_DSCN0010.jpg"), photo_bytes("gps_DSCN0012.jpg")
+    with httpx.Client(base_url=server.url, timeout=30) as api:
+        reporter, bureau = server.token(inspector), server.token("zhzf1")
+        ticket_id = str(uuid.uuid4())
+        body = capture_body([before], lat=lat, lon=lon)
+        api.put(f"/api/v1/tickets/{ticket_id}", json=body, headers=reporter).raise_for_status()
+        api.put(f"/api/v1/tickets/{ticket_id}/photos/{body['photos'][0]['id']}", content=before,
+                headers={**reporter, "Content-Type": "image/jpeg"}).raise_for_status()
+        api.post(f"/api/v1/tickets/{ticket_id}/actions/accept", json={"action_id": str(uuid.uuid4())},
+                 headers=bureau).raise_for_status()
+        photo_id = str(uuid.uuid4())
+        digest = base64.b64encode(hashlib.sha256(after).digest()).decode()
+        api.put(f"/api/v1/tickets/{ticket_id}/photos/{photo_id}?kind=after", content=after,
+                headers={**bureau, "Content-Type": "image/jpeg", "Content-Digest": f"sha-256=:{digest}:"}
+                ).raise_for_status()
+        api.post(f"/api/v1/tickets/{ticket_id}/actions/rectify",
+                 json={"action_id": str(uuid.uuid4()), "note": "车辆已移走", "photo_ids": [photo_id]},
+                 headers=bureau).raise_for_status()
+    return ticket_id

@@ -15,6 +15,7 @@ class Seen:
     method: str
     path: str
     outcome: str  # "offline", "refused" (503, not forwarded), "dropped" (forwarded, reply lost), or the status
+    bytes: int = 0  # the reply's body as sent on the wire (compressed when the server compressed it)
 
 
 @dataclass
@@ -38,9 +39,9 @@ class FlakyProxy:
             def log_message(self, *args):  # quiet
                 pass
 
-            def _record(self, outcome):
+            def _record(self, outcome, size=0):
                 with state.lock:
-                    state.log.append(Seen(self.command, self.path, outcome))
+                    state.log.append(Seen(self.command, self.path, outcome, size))
 
             def _handle(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
@@ -73,7 +74,7 @@ class FlakyProxy:
                     self.close_connection = True
                     self.connection.close()
                     return
-                self._record(reply.status)
+                self._record(reply.status, len(data))
                 self.send_response(reply.status)
                 for key, value in reply.getheaders():
                     if key.lower() not in ("transfer-encoding", "connection", "content-length"):

@@ -16,6 +16,7 @@ from tests.browser.phone import (
     outbox_count,
     outbox_photos,
     phone_context,
+    rectified_ticket,
     sha256,
 )
 
@@ -142,4 +143,92 @@ def test_two_tabs_do_not_both_send(live, proxy, browser):
     _wait_until_sent(first)
     puts = [s.path for s in proxy.writes_to("/api/v1/tickets") if s.method == "PUT"]
     assert len(puts) == 8 and len(set(puts)) == 8  # 4 tickets + 4 photos, each sent exactly once
+    context.close()
+
+
+def test_verification_queued_offline_closes_the_ticket_once_back_online(live, proxy, browser):
+    cell = cell_of(live.url, "insp10")
+    lon, lat = cell["centroid"]
+    ticket_id = rectified_ticket(live, "insp10", lat, lon)
+    context = phone_context(browser, lat=lat, lon=lon)
+    page = context.new_page()
+    log_in(page, proxy.url, "insp10")
+    page.get_by_role("link", name="我的工单").click()
+    expect(page.get_by_role("heading", name="待核查")).to_be_visible()
+    page.locator(f'a[href="#/tickets/{ticket_id}"]').first.click()
+    expect(page.locator("#ticket-status")).to_have_text("待核查")
+    expect(page.get_by_role("heading", name="整改照片")).to_be_visible()
+    page.wait_for_function("() => [...document.querySelectorAll('.gallery img')]"
+                           ".every((img) => img.complete && img.naturalWidth > 0)")
+
+    _go_offline(context, proxy)
+    page.get_by_role("button", name="核查不通过").click()  # a failure needs a reason first
+    expect(page.get_by_role("alert")).to_contain_text("不通过")
+    page.get_by_label("核查说明").fill("仍有车辆停在人行道上")
+    page.get_by_role("button", name="核查不通过").click()
+    expect(page.locator("#badge")).to_have_text("1")
+
+    _go_online(context, proxy)
+    _wait_until_sent(page)
+    with _api(live, "insp10") as api:
+        ticket = api.get(f"/api/v1/tickets/{ticket_id}").json()
+    assert ticket["status"] == "rework" and ticket["rework_count"] == 1
+    (event,) = [e for e in ticket["events"] if e["action"] == "verify"]
+    assert event["payload"]["note"] == "仍有车辆停在人行道上" and event["actor"]["username"] == "insp10"
+    context.close()
+
+
+def test_logout_with_unsent_tickets_asks_first_and_keeps_them_when_declined(live, proxy, browser):
+    cell = cell_of(live.url, "insp11")
+    lon, lat = cell["centroid"]
+    context = phone_context(browser, lat=lat, lon=lon)
+    page = context.new_page()
+    log_in(page, proxy.url, "insp11")
+    _go_offline(context, proxy)
+    capture(page, "Canon_40D.jpg")
+    page.get_by_role("link", name="我的", exact=True).click()
+    messages = []
+    page.once("dialog", lambda dialog: (messages.append(dialog.message), dialog.dismiss()))
+    page.get_by_role("button", name="退出登录").click()
+    for _ in range(100):  # the question comes after the app has counted what is unsent
+        if messages:
+            break
+        page.wait_for_timeout(50)
+    assert "未发送" in messages[0]
+    expect(page.locator("#badge")).to_have_text("1")
+    assert outbox_count(page) == 1
+
+    _go_online(context, proxy)
+    _wait_until_sent(page)
+    page.get_by_role("button", name="退出登录").click()  # nothing unsent: no question, data wiped
+    expect(page.get_by_label("账号")).to_be_visible()
+    assert page.evaluate("indexedDB.databases().then((all) => all.map((d) => d.name))") == []
+    context.close()
+
+
+def test_main_views_have_no_serious_accessibility_violations(live, proxy, browser):
+    from api.config import REPO_ROOT
+
+    axe = (REPO_ROOT / "pwa" / "node_modules" / "axe-core" / "axe.min.js").read_text()
+    cell = cell_of(live.url, "insp12")
+    lon, lat = cell["centroid"]
+    context = phone_context(browser, lat=lat, lon=lon)
+    page = context.new_page()
+    page.goto(proxy.url + "/")
+    results = {}
+    page.add_script_tag(content=axe)
+    results["login"] = page.evaluate("axe.run().then((r) => r.violations)")
+    log_in(page, proxy.url, "insp12")
+    capture(page, "gps_DSCN0012.jpg")
+    for name in ("capture", "outbox", "tickets", "map", "me"):
+        page.goto(f"{proxy.url}/#/{name}")
+        page.wait_for_load_state("networkidle")
+        page.wait_for_timeout(300)
+        page.add_script_tag(content=axe)
+        results[name] = page.evaluate("axe.run().then((r) => r.violations)")
+        page.screenshot(path=OUTPUT / f"inspector-{name}-360.png", full_page=True)
+    serious = {view: [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in found
+                      if v["impact"] in ("serious", "critical")] for view, found in results.items()}
+    assert set(serious) == {"login", "capture", "outbox", "tickets", "map", "me"}
+    assert all(not found for found in serious.values()), serious
     context.close()

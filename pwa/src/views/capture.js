@@ -88,7 +88,7 @@ export async function render({ user, sync }) {
 
   // --- category ---
   const counts = await categoryUse();
-  const ordered = byUse(active, counts);
+  let ordered = byUse(active, counts);
   const categoryList = h('div', { class: 'choices', role: 'radiogroup', 'aria-labelledby': 'category-label' });
   const categorySearch = h('input', { id: 'category-search', type: 'search', placeholder: t('搜索类别'),
                                       autocomplete: 'off', oninput: () => drawCategories() });
@@ -147,6 +147,8 @@ export async function render({ user, sync }) {
       await enqueue({ id, kind: 'ticket', body, summary: { category: state.category.name, cell, cellName: cellNames[cell] || '' },
                       photos: state.photos.map((p) => ({ id: p.id, bytes: p.bytes, type: p.type, sha256: p.sha256 })) });
       await countCategoryUse(state.category.code);
+      counts[state.category.code] = (counts[state.category.code] || 0) + 1;
+      ordered = byUse(active, counts);
       navigator.storage?.persist?.();
       state.photos.forEach((p) => URL.revokeObjectURL(p.url));
       Object.assign(state, { photos: [], category: null });
