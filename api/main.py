@@ -19,6 +19,7 @@ from api.database import SessionDep, make_engine
 from api.errors import install_error_handlers
 from api.grid.index import GridIndexCache
 from api.grid.router import router as grid_router
+from api.indicators.router import router as indicators_router
 from api.notifications.router import router as notifications_router
 from api.photos.router import router as photos_router
 from api.photos.storage import LocalStorage
@@ -57,7 +58,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     install_error_handlers(app)
     for router in (accounts_router, bureaus_router, catalog_router, grid_router, routing_router,
                    calendar_router, county_router, tickets_router, queues_router, photos_router,
-                   spotchecks_router, notifications_router):
+                   spotchecks_router, notifications_router, indicators_router):
         app.include_router(router)
 
     @app.get("/healthz", tags=["health"])

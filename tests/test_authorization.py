@@ -111,6 +111,7 @@ CASES = [
     Case("POST", "/api/v1/grid/import", CONFIGURERS, _fixed("/api/v1/grid/import", json=_grid_doc())),
     Case("GET", "/api/v1/grid/key-points", ALL, _fixed("/api/v1/grid/key-points")),
     Case("GET", "/api/v1/grid/map", ALL, _fixed("/api/v1/grid/map")),
+    Case("GET", "/api/v1/indicators/overview", STAFF, _fixed("/api/v1/indicators/overview")),
     Case("GET", "/api/v1/routing/rules", CONFIGURERS | {"supervisor"}, _fixed("/api/v1/routing/rules")),
     Case("POST", "/api/v1/routing/rules", CONFIGURERS, _fixed("/api/v1/routing/rules", json=_rule_body())),
     Case("GET", "/api/v1/routing/rules/{rule_id}", CONFIGURERS | {"supervisor"},

@@ -45,9 +45,20 @@ class ReassignBody(ReasonBody):
     bureau_code: str = Field(max_length=32)
 
 
+class OnSiteFix(SQLModel):
+    """Where the phone was when the action was taken on site (WGS-84), kept with the event."""
+
+    model_config = ConfigDict(extra="forbid")
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+    accuracy_m: float = Field(ge=0, le=100_000)
+    located_at: AwareDatetime
+
+
 class RectifyBody(ActionBody):
     note: Text
     photo_ids: list[uuid.UUID] = Field(min_length=1, max_length=9)
+    location: OnSiteFix | None = None
 
 
 class VerifyBody(ActionBody):
@@ -193,7 +204,8 @@ def _apply(session: Session, settings: Settings, user: User, ticket: Ticket, act
         if missing:
             raise ApiError(422, "after_photo_missing", "整改照片未上传或不属于本工单",
                            "after-photos not uploaded for this ticket", {"photo_ids": missing})
-        return "rectified", {"note": body.note, "photo_ids": [str(i) for i in body.photo_ids]}
+        return "rectified", {"note": body.note, "photo_ids": [str(i) for i in body.photo_ids],
+                             "location": body.location.model_dump(mode="json") if body.location else None}
     if action == "verify":
         if body.result == "pass":
             ticket.closed_at = utcnow()

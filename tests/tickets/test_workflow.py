@@ -129,7 +129,8 @@ def test_the_loop_with_history(loop):
     failed = loop.act(ticket_id, "verify", "insp05", result="fail", note="仍有车辆").json()
     assert (failed["status"], failed["rework_count"]) == ("rework", 1)
     photo_id, _ = loop.after_photo(ticket_id, data=photo_bytes("mobile_jolla.jpg"))
-    loop.act(ticket_id, "rectify", "zhzf1", note="再次整改", photo_ids=[photo_id])
+    fix = {"lat": LAT, "lon": LON, "accuracy_m": 6.5, "located_at": "2026-11-21T09:30:00+08:00"}
+    loop.act(ticket_id, "rectify", "zhzf1", note="再次整改", photo_ids=[photo_id], location=fix)
     closed = loop.act(ticket_id, "verify", "supervisor", result="pass").json()
     assert closed["status"] == "closed" and closed["allowed_actions"] == []
     history = [(e["action"], e["actor"]["username"], e["to_status"]) for e in closed["events"]
@@ -138,6 +139,9 @@ def test_the_loop_with_history(loop):
                        ("accept", "zhzf1", "accepted"), ("rectify", "zhzf1", "rectified"),
                        ("verify", "insp05", "rework"), ("rectify", "zhzf1", "rectified"),
                        ("verify", "supervisor", "closed")]
+    rectified = [e["payload"] for e in closed["events"] if e["action"] == "rectify"]
+    assert rectified[0]["location"] is None  # the on-site fix is optional
+    assert rectified[1]["location"] == fix
     kinds = [p["kind"] for p in closed["photos"]]
     assert kinds.count("after") == 2 and kinds.count("before") == 1
 

@@ -1,0 +1,47 @@
+"""The leader's overview: per-bureau open/overdue/escalated, today's reports, this week's rates."""
+
+import uuid
+from datetime import timedelta
+
+from api.database import utcnow
+from api.tickets.models import Ticket
+from tests.tickets.test_workflow import Loop
+
+
+def _set(db, ticket_id, **values):
+    ticket = db.get(Ticket, uuid.UUID(ticket_id))
+    for key, value in values.items():
+        setattr(ticket, key, value)
+    db.add(ticket)
+    db.commit()
+
+
+def test_overview_counts_and_rates(client, county, db):
+    loop = Loop(client)
+    loop.ticket_in("dispatched")
+    late = loop.ticket_in("accepted")
+    escalated = loop.ticket_in("dispatched")
+    loop.act(escalated, "escalate", "supervisor", note="督办")
+    waiting = loop.ticket_in("rectified")  # clock stopped: never overdue
+    on_time = loop.ticket_in("closed")
+    late_closed = loop.ticket_in("closed")
+    now = utcnow()
+    _set(db, late, deadline_at=now - timedelta(hours=1))
+    _set(db, waiting, deadline_at=now - timedelta(hours=1))
+    # Due earlier this week (the test may run on a Monday morning: keep it after Monday 00:00 local).
+    _set(db, on_time, deadline_at=now - timedelta(minutes=5), closed_at=now - timedelta(minutes=30))
+    _set(db, late_closed, deadline_at=now - timedelta(minutes=5), closed_at=now - timedelta(minutes=1))
+
+    body = client.get("/api/v1/indicators/overview", headers=loop.headers["leader"]).json()
+    (zhzf,) = body["bureaus"]
+    assert zhzf == {"code": "zhzf", "name": "综合执法局", "open": 4, "overdue": 1, "escalated": 1}
+    assert body["totals"] == {"open": 4, "overdue": 1, "escalated": 1}
+    assert body["today"]["reports"] == 6
+    # Due so far this week: late (open), waiting (rectified), on_time and late_closed (closed).
+    assert body["week"] == {"due": 4, "closed": 2, "on_time": 1, "closure_rate": 0.5, "on_time_rate": 0.25}
+
+
+def test_overview_is_for_staff_only(client, county):
+    loop = Loop(client)
+    assert client.get("/api/v1/indicators/overview", headers=loop.headers["zhzf1"]).status_code == 403
+    assert client.get("/api/v1/indicators/overview", headers=loop.headers["insp05"]).status_code == 403
