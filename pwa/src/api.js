@@ -25,7 +25,13 @@ export async function readJson(response) {
     throw new ApiError(response.status >= 400 ? response.status : 0, 'not_json',
       `服务器返回了非预期的内容（${response.status}）`, { contentType: type });
   }
-  const body = await response.json();
+  let body;
+  try {
+    body = await response.json();
+  } catch (error) {
+    // The connection dropped in the middle of the reply: as good as no reply at all.
+    throw new ApiError(0, 'network', '网络中断 · the reply was cut off', { cause: String(error) });
+  }
   if (!response.ok) {
     const error = body?.error || {};
     throw new ApiError(response.status, error.code || 'http_' + response.status,
@@ -54,7 +60,8 @@ export async function api(path, { method = 'GET', json, body, headers = {}, toke
 /** An access-controlled image as an object URL (an <img src> cannot carry the bearer token). */
 export async function imageUrl(path) {
   const token = await getToken();
-  const response = await fetch(path, { headers: { Authorization: `Bearer ${token}` } });
+  // no-store: evidence photos must not outlive a logout in the browser's HTTP cache.
+  const response = await fetch(path, { headers: { Authorization: `Bearer ${token}` }, cache: 'no-store' });
   if (!response.ok) throw new ApiError(response.status, 'image', '图片加载失败');
   return URL.createObjectURL(await response.blob());
 }

@@ -15,7 +15,13 @@ export function db() {
       // Small values: the token and user, reference data for offline use, counters.
       database.createObjectStore('kv');
     },
-    blocked() { /* another tab holds an older version open; it reloads on versionchange */ },
+    // Another tab (or the service worker) is logging out or upgrading: let go of the database,
+    // and in a page start over, since what this page shows is about to disappear.
+    blocking(_current, _wanted, event) {
+      event.target.close();
+      opening = null;
+      if (typeof window !== 'undefined') setTimeout(() => location.reload(), 100);
+    },
   });
   return opening;
 }

@@ -15,7 +15,8 @@ const EN = {
   语言: 'Language', 待核查: 'To verify', 核查通过: 'Pass', 核查不通过: 'Fail', 核查说明: 'Verification note',
   暂无工单: 'No tickets yet', 返回: 'Back', 处理记录: 'History', 整改照片: 'After photos', 问题照片: 'Before photos',
   承办单位: 'Bureau', 期限: 'Deadline', 分派依据: 'Routing', 状态: 'Status', 未发送确认: 'Some tickets are not sent yet. Log out and DELETE them from this phone?',
-  刷新: 'Refresh', 上次更新: 'Updated', 离线数据: 'offline copy',
+  刷新: 'Refresh', 登录已失效: 'Your login has expired or was revoked; unsent tickets are kept.', 重新登录: 'Log in again',
+  换人登录: 'Another person cannot log in while this phone holds unsent tickets of', 定位已过期: 'Locating again…', 上次更新: 'Updated', 离线数据: 'offline copy',
 };
 
 export const STATUS = {

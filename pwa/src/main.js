@@ -2,7 +2,9 @@
 import './style.css';
 import { $, h, toast } from './dom.js';
 import { kvGet } from './db.js';
-import { drain, nextDue, subscribe, unsentCount } from './outbox.js';
+import { backoffMs, drain, nextDue, subscribe, unsentCount } from './outbox.js';
+import { refreshAll } from './data.js';
+import { requestBackgroundSync } from './sw-sync.js';
 import { setLang, lang, t } from './i18n.js';
 import { showLogin } from './views/login.js';
 
@@ -15,7 +17,8 @@ const VIEWS = {
 };
 let user = null;
 let retryTimer = null;
-let syncing = false;
+let syncing = null;
+let offlineStreak = 0;
 
 async function route() {
   if (!user) return;
@@ -37,24 +40,54 @@ async function refreshBadge() {
   const badge = $('#badge');
   badge.textContent = String(count);
   badge.hidden = count === 0;
-  badge.setAttribute('aria-label', `${count} ${t('待发送')}`);
 }
 
-/** Drain the outbox now (or when due), then schedule the next try. Safe to call from anywhere. */
+/**
+ * Drain the outbox now (or what is due), then schedule the next try. Safe to call from anywhere.
+ * While the network is gone the whole queue backs off together (2 s doubling to 5 min), and not at
+ * all while the browser says it is offline: the `online` event brings it back.
+ */
 export async function sync({ force = false } = {}) {
-  if (syncing) return null;
-  syncing = true;
-  let summary = null;
+  if (!user) return null;
+  if (syncing) return syncing;
+  syncing = (async () => {
+    let summary = null;
+    try {
+      summary = await drain({ force });
+    } catch (error) {
+      console.error('outbox drain failed', error); // a bug, not the network: keep the queue and retry later
+      summary = { offline: true };
+    }
+    clearTimeout(retryTimer);
+    if (summary?.authLost) {
+      authLost();
+      return summary;
+    }
+    offlineStreak = summary?.offline ? offlineStreak + 1 : 0;
+    const due = await nextDue();
+    if (due !== null) {
+      requestBackgroundSync(); // so the service worker finishes the job if the page is closed
+      const delay = offlineStreak ? backoffMs(offlineStreak) : Math.max(1000, due - Date.now());
+      if (navigator.onLine !== false) retryTimer = setTimeout(() => sync(), delay);
+    }
+    return summary;
+  })();
   try {
-    summary = await drain({ force });
-    if (summary.authLost && !summary.busy) toast(t('登录已失效，请重新登录 · please log in again'), { error: true });
+    return await syncing;
   } finally {
-    syncing = false;
+    syncing = null;
   }
-  clearTimeout(retryTimer);
-  const due = await nextDue();
-  if (due !== null) retryTimer = setTimeout(() => sync(), Math.max(1000, due - Date.now()));
-  return summary;
+}
+
+// The device token was revoked or has expired: ask for the password again, keeping the outbox.
+function authLost() {
+  const banner = $('#auth-banner');
+  if (!banner.hidden) return;
+  banner.hidden = false;
+  banner.querySelector('button').onclick = () => {
+    banner.hidden = true;
+    leaveApp();
+  };
 }
 
 function showOffline() {
@@ -97,6 +130,7 @@ export async function enterApp(signedIn) {
   if (!location.hash) history.replaceState(null, '', user.role === 'inspector' || user.role === 'supervisor' ? '#/capture' : '#/tickets');
   await route();
   sync();
+  if (navigator.onLine) refreshAll(); // categories, cells and assignments change during a campaign
 }
 
 export function leaveApp() {
@@ -115,6 +149,8 @@ function boot() {
     h('div', { id: 'offline-banner', class: 'banner', role: 'status', hidden: true }, t('离线提示')),
     h('div', { id: 'update-banner', class: 'banner update', hidden: true }, t('有新版本'), ' ',
       h('button', { type: 'button' }, t('更新'))),
+    h('div', { id: 'auth-banner', class: 'banner update', role: 'alert', hidden: true }, t('登录已失效'), ' ',
+      h('button', { type: 'button' }, t('重新登录'))),
     h('main', { id: 'view' }),
     h('nav', { id: 'tabs', hidden: true, 'aria-label': t('网格巡查') },
       h('a', { href: '#/capture' }, t('拍照上报')),
@@ -126,7 +162,12 @@ function boot() {
   showOffline();
   registerServiceWorker();
   window.addEventListener('hashchange', route);
-  window.addEventListener('online', () => { showOffline(); sync(); });
+  window.addEventListener('online', () => {
+    showOffline();
+    offlineStreak = 0;
+    sync();
+    if (user) refreshAll();
+  });
   window.addEventListener('offline', showOffline);
   document.addEventListener('visibilitychange', () => { if (document.visibilityState === 'visible') sync(); });
   subscribe(() => refreshBadge());

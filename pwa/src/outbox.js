@@ -156,9 +156,12 @@ async function sendPhoto(item, photo, token) {
   return readJson(response);
 }
 
+// A stalled upload must not hold the lock forever: 30 s plus time for the body at a slow 20 KB/s.
+const timeoutFor = (body) => 30000 + Math.ceil(((body?.byteLength ?? body?.length ?? 0) / 20480) * 1000);
+
 async function fetchOrFail(path, init) {
   try {
-    return await fetch(path, { ...init, cache: 'no-store' });
+    return await fetch(path, { ...init, cache: 'no-store', signal: AbortSignal.timeout(timeoutFor(init.body)) });
   } catch (error) {
     throw new ApiError(0, 'network', '网络不可用 · network unavailable', { cause: String(error) });
   }

@@ -15,12 +15,12 @@ registerRoute(new NavigationRoute(createHandlerBoundToURL('/index.html'), {
   denylist: [/^\/api\//, /^\/docs/, /^\/openapi\.json/, /^\/healthz/],
 }));
 
-// Tiles of any provider: cache first, at most 3000 tiles for 30 days. Opaque (cross-origin) replies
-// are accepted because tile servers rarely send CORS headers.
-registerRoute(({ request, url }) => request.destination === 'image' && !url.pathname.startsWith('/api/')
-  && url.origin !== self.location.origin, new CacheFirst({
+// Tiles: cache first, at most 3000 for 30 days. Only CORS replies (Leaflet asks with crossOrigin):
+// Chrome charges every opaque response several MB of quota, which would starve the outbox.
+registerRoute(({ request, url }) => request.destination === 'image' && url.origin !== self.location.origin,
+  new CacheFirst({
   cacheName: 'gridpatrol-tiles',
-  plugins: [new CacheableResponsePlugin({ statuses: [0, 200] }),
+  plugins: [new CacheableResponsePlugin({ statuses: [200] }),
             new ExpirationPlugin({ maxEntries: 3000, maxAgeSeconds: 30 * 24 * 3600, purgeOnQuotaError: true })],
 }));
 
@@ -32,7 +32,7 @@ self.addEventListener('sync', (event) => {
   if (event.tag !== 'gridpatrol-outbox') return;
   event.waitUntil(drain().then(async (summary) => {
     for (const client of await self.clients.matchAll()) client.postMessage({ type: 'outbox-sync', summary });
-    // Still waiting: reject so the browser schedules the sync again later.
-    if (summary.offline || summary.waiting) throw new Error('outbox not empty yet');
+    // A page is sending, or items are still waiting: reject so the browser tries again later.
+    if (summary.busy || summary.offline || summary.waiting) throw new Error('outbox not empty yet');
   }));
 });

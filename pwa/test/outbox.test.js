@@ -125,6 +125,15 @@ describe('drain', () => {
     expect(item.lastError).toMatchObject({ status: 503, code: 'unavailable' });
   });
 
+  it('counts a reply cut off mid-body as a network failure and retries it', async () => {
+    server(() => new Response('{"id": "abc", "stat', { status: 201, headers: { 'Content-Type': 'application/json' } }));
+    await queueTicket();
+    expect(await drain()).toMatchObject({ sent: 0, offline: true });
+    const [item] = await items();
+    expect(item).toMatchObject({ state: 'queued', attempts: 1, headSent: false });
+    expect(item.lastError.code).toBe('network');
+  });
+
   it('surfaces a 409 conflict and never drops the item', async () => {
     server((method) => (method === 'PUT' ? json(409, { error: { code: 'ticket_conflict', message: '工单编号已被不同内容使用' } }) : undefined));
     const { id } = await queueTicket();

@@ -36,6 +36,7 @@ def log_in(page: Page, url: str, username: str) -> None:
 
 
 def capture(page: Page, photo: str, category: str = SIDEWALK_PARKING, note: str = "") -> None:
+    expect(page.locator("#fix")).to_contain_text("±")  # wait for this ticket's own fix
     page.locator("#photo-input").set_input_files(str(PHOTOS / photo))
     expect(page.locator(".thumbs img")).to_have_count(1)
     choice = page.get_by_role("radio", name=category)

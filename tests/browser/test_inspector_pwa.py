@@ -98,9 +98,16 @@ def test_flaky_network_still_delivers_exactly_once(live, proxy, browser):
     page = context.new_page()
     log_in(page, proxy.url, "insp08")
     _go_offline(context, proxy)
-    for photo in PHOTOS[:3]:
+    for photo in PHOTOS[:2]:
         capture(page, photo)
+    # The inspector walks into the next cell: the third ticket gets a fresh fix, not the old one.
+    elsewhere = cell_of(live.url, "insp09")
+    context.set_geolocation({"latitude": elsewhere["centroid"][1], "longitude": elsewhere["centroid"][0],
+                             "accuracy": 6})
+    first_two = {p["itemId"] for p in outbox_photos(page)}
+    capture(page, PHOTOS[2])
     ids = {p["itemId"] for p in outbox_photos(page)}
+    (third,) = ids - first_two
 
     proxy.state.flaky = True  # every second write refused; every fourth answered into the void
     try:
@@ -120,6 +127,8 @@ def test_flaky_network_still_delivers_exactly_once(live, proxy, browser):
         tickets = api.get("/api/v1/tickets", params={"author": "me", "limit": 50}).json()["items"]
         assert {t["id"] for t in tickets} == ids
         assert all(t["status"] == "dispatched" and all(p["received"] for p in t["photos"]) for t in tickets)
+        assert {t["id"]: t["cell_code"] for t in tickets}[third] == elsewhere["code"]
+        assert {t["cell_code"] for t in tickets if t["id"] != third} == {cell["code"]}
     # Each ticket was created once (one 201), however many times it was sent.
     created = [s for s in proxy.writes_to("/api/v1/tickets") if s.outcome == 201 and s.path.count("/") == 4]
     assert len({s.path for s in created}) == len(created) <= 3

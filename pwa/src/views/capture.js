@@ -31,6 +31,7 @@ export async function render({ user, sync }) {
                                   multiple: true, class: 'visually-hidden' });
   const photoStatus = h('p', { class: 'hint', 'aria-live': 'polite' }, t('最多9张'));
   photoInput.addEventListener('change', async () => {
+    if (!state.photos.length && !state.busy) locate();
     const files = [...photoInput.files].slice(0, MAX_PHOTOS - state.photos.length);
     photoInput.value = '';
     state.busy += files.length;
@@ -78,13 +79,22 @@ export async function render({ user, sync }) {
         + (state.fix.accuracy > POOR_ACCURACY_M ? ` — ${t('定位精度差')}` : '') + (state.fixFinal ? '' : ` · ${t('定位中')}`);
     }
   }
-  stopWatching = watchBestFix((fix, { final }) => {
-    state.fix = fix;
-    state.fixFinal = final;
-    if (!fix && final) fixText.textContent = `${t('无法定位')} — ${t('手动选择网格')}`;
+  // Each ticket gets its own fix, taken where its first photo is taken: the watch restarts then (the
+  // inspector may have walked on since the last ticket) and after every save.
+  function locate() {
+    stopWatching?.();
+    state.fix = null;
+    state.fixFinal = false;
+    fixText.textContent = t('定位中');
     showCell();
-    updateSubmit();
-  }, { onError: (error) => { fixText.textContent = `${t('无法定位')}（${error.message}）— ${t('手动选择网格')}`; } });
+    stopWatching = watchBestFix((fix, { final }) => {
+      state.fix = fix;
+      state.fixFinal = final;
+      if (!fix && final) fixText.textContent = `${t('无法定位')} — ${t('手动选择网格')}`;
+      showCell();
+      updateSubmit();
+    }, { onError: (error) => { fixText.textContent = `${t('无法定位')}（${error.message}）— ${t('手动选择网格')}`; } });
+  }
 
   // --- category ---
   const counts = await categoryUse();
@@ -119,7 +129,7 @@ export async function render({ user, sync }) {
   }
 
   const form = h('form', { id: 'capture', class: 'card' },
-    h('label', { for: 'photo-input', class: 'camera' }, '📷 ', t('拍照')), photoInput, photoStatus, thumbs,
+    h('label', { class: 'camera' }, '📷 ', t('拍照'), photoInput), photoStatus, thumbs,
     h('fieldset', {}, h('legend', {}, t('位置')), fixText, cellText, manual),
     h('div', { class: 'field' }, h('span', { id: 'category-label', class: 'label' }, t('问题类别')),
       h('label', { for: 'category-search', class: 'visually-hidden' }, t('搜索类别')), categorySearch, categoryList),
@@ -159,6 +169,7 @@ export async function render({ user, sync }) {
       drawCategories();
       photoStatus.textContent = t('最多9张');
       toast(`${t('已保存待发送')} · ${id.slice(0, 8)}`);
+      locate();
       requestBackgroundSync();
       sync();
     } catch (error) {
@@ -167,7 +178,7 @@ export async function render({ user, sync }) {
       updateSubmit();
     }
   });
-  showCell();
+  locate();
   return h('section', { class: 'capture' }, h('h2', {}, t('拍照上报')), form);
 }
 

@@ -1,7 +1,8 @@
 // Log in once per device: a long-lived, revocable device token, kept in IndexedDB so the service
 // worker can sync with it days later.
 import { api } from '../api.js';
-import { kvSet } from '../db.js';
+import { kvGet, kvSet } from '../db.js';
+import { unsentCount } from '../outbox.js';
 import { h } from '../dom.js';
 import { errorText, t } from '../i18n.js';
 import { refreshAll } from '../data.js';
@@ -28,6 +29,12 @@ export function showLogin(container, onSignedIn) {
       const token = await api('/api/v1/auth/token', { method: 'POST', body, token: null,
         headers: { 'Content-Type': 'application/x-www-form-urlencoded' } });
       const me = await api('/api/v1/me', { token: token.access_token });
+      // Logging in again after the token lapsed keeps the outbox; it must stay with its author.
+      const previous = (await kvGet('auth'))?.user;
+      if (previous && previous.id !== me.id && (await unsentCount()) > 0) {
+        await api('/api/v1/auth/logout', { method: 'POST', token: token.access_token }).catch(() => {});
+        throw new Error(`${t('换人登录')} ${previous.display_name}（${previous.username}）`);
+      }
       await kvSet('auth', { token: token.access_token, tokenId: token.token_id, user: me });
       await refreshAll(); // categories, grid and map settings, for the first offline capture
       await onSignedIn(me);

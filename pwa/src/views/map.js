@@ -31,22 +31,25 @@ export async function render({ user }) {
   requestAnimationFrame(() => {
     map = L.map(container, { zoomControl: true, attributionControl: Boolean(settings?.tile_url) });
     if (settings?.tile_url) {
-      L.tileLayer(settings.tile_url, { maxZoom: settings.max_zoom || 18, attribution: settings.attribution || '',
-                                       subdomains: '1234' }).addTo(map);
+      // crossOrigin: the service worker caches only CORS tiles (opaque ones cost the outbox its quota).
+      L.tileLayer(settings.tile_url, { maxZoom: settings.max_zoom || 18, attribution: escapeHtml(settings.attribution || ''),
+                                       subdomains: '1234', crossOrigin: true }).addTo(map);
     }
     const shifted = shift ? gcoord.transform(structuredClone(grid), gcoord.WGS84, gcoord.GCJ02) : grid;
     const layer = L.geoJSON(shifted, {
       style: (feature) => (mine.has(feature.properties.code)
         ? { color: '#0b5cad', weight: 3, fillColor: '#0b5cad', fillOpacity: 0.18 }
         : { color: '#555', weight: 1, fillOpacity: 0.04 }),
-      onEachFeature: (feature, cellLayer) => cellLayer.bindTooltip(`${feature.properties.name} ${feature.properties.code}`),
+      // Leaflet treats strings as HTML; names come from the server, so hand it text nodes.
+      onEachFeature: (feature, cellLayer) => cellLayer.bindTooltip(
+        h('span', {}, `${feature.properties.name} ${feature.properties.code}`)),
     }).addTo(map);
     const myLayers = layer.getLayers().filter((l) => mine.has(l.feature.properties.code));
     map.fitBounds((myLayers.length ? L.featureGroup(myLayers) : layer).getBounds(), { padding: [12, 12] });
     kvGet('list:tickets').then((stored) => {
       for (const ticket of stored?.value?.items || []) {
         L.circleMarker(toLatLng([ticket.location.lon, ticket.location.lat]), { radius: 7, color: '#b3261e', fillOpacity: 0.8 })
-          .bindPopup(`${lang === 'en' ? ticket.category.name_en : ticket.category.name} · ${statusName(ticket.status)}`)
+          .bindPopup(h('span', {}, `${lang === 'en' ? ticket.category.name_en : ticket.category.name} · ${statusName(ticket.status)}`))
           .addTo(map);
       }
     });
@@ -61,3 +64,5 @@ export async function render({ user }) {
   });
   return section;
 }
+
+const escapeHtml = (text) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);

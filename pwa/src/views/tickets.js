@@ -4,7 +4,7 @@ import { api, imageUrl } from '../api.js';
 import { kvGet, kvSet } from '../db.js';
 import { h, formatTime, toast } from '../dom.js';
 import { t, lang, statusName, errorText } from '../i18n.js';
-import { enqueue } from '../outbox.js';
+import { enqueue, items } from '../outbox.js';
 import { requestBackgroundSync } from '../sw-sync.js';
 
 const LIGHT = { green: '🟢', yellow: '🟡', red: '🔴' };
@@ -84,11 +84,14 @@ async function detail(id, user, sync) {
     facts, ticket.description ? h('p', {}, ticket.description) : null,
     h('h3', {}, t('问题照片')), gallery('before'),
     ticket.photos.some((p) => p.kind === 'after') ? h('h3', {}, t('整改照片')) : null, gallery('after'),
-    (ticket.allowed_actions || []).includes('verify') ? verifyForm(ticket, sync) : null,
+    (ticket.allowed_actions || []).includes('verify') ? await verifyForm(ticket, sync) : null,
     h('h3', {}, t('处理记录')), history);
 }
 
-function verifyForm(ticket, sync) {
+async function verifyForm(ticket, sync) {
+  const queued = (await items()).find((item) => item.kind === 'action' && item.ticketId === ticket.id
+                                                && item.action === 'verify');
+  if (queued) return h('p', { class: 'card', role: 'status' }, `${t('已保存待发送')} · ${queued.summary.title}`);
   const note = h('textarea', { id: 'verify-note', rows: 2, maxLength: 500 });
   const decide = (result) => async () => {
     if (result === 'fail' && !note.value.trim()) {
@@ -97,6 +100,7 @@ function verifyForm(ticket, sync) {
       return;
     }
     const actionId = crypto.randomUUID();
+    form.querySelectorAll('button').forEach((button) => { button.disabled = true; });
     try {
       await enqueue({ id: actionId, kind: 'action', ticketId: ticket.id, action: 'verify',
                       body: { action_id: actionId, result, note: note.value.trim() },
@@ -105,6 +109,7 @@ function verifyForm(ticket, sync) {
       requestBackgroundSync();
       sync();
     } catch (error) {
+      form.querySelectorAll('button').forEach((button) => { button.disabled = false; });
       toast(errorText(error), { error: true });
     }
   };
