@@ -14,30 +14,53 @@ const VIEWS = {
   tickets: () => import('./views/tickets.js'),
   map: () => import('./views/map.js'),
   me: () => import('./views/me.js'),
+  queue: () => import('./views/queue.js'),
+  desk: () => import('./views/desk.js'),
+  dryrun: () => import('./views/dryrun.js'),
+  verify: () => import('./views/verify.js'),
+  spotchecks: () => import('./views/spotchecks.js'),
+  overview: () => import('./views/overview.js'),
 };
+// Each role's tabs, its main view first.
+const TABS = {
+  inspector: [['capture', '拍照上报'], ['outbox', '待发送'], ['tickets', '我的工单'], ['map', '地图'], ['me', '我的']],
+  bureau: [['queue', '待办'], ['outbox', '待发送'], ['map', '地图'], ['me', '我的']],
+  dispatcher: [['desk', '调度台'], ['dryrun', '派遣试算'], ['tickets', '工单'], ['outbox', '待发送'], ['me', '我的']],
+  supervisor: [['verify', '核查'], ['spotchecks', '抽查'], ['capture', '暗访'], ['outbox', '待发送'], ['me', '我的']],
+  leader: [['overview', '总览'], ['tickets', '工单'], ['me', '我的']],
+};
+TABS.ledger = TABS.leader;
+TABS.admin = [['overview', '总览'], ['desk', '调度台'], ['tickets', '工单'], ['outbox', '待发送'], ['me', '我的']];
+const tabsOf = (role) => TABS[role] || TABS.leader;
+
 let user = null;
 let retryTimer = null;
 let syncing = null;
 let offlineStreak = 0;
 
-async function route() {
+/** Render the view the hash names: #/view/param?query. */
+export async function route() {
   if (!user) return;
-  const [name = 'capture', ...rest] = location.hash.replace(/^#\/?/, '').split('/');
-  const load = VIEWS[name] || VIEWS.capture;
+  const [path, query = ''] = location.hash.replace(/^#\/?/, '').split('?');
+  const [name, ...rest] = path.split('/');
+  const allowed = tabsOf(user.role).map(([tab]) => tab);
+  const viewName = VIEWS[name] && (allowed.includes(name) || name === 'tickets') ? name : allowed[0];
   for (const tab of document.querySelectorAll('#tabs a')) {
-    if (tab.getAttribute('href') === `#/${name}`) tab.setAttribute('aria-current', 'page');
+    if (tab.getAttribute('href') === `#/${viewName}`) tab.setAttribute('aria-current', 'page');
     else tab.removeAttribute('aria-current');
   }
   const view = $('#view');
   const navigation = (view.dataset.navigation = String(Number(view.dataset.navigation || 0) + 1));
-  const module = await load();
-  const content = await module.render({ user, params: rest, sync });
+  const module = await VIEWS[viewName]();
+  const content = await module.render({ user, params: rest, query, sync, rerender: route });
   if (view.dataset.navigation === navigation) view.replaceChildren(content); // else a later navigation won
+  document.body.dataset.view = viewName;
 }
 
 async function refreshBadge() {
   const count = await unsentCount();
   const badge = $('#badge');
+  if (!badge) return; // a role without an outbox tab
   badge.textContent = String(count);
   badge.hidden = count === 0;
 }
@@ -124,10 +147,13 @@ function registerServiceWorker() {
 
 export async function enterApp(signedIn) {
   user = signedIn;
-  $('#tabs').hidden = false;
+  const tabs = $('#tabs');
+  tabs.replaceChildren(...tabsOf(user.role).map(([name, label]) => h('a', { href: `#/${name}` }, t(label),
+    name === 'outbox' ? [' ', h('span', { id: 'badge', class: 'badge', hidden: true }, '0')] : [])));
+  tabs.hidden = false;
   await refreshBadge();
   // replaceState, not location.hash: a hashchange would render the first view a second time.
-  if (!location.hash) history.replaceState(null, '', user.role === 'inspector' || user.role === 'supervisor' ? '#/capture' : '#/tickets');
+  if (!location.hash) history.replaceState(null, '', `#/${tabsOf(user.role)[0][0]}`);
   await route();
   sync();
   if (navigator.onLine) refreshAll(); // categories, cells and assignments change during a campaign
@@ -152,12 +178,7 @@ function boot() {
     h('div', { id: 'auth-banner', class: 'banner update', role: 'alert', hidden: true }, t('登录已失效'), ' ',
       h('button', { type: 'button' }, t('重新登录'))),
     h('main', { id: 'view' }),
-    h('nav', { id: 'tabs', hidden: true, 'aria-label': t('网格巡查') },
-      h('a', { href: '#/capture' }, t('拍照上报')),
-      h('a', { href: '#/outbox' }, t('待发送'), ' ', h('span', { id: 'badge', class: 'badge', hidden: true }, '0')),
-      h('a', { href: '#/tickets' }, t('我的工单')),
-      h('a', { href: '#/map' }, t('地图')),
-      h('a', { href: '#/me' }, t('我的'))),
+    h('nav', { id: 'tabs', hidden: true, 'aria-label': t('网格巡查') }),
   );
   showOffline();
   registerServiceWorker();
@@ -173,7 +194,7 @@ function boot() {
   subscribe(() => refreshBadge());
   // Leaving with tickets still on the phone: the browser asks "leave this page?".
   window.addEventListener('beforeunload', (event) => {
-    if (!$('#badge').hidden) event.preventDefault();
+    if ($('#badge') && !$('#badge').hidden) event.preventDefault();
   });
   kvGet('auth').then((auth) => (auth?.user ? enterApp(auth.user) : leaveApp()));
 }

@@ -53,13 +53,13 @@ async function ensureRoom(bytes) {
 /**
  * Queue an item with its photos, in one transaction: either all of it is stored or none.
  * kind 'ticket': body is the capture JSON (PUT /api/v1/tickets/{id}); photos are its `before` photos.
- * kind 'action': body carries action_id (POST /api/v1/tickets/{ticketId}/actions/{action}); its photos
- * (kind `after` or `spotcheck`) are uploaded first.
+ * kind 'action': body carries action_id (POST /api/v1/tickets/{ticketId}/actions/{action}, or `path`
+ * such as a spot check's result); its photos (kind `after` or `spotcheck`) are uploaded first.
  */
-export async function enqueue({ id, kind, body, ticketId = id, action = null, summary = {}, photos = [] }) {
+export async function enqueue({ id, kind, body, ticketId = id, action = null, path = null, summary = {}, photos = [] }) {
   await ensureRoom(photos.reduce((sum, p) => sum + p.bytes.byteLength, 0));
   const now = Date.now();
-  const item = { id, kind, body, ticketId, action, summary, photoIds: photos.map((p) => p.id), queuedAt: now,
+  const item = { id, kind, body, ticketId, action, path, summary, photoIds: photos.map((p) => p.id), queuedAt: now,
                  state: 'queued', attempts: 0, lastError: null, nextAttemptAt: 0, headSent: false };
   const tx = (await db()).transaction(['outbox', 'photos'], 'readwrite');
   if (await tx.objectStore('outbox').get(id)) throw new Error(`outbox already holds ${id}`);
@@ -134,7 +134,7 @@ async function withLock(fn) {
 
 async function sendHead(item, token) {
   const path = item.kind === 'ticket' ? `/api/v1/tickets/${item.id}`
-    : `/api/v1/tickets/${item.ticketId}/actions/${item.action}`;
+    : item.path || `/api/v1/tickets/${item.ticketId}/actions/${item.action}`;
   const response = await fetchOrFail(path, {
     method: item.kind === 'ticket' ? 'PUT' : 'POST',
     headers: { 'Content-Type': 'application/json', Accept: 'application/json', Authorization: `Bearer ${token}` },

@@ -1,0 +1,39 @@
+// The leader's one screen (领导总览): open, overdue and escalated tickets by bureau, today's reports,
+// this week's closure and on-time rates. Every number opens the list behind it.
+import { api } from '../api.js';
+import { h, formatTime } from '../dom.js';
+import { t, errorText } from '../i18n.js';
+
+const pct = (rate) => (rate === null || rate === undefined ? '—' : `${(rate * 100).toFixed(1)}%`);
+
+export async function render() {
+  let data;
+  try {
+    data = await api('/api/v1/indicators/overview');
+  } catch (error) {
+    return h('p', { class: 'error', role: 'alert' }, errorText(error));
+  }
+  const open = 'status=dispatched,accepted,rework,rectified';
+  const number = (value, query, label) => h('a', { href: `#/tickets?${query}`, class: 'figure' },
+    h('span', { class: 'value' }, String(value)), h('span', { class: 'label' }, label));
+  const since = new Date(data.day_start).toISOString();
+  return h('section', { class: 'overview' }, h('h2', {}, t('总览')),
+    h('p', { class: 'hint' }, `${t('截至')} ${formatTime(data.as_of)}`),
+    h('div', { class: 'figures' },
+      number(data.totals.open, open, t('在办')),
+      number(data.totals.overdue, `${open}&overdue=true`, t('超期')),
+      number(data.totals.escalated, `${open}&escalated=true`, t('督办')),
+      number(data.today.reports, `since=${encodeURIComponent(since)}`, t('今日上报')),
+      h('div', { class: 'figure' }, h('span', { class: 'value' }, pct(data.week.closure_rate)),
+        h('span', { class: 'label' }, `${t('本周结案率')} ${data.week.closed}/${data.week.due}`)),
+      h('div', { class: 'figure' }, h('span', { class: 'value' }, pct(data.week.on_time_rate)),
+        h('span', { class: 'label' }, `${t('本周按期结案率')} ${data.week.on_time}/${data.week.due}`))),
+    h('table', { class: 'by-bureau' },
+      h('caption', {}, t('各单位')),
+      h('thead', {}, h('tr', {}, ...['单位', '在办', '超期', '督办'].map((c) => h('th', { scope: 'col' }, t(c))))),
+      h('tbody', {}, ...data.bureaus.map((b) => h('tr', {},
+        h('th', { scope: 'row' }, b.name),
+        h('td', {}, h('a', { href: `#/tickets?${open}&bureau=${b.code}` }, String(b.open))),
+        h('td', {}, h('a', { href: `#/tickets?${open}&bureau=${b.code}&overdue=true` }, String(b.overdue))),
+        h('td', {}, h('a', { href: `#/tickets?${open}&bureau=${b.code}&escalated=true` }, String(b.escalated))))))));
+}

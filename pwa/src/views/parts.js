@@ -1,0 +1,92 @@
+// Pieces the role views share: the list + detail layout, an on-site photo picker with its GPS fix,
+// queueing an action through the outbox, and a ticket row.
+import { h, formatTime, toast } from '../dom.js';
+import { t, lang, statusName, errorText } from '../i18n.js';
+import { enqueue } from '../outbox.js';
+import { preparePhoto } from '../photo.js';
+import { watchBestFix } from '../geo.js';
+import { requestBackgroundSync } from '../sw-sync.js';
+
+// The traffic light as colour and word (colour alone fails colour-blind users and bad screens in sun).
+const LIGHT = { green: '正常', yellow: '临期', red: '超期' };
+const light = (ticket) => (ticket.light ? h('span', { class: `light ${ticket.light}` }, `● ${t(LIGHT[ticket.light])}`) : '');
+const stoppers = new Set();
+window.addEventListener('hashchange', () => { stoppers.forEach((stop) => stop()); stoppers.clear(); });
+
+/** One column on a phone (the list, or the open ticket); list and detail side by side from 1024 px. */
+export function split(list, detail, placeholder = '') {
+  return h('div', { class: detail ? 'split has-detail' : 'split' },
+    h('div', { class: 'pane list-pane' }, list),
+    h('div', { class: 'pane detail-pane' }, detail || h('p', { class: 'hint' }, placeholder)));
+}
+
+/** The deadline with its traffic light. */
+export function deadlineText(ticket) {
+  if (!ticket.deadline_at) return '';
+  return h('span', {}, light(ticket), ` ${t('期限')} ${formatTime(ticket.deadline_at)}`);
+}
+
+export function ticketRow(ticket, href, { selectable = false } = {}) {
+  const marks = [ticket.escalated ? t('督办') : null, ticket.recurring ? t('反复') : null,
+                 ticket.rework_count ? `${t('返工')}×${ticket.rework_count}` : null].filter(Boolean);
+  return h('li', { class: 'row' },
+    selectable ? h('input', { type: 'checkbox', class: 'pick', value: ticket.id,
+                              'aria-label': `${t('选择')} ${ticket.category.name} ${ticket.cell_name || ''}` }) : null,
+    h('a', { href, class: `ticket status-${ticket.status}`, 'data-id': ticket.id },
+      h('strong', {}, lang === 'en' ? ticket.category.name_en : ticket.category.name), ' ',
+      h('span', { class: 'status' }, statusName(ticket.status)),
+      ...marks.map((mark) => h('span', { class: 'mark' }, mark)),
+      h('div', { class: 'meta' }, [ticket.cell_name, ticket.bureau_name, formatTime(ticket.created_at)].filter(Boolean).join(' · ')),
+      ticket.deadline_at && !['closed', 'cancelled'].includes(ticket.status)
+        ? h('div', { class: 'meta' }, deadlineText(ticket)) : null));
+}
+
+/**
+ * Photos taken on site for an action (after-photos, spot-check photos), each prepared like a capture,
+ * plus the GPS fix where they were taken. Returns { node, photos(), fix() }.
+ */
+export function onSitePhotos(kind, inputId) {
+  const photos = [];
+  let fix = null;
+  const thumbs = h('ul', { class: 'thumbs' });
+  const status = h('p', { class: 'hint', 'aria-live': 'polite' });
+  const input = h('input', { id: inputId, type: 'file', accept: 'image/*', capture: 'environment', multiple: true,
+                             class: 'visually-hidden' });
+  const stop = watchBestFix((best) => { fix = best; }, { timeoutMs: 60000 });
+  stoppers.add(stop);
+  input.addEventListener('change', async () => {
+    const files = [...input.files].slice(0, 9 - photos.length);
+    input.value = '';
+    status.textContent = `处理中… · processing ${files.length}`;
+    for (const file of files) {
+      try {
+        const photo = await preparePhoto(file);
+        photos.push({ ...photo, id: crypto.randomUUID(), kind });
+      } catch (error) {
+        toast(errorText(error), { error: true });
+      }
+    }
+    status.textContent = `${photos.length} ${t('照片')}`;
+    thumbs.replaceChildren(...photos.map((p, i) => h('li', {},
+      h('img', { src: URL.createObjectURL(new Blob([p.bytes], { type: p.type })), alt: `${t('照片')} ${i + 1}` }))));
+  });
+  const node = h('div', { class: 'field' },
+    h('label', { class: 'camera small' }, '📷 ', t(kind === 'after' ? '拍整改照片' : '拍现场照片'), input), status, thumbs);
+  return {
+    node,
+    photos: () => photos,
+    fix: () => (fix ? { lat: fix.lat, lon: fix.lon, accuracy_m: Math.round(fix.accuracy * 10) / 10, located_at: fix.at } : null),
+    stop,
+  };
+}
+
+/** Queue one action (exactly once by its action_id) and kick the uploader. */
+export async function queueAction({ ticketId, action, body, title, photos = [], path = null, sync }) {
+  const actionId = crypto.randomUUID();
+  await enqueue({ id: actionId, kind: 'action', ticketId, action, path, body: { action_id: actionId, ...body },
+                  summary: { title }, photos: photos.map((p) => ({ id: p.id, kind: p.kind, bytes: p.bytes, type: p.type,
+                                                                   sha256: p.sha256 })) });
+  requestBackgroundSync();
+  sync?.();
+  return actionId;
+}

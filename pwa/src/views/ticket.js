@@ -1,0 +1,215 @@
+// One ticket, for every role: facts, photos (tap to enlarge), its place on a map, the routing reason,
+// the history, and the actions the server says this user may take now. Every action goes through the
+// outbox with its own action_id, so it works offline and reaches the server exactly once.
+import { api, imageUrl } from '../api.js';
+import { kvGet, kvSet } from '../db.js';
+import { h, formatTime, toast } from '../dom.js';
+import { t, lang, statusName, errorText } from '../i18n.js';
+import { items, subscribe } from '../outbox.js';
+import { deadlineText, onSitePhotos, queueAction } from './parts.js';
+
+export const RETURN_REASONS = ['不属于本单位职责', '位置不在本单位辖区', '问题已由其他单位处理', '照片无法判断问题', '重复上报'];
+const ACTION_NAMES = {
+  created: '上报', dispatched: '派遣', accept: '签收', return: '退回', reassign: '改派', rectify: '整改',
+  verify: '核查', cancel: '撤销', escalate: '督办', request_extension: '申请延期', decide_extension: '审批延期',
+  park: '挂起', unpark: '恢复', photo_received: '照片到达', spotcheck: '抽查', overdue: '超期',
+};
+
+async function load(id) {
+  try {
+    const value = await api(`/api/v1/tickets/${id}`);
+    await kvSet(`ticket:${id}`, value);
+    return { value, stale: false };
+  } catch (error) {
+    const stored = await kvGet(`ticket:${id}`);
+    if (!stored || error.status === 401 || error.status === 403 || error.status === 404) throw error;
+    return { value: stored, stale: true };
+  }
+}
+
+function photoStrip(ticket, kind) {
+  const photos = ticket.photos.filter((p) => p.kind === kind && p.urls.display);
+  if (!photos.length) return null;
+  return h('div', { class: 'gallery' }, ...photos.map((photo, index) => {
+    const img = h('img', { alt: `${t(kind === 'before' ? '问题照片' : kind === 'after' ? '整改照片' : '现场照片')} ${index + 1}` });
+    imageUrl(photo.urls.display).then((url) => { img.src = url; }).catch(() => { img.alt += '（离线）'; });
+    const flags = (photo.flags || []).map((flag) => h('li', { class: 'flag' }, `⚠ ${lang === 'en' ? flag.reason_en || flag.reason : flag.reason}`));
+    return h('figure', {},
+      h('button', { type: 'button', class: 'zoom', 'aria-label': `${t('放大')} ${img.alt}`, onclick: () => zoom(img) }, img),
+      flags.length ? h('ul', { class: 'flags' }, ...flags) : null);
+  }));
+}
+
+function zoom(img) {
+  const dialog = h('dialog', { class: 'zoomed' },
+    h('img', { src: img.src, alt: img.alt }),
+    h('form', { method: 'dialog' }, h('button', { class: 'primary' }, t('关闭'))));
+  document.body.append(dialog);
+  dialog.addEventListener('close', () => dialog.remove());
+  dialog.showModal();
+}
+
+export async function ticketDetail(id, { sync, back, rerender }) {
+  let ticket;
+  let stale = false;
+  try {
+    ({ value: ticket, stale } = await load(id));
+  } catch (error) {
+    return h('section', {}, back, h('p', { class: 'error', role: 'alert' }, errorText(error)));
+  }
+  const pending = (await items()).filter((item) => item.kind === 'action' && item.ticketId === id);
+  const mapBox = h('div', { class: 'minimap', 'aria-label': t('位置') });
+  requestAnimationFrame(() => import('../minimap.js').then(({ miniMap }) => miniMap(mapBox, {
+    lat: ticket.location.lat, lon: ticket.location.lon, cellCode: ticket.cell_code })).catch(() => {}));
+  const routing = lang === 'en' ? ticket.routing?.reason_en : ticket.routing?.reason;
+  const history = h('ol', { class: 'history' }, ...(ticket.events || []).filter((e) => e.action !== 'photo_received').map((e) =>
+    h('li', {}, h('strong', {}, `${formatTime(e.at)} ${e.actor?.display_name || t('系统')}`), ' ',
+      `${t(ACTION_NAMES[e.action] || e.action)}${e.to_status && e.to_status !== e.from_status ? ' → ' + statusName(e.to_status) : ''}`,
+      e.payload?.reason || e.payload?.note ? ` · ${e.payload.reason || e.payload.note}` : '')));
+  // Once the server has taken an action queued here, show the ticket as it is now.
+  const unsubscribe = subscribe((message) => {
+    if (message.type === 'sent' && pending.concat(queuedHere).some((item) => item.id === message.id)) {
+      unsubscribe();
+      rerender();
+    }
+  });
+  window.addEventListener('hashchange', unsubscribe, { once: true });
+  const queuedHere = [];
+  const allowed = stale ? [] : (ticket.allowed_actions || []);
+  const done = async (title, promise) => {
+    try {
+      const actionId = await promise;
+      queuedHere.push({ id: actionId });
+      actions.replaceChildren(h('p', { role: 'status', class: 'queued' }, `${t('已保存待发送')} · ${title}`));
+    } catch (error) {
+      toast(errorText(error), { error: true });
+    }
+  };
+  const actions = h('div', { class: 'actions-panel' }, ...(pending.length
+    ? [h('p', { role: 'status', class: 'queued' }, `${t('已保存待发送')} · ${pending.map((p) => p.summary.title).join('、')}`)]
+    : actionForms(ticket, allowed, { sync, done })));
+  return h('section', { class: 'detail' }, back,
+    h('h2', {}, lang === 'en' ? ticket.category.name_en : ticket.category.name, ' ',
+      h('span', { class: 'status', id: 'ticket-status' }, statusName(ticket.status))),
+    stale ? h('p', { class: 'hint' }, t('离线数据')) : null,
+    h('dl', { class: 'facts' },
+      h('dt', {}, t('网格')), h('dd', {}, `${ticket.cell_name || ''} ${ticket.cell_code || ''}`),
+      h('dt', {}, t('承办单位')), h('dd', { id: 'ticket-bureau' }, ticket.bureau_name || '—'),
+      h('dt', {}, t('期限')), h('dd', {}, deadlineText(ticket) || '—'),
+      h('dt', {}, t('分派依据')), h('dd', { id: 'ticket-routing' }, routing || '—'),
+      h('dt', {}, t('上报人')), h('dd', {}, `${ticket.author.display_name} · ${formatTime(ticket.captured_at)}`),
+      ticket.description ? h('dt', {}, t('备注')) : null, ticket.description ? h('dd', {}, ticket.description) : null),
+    actions,
+    h('h3', {}, t('问题照片')), photoStrip(ticket, 'before'),
+    ticket.photos.some((p) => p.kind === 'after') ? h('h3', {}, t('整改照片')) : null, photoStrip(ticket, 'after'),
+    ticket.photos.some((p) => p.kind === 'spotcheck') ? h('h3', {}, t('现场照片')) : null, photoStrip(ticket, 'spotcheck'),
+    h('h3', {}, t('位置')), mapBox,
+    h('h3', {}, t('处理记录')), history);
+}
+
+function field(label, input) {
+  return h('div', { class: 'field' }, h('label', { for: input.id }, label), input);
+}
+
+function simpleForm(name, title, fields, submitLabel, onSubmit, { open = false, danger = false } = {}) {
+  const form = h('form', { class: 'action-form', 'data-action': name }, ...fields,
+    h('button', { type: 'submit', class: danger ? 'danger' : 'primary' }, submitLabel));
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    if (!form.reportValidity()) return;
+    form.querySelectorAll('button').forEach((b) => { b.disabled = true; });
+    onSubmit();
+  });
+  return h('details', { class: 'action', open }, h('summary', {}, title), form);
+}
+
+function actionForms(ticket, allowed, { sync, done }) {
+  const forms = [];
+  const act = (action, body, title, photos = []) => done(title, queueAction({ ticketId: ticket.id, action, body, title, photos, sync }));
+  if (allowed.includes('accept')) {
+    forms.push(h('button', { type: 'button', class: 'primary', id: 'accept', onclick: () => act('accept', {}, t('签收')) }, t('签收')));
+  }
+  if (allowed.includes('rectify')) {
+    const shots = onSitePhotos('after', 'after-photo');
+    const note = h('textarea', { id: 'rectify-note', rows: 2, required: true, maxLength: 500 });
+    forms.push(simpleForm('rectify', t('提交整改'), [shots.node, field(t('整改说明'), note)], t('提交整改'), () => {
+      const photos = shots.photos();
+      if (!photos.length) {
+        toast(t('请先拍整改照片'), { error: true });
+        document.querySelectorAll('[data-action="rectify"] button').forEach((b) => { b.disabled = false; });
+        return;
+      }
+      const location = shots.fix();
+      act('rectify', { note: note.value.trim(), photo_ids: photos.map((p) => p.id), ...(location ? { location } : {}) },
+        t('提交整改'), photos);
+    }, { open: ticket.status === 'accepted' || ticket.status === 'rework' }));
+  }
+  if (allowed.includes('verify')) {
+    const note = h('textarea', { id: 'verify-note', rows: 2, maxLength: 500 });
+    const decide = (result) => () => {
+      if (result === 'fail' && !note.value.trim()) {
+        note.focus();
+        toast(`${t('核查说明')}：请写明不通过的原因 · say why it fails`, { error: true });
+        return;
+      }
+      act('verify', { result, note: note.value.trim() }, `${t(result === 'pass' ? '核查通过' : '核查不通过')} · ${ticket.category.name}`);
+    };
+    forms.push(h('div', { class: 'card verify' }, h('h3', {}, t('待核查')), field(t('核查说明'), note),
+      h('div', { class: 'actions' },
+        h('button', { type: 'button', class: 'primary', onclick: decide('pass') }, t('核查通过')),
+        h('button', { type: 'button', class: 'danger', onclick: decide('fail') }, t('核查不通过')))));
+  }
+  if (allowed.includes('return')) {
+    const choice = h('select', { id: 'return-reason', required: true }, h('option', { value: '' }, t('请选择')),
+      ...RETURN_REASONS.map((r) => h('option', { value: r }, r)), h('option', { value: 'other' }, t('其他')));
+    const more = h('input', { id: 'return-more', maxLength: 400 });
+    forms.push(simpleForm('return', t('退回'), [field(t('退回原因'), choice), field(t('补充说明'), more)], t('退回'), () => {
+      const reason = [choice.value === 'other' ? '' : choice.value, more.value.trim()].filter(Boolean).join('：');
+      if (!reason) {
+        toast(t('退回原因'), { error: true });
+        document.querySelectorAll('[data-action="return"] button').forEach((b) => { b.disabled = false; });
+        return;
+      }
+      act('return', { reason }, t('退回'));
+    }, { danger: true }));
+  }
+  if (allowed.includes('request_extension')) {
+    const hours = h('input', { id: 'extension-hours', type: 'number', min: 1, max: 200, value: 8, required: true });
+    const reason = h('input', { id: 'extension-reason', required: true, maxLength: 500 });
+    forms.push(simpleForm('request_extension', t('申请延期'), [field(t('延长工作小时'), hours), field(t('延期原因'), reason)],
+      t('申请延期'), () => act('request_extension', { hours: Number(hours.value), reason: reason.value.trim() }, t('申请延期'))));
+  }
+  if (allowed.includes('decide_extension') && ticket.extension_requested) {
+    const note = h('input', { id: 'extension-note', maxLength: 500 });
+    const decide = (approve) => () => act('decide_extension', { approve, note: note.value.trim() || (approve ? '同意' : '不同意') },
+      t(approve ? '同意延期' : '不同意延期'));
+    forms.push(h('div', { class: 'card' }, h('h3', {}, t('延期申请')),
+      h('p', {}, `${formatTime(ticket.extension_requested.until)} · ${ticket.extension_requested.reason}`), field(t('审批意见'), note),
+      h('div', { class: 'actions' }, h('button', { type: 'button', class: 'primary', onclick: decide(true) }, t('同意延期')),
+        h('button', { type: 'button', class: 'danger', onclick: decide(false) }, t('不同意延期')))));
+  }
+  if (allowed.includes('reassign')) forms.push(reassignForm(ticket, act));
+  for (const [action, label, key] of [['escalate', '督办', 'note'], ['park', '挂起', 'reason'], ['unpark', '恢复', 'note'], ['cancel', '撤销', 'reason']]) {
+    if (!allowed.includes(action)) continue;
+    const input = h('input', { id: `${action}-text`, required: true, maxLength: 500 });
+    forms.push(simpleForm(action, t(label), [field(t(key === 'note' ? '说明' : '原因'), input)], t(label),
+      () => act(action, { [key]: input.value.trim() }, t(label)), { danger: action === 'cancel' }));
+  }
+  return forms;
+}
+
+function reassignForm(ticket, act) {
+  const bureau = h('select', { id: 'reassign-bureau', required: true }, h('option', { value: '' }, t('加载中')));
+  const reason = h('input', { id: 'reassign-reason', required: true, maxLength: 500 });
+  // The picker shows each bureau's open load, so the dispatcher can see who is swamped.
+  Promise.all([api('/api/v1/bureaus'), api('/api/v1/indicators/overview').catch(() => ({ bureaus: [] }))])
+    .then(([bureaus, overview]) => {
+      const load = Object.fromEntries(overview.bureaus.map((b) => [b.code, b]));
+      bureau.replaceChildren(h('option', { value: '' }, t('请选择')), ...bureaus.filter((b) => b.is_active && b.code !== ticket.bureau_code)
+        .map((b) => h('option', { value: b.code },
+          `${b.name} · ${t('在办')} ${load[b.code]?.open || 0}${load[b.code]?.overdue ? ` · ${t('超期')} ${load[b.code].overdue}` : ''}`)));
+    }).catch((error) => toast(errorText(error), { error: true }));
+  return simpleForm('reassign', t('改派'), [field(t('改派给'), bureau), field(t('改派原因'), reason)], t('改派'),
+    () => act('reassign', { bureau_code: bureau.value, reason: reason.value.trim() }, `${t('改派')} → ${bureau.selectedOptions[0].textContent.split(' · ')[0]}`),
+    { open: ['reported', 'returned'].includes(ticket.status) });
+}

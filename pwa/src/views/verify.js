@@ -1,0 +1,57 @@
+// The verification queue (核查销号) for supervisors: before and after photos side by side at the same
+// scale, how far apart and how long apart they were taken, the integrity flags in plain words, and
+// pass / fail (a failure needs a reason) — queued offline like everything else.
+import { api, imageUrl } from '../api.js';
+import { h, formatTime } from '../dom.js';
+import { t, lang, errorText } from '../i18n.js';
+import { distanceM } from '../geo.js';
+import { split, ticketRow } from './parts.js';
+import { ticketDetail } from './ticket.js';
+
+function photoCell(photo, label) {
+  const img = h('img', { alt: label });
+  if (photo?.urls.display) imageUrl(photo.urls.display).then((url) => { img.src = url; }).catch(() => {});
+  const flags = (photo?.flags || []).map((f) => h('li', { class: 'flag' }, `⚠ ${lang === 'en' ? f.reason_en || f.reason : f.reason}`));
+  return h('figure', { class: 'side' }, h('figcaption', {}, label), img, flags.length ? h('ul', { class: 'flags' }, ...flags) : null);
+}
+
+/** Where and when the after-photo was taken relative to the report: EXIF GPS/time when present,
+ * else the rectification's own GPS fix and time. */
+function comparison(ticket) {
+  const before = ticket.photos.find((p) => p.kind === 'before');
+  const after = ticket.photos.filter((p) => p.kind === 'after').at(-1);
+  const rectified = (ticket.events || []).filter((e) => e.action === 'rectify').at(-1);
+  const at = after?.exif?.gps_lat != null ? { lat: after.exif.gps_lat, lon: after.exif.gps_lon }
+    : rectified?.payload?.location ?? null;
+  const metres = at ? Math.round(distanceM(ticket.location.lat, ticket.location.lon, at.lat, at.lon)) : null;
+  const hours = rectified ? (Date.parse(rectified.at) - Date.parse(ticket.captured_at)) / 3600000 : null;
+  return { before, after, metres, hours };
+}
+
+export async function render({ user, params, sync, rerender }) {
+  const list = h('section', {}, h('h2', {}, t('核查')));
+  let queue = [];
+  try {
+    queue = (await api('/api/v1/queues/verification?limit=100')).items;
+    list.append(queue.length ? h('ul', { class: 'tickets' }, ...queue.map((tk) => ticketRow(tk, `#/verify/${tk.id}`)))
+      : h('p', { class: 'empty' }, t('暂无工单')));
+  } catch (error) {
+    list.append(h('p', { class: 'error', role: 'alert' }, errorText(error)));
+  }
+  let detail = null;
+  if (params[0]) {
+    detail = await ticketDetail(params[0], { user, sync, rerender, back: h('a', { href: '#/verify', class: 'back' }, `‹ ${t('返回')}`) });
+    const ticket = await api(`/api/v1/tickets/${params[0]}`).catch(() => null);
+    if (ticket) {
+      const { before, after, metres, hours } = comparison(ticket);
+      detail.insertBefore(h('div', { class: 'compare', id: 'compare' },
+        h('div', { class: 'pair' }, photoCell(before, t('问题照片')), photoCell(after, t('整改照片'))),
+        h('p', { class: 'meta' },
+          `${t('两次拍摄相距')} ${metres === null ? t('未知') : `${metres} m`} · `
+          + `${t('相隔')} ${hours === null ? t('未知') : `${hours.toFixed(1)} h`} · ${formatTime(ticket.captured_at)} → `
+          + `${formatTime((ticket.events || []).filter((e) => e.action === 'rectify').at(-1)?.at)}`)),
+      detail.querySelector('.actions-panel'));
+    }
+  }
+  return split(list, detail, t('选择一张工单'));
+}

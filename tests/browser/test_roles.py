@@ -1,0 +1,277 @@
+"""The closed loop through the PWA only, one browser context per role, against a fresh demo county:
+capture → bureau accepts and rectifies offline → the inspector fails then passes it → a spot check
+fails it on site → back in the bureau's queue as rework, every step in the history. Plus another
+bureau's blindness, return and reassign, the leader's overview, and screenshots of each main view."""
+
+import time
+import uuid
+
+import httpx
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import OUTPUT
+from tests.browser.phone import capture, cell_of, log_in, outbox_count, outbox_photos, phone_context
+from tests.browser.proxy import FlakyProxy
+from tests.factories import PHOTOS
+from tests.live import LiveServer
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def county(tmp_path_factory, browser):
+    """Its own server and network, so this county's queues hold only this module's tickets."""
+    server = LiveServer(tmp_path_factory.mktemp("roles"), "roles")
+    server.cli("demo", "--history", "0")
+    server.start()
+    proxy = FlakyProxy(server.url)
+    yield server, proxy
+    proxy.close()
+    server.close()
+
+
+def desktop(browser):
+    return browser.new_context(viewport={"width": 1280, "height": 860}, locale="zh-CN",
+                               permissions=["geolocation"], geolocation={"latitude": 28.9, "longitude": 120.0})
+
+
+def sign_in(page, url, username):
+    page.goto(url + "/")
+    page.get_by_label("账号").fill(username)
+    page.get_by_label("密码").fill("demo1234")
+    page.get_by_role("button", name="登录").click()
+    expect(page.locator("#tabs")).to_be_visible()
+
+
+def drained(page, timeout_s=30):
+    deadline = time.monotonic() + timeout_s
+    while outbox_count(page) and time.monotonic() < deadline:
+        page.wait_for_timeout(200)
+    assert outbox_count(page) == 0, "the outbox did not drain"
+
+
+def status_of(server, ticket_id, username="dispatcher"):
+    return httpx.get(f"{server.url}/api/v1/tickets/{ticket_id}", headers=server.token(username), timeout=30).json()
+
+
+def shoot(page, name):
+    OUTPUT.mkdir(exist_ok=True)
+    page.screenshot(path=OUTPUT / f"{name}.png", full_page=True)
+
+
+def test_the_whole_loop_through_the_ui(county, browser):
+    server, proxy = county
+    cell = cell_of(server.url, "insp13")
+    lon, lat = cell["centroid"]
+
+    # 1. The inspector captures a sidewalk-parking ticket offline and syncs.
+    inspector_ctx = phone_context(browser, lat=lat, lon=lon)
+    inspector = inspector_ctx.new_page()
+    log_in(inspector, proxy.url, "insp13")
+    inspector_ctx.set_offline(True)
+    capture(inspector, "gps_DSCN0010.jpg")
+    (ticket_id,) = {p["itemId"] for p in outbox_photos(inspector)}
+    inspector_ctx.set_offline(False)
+    drained(inspector)
+    assert status_of(server, ticket_id)["bureau_code"] == "zhzf"
+
+    # 2. 综合执法局's liaison sees it at the top of the queue and accepts it.
+    bureau_ctx = phone_context(browser, lat=lat, lon=lon)
+    bureau = bureau_ctx.new_page()
+    sign_in(bureau, proxy.url, "zhzf1")
+    first = bureau.locator("#queue-list a.ticket").first
+    expect(first).to_have_attribute("data-id", ticket_id)
+    expect(first).to_contain_text("人行道乱停车")
+    first.click()
+    expect(bureau.locator("#ticket-routing")).to_contain_text("综合执法局")
+    bureau.get_by_role("button", name="签收", exact=True).click()
+    expect(bureau.locator("#ticket-status")).to_have_text("整改中", timeout=15000)
+
+    # 3. Offline on site: an after-photo and a note; back online it reaches the server once.
+    bureau_ctx.set_offline(True)
+    bureau.locator("#after-photo").set_input_files(str(_photo("gps_DSCN0012.jpg")))
+    expect(bureau.locator('[data-action="rectify"] .thumbs img')).to_have_count(1)
+    bureau.get_by_label("整改说明").fill("车辆已移走，已设置隔离桩")
+    bureau.get_by_role("button", name="提交整改").click()
+    expect(bureau.locator(".queued")).to_contain_text("提交整改")
+    assert status_of(server, ticket_id)["status"] == "accepted"
+    bureau_ctx.set_offline(False)
+    drained(bureau)
+    assert status_of(server, ticket_id)["status"] == "rectified"
+
+    # 4. The inspector's verification fails it (rework)…
+    verify(inspector, proxy, ticket_id, passed=False, note="人行道上仍有车辆")
+    assert status_of(server, ticket_id)["status"] == "rework"
+    # …the bureau rectifies again, and the inspector passes it.
+    bureau.get_by_role("link", name="待办").click()
+    bureau.locator(f'#queue-list a[data-id="{ticket_id}"]').click()
+    expect(bureau.locator("#ticket-status")).to_have_text("返工")
+    bureau.locator("#after-photo").set_input_files(str(_photo("mobile_jolla.jpg")))
+    expect(bureau.locator('[data-action="rectify"] .thumbs img')).to_have_count(1)
+    bureau.get_by_label("整改说明").fill("再次清理")
+    bureau.get_by_role("button", name="提交整改").click()
+    drained(bureau)
+    verify(inspector, proxy, ticket_id, passed=True, note="已整改到位")
+    assert status_of(server, ticket_id)["status"] == "closed"
+
+    # 5. The supervisor draws a spot check that contains it and fails it on site.
+    supervisor_ctx = phone_context(browser, lat=lat, lon=lon)
+    supervisor = supervisor_ctx.new_page()
+    sign_in(supervisor, proxy.url, "supervisor")
+    supervisor.get_by_role("link", name="抽查").click()
+    supervisor.get_by_text("抽取样本").click()
+    supervisor.get_by_label("抽查比例（%）").fill("100")
+    supervisor.get_by_role("button", name="抽取", exact=True).click()
+    expect(supervisor.locator("#draw-outcome")).to_contain_text("随机种子")
+    task = supervisor.locator(f'#spotcheck-list a[data-ticket="{ticket_id}"]')
+    task.click()
+    supervisor_ctx.set_offline(True)
+    supervisor.locator("#spotcheck-photo").set_input_files(str(_photo("gps_DSCN0012.jpg")))
+    expect(supervisor.locator(".spotcheck .thumbs img")).to_have_count(1)
+    supervisor.get_by_label("抽查说明").fill("现场仍有车辆停放")
+    supervisor.get_by_role("button", name="不合格").click()
+    expect(supervisor.locator(".queued")).to_be_visible()
+    supervisor_ctx.set_offline(False)
+    drained(supervisor)
+
+    # 6. Back in the bureau's queue as rework, the history showing every step and every actor.
+    bureau.goto(f"{proxy.url}/#/queue?status=rework")
+    expect(bureau.locator(f'#queue-list a[data-id="{ticket_id}"]')).to_be_visible()
+    ticket = status_of(server, ticket_id)
+    assert ticket["status"] == "rework" and ticket["rework_count"] == 2
+    steps = [(e["action"], e["actor"]["username"] if e["actor"] else None) for e in ticket["events"]
+             if e["action"] != "photo_received"]
+    assert steps == [("created", "insp13"), ("dispatched", "insp13"), ("accept", "zhzf1"), ("rectify", "zhzf1"),
+                     ("verify", "insp13"), ("rectify", "zhzf1"), ("verify", "insp13"), ("spotcheck", "supervisor")]
+    bureau.locator(f'#queue-list a[data-id="{ticket_id}"]').click()
+    history = bureau.locator(".history li")
+    expect(history).to_have_count(len(steps))
+    names = {e["actor"]["display_name"] for e in ticket["events"] if e["actor"]}
+    for name in names:  # every actor is named in the history the liaison sees
+        expect(bureau.locator(".history")).to_contain_text(name)
+    expect(history.last).to_contain_text("现场仍有车辆停放")
+
+    # 7. Another bureau's liaison sees nothing of it, in the UI or through the API.
+    other_ctx = desktop(browser)
+    other = other_ctx.new_page()
+    sign_in(other, proxy.url, "jjdd1")
+    expect(other.locator("#queue .empty, #queue-list")).to_have_count(1)
+    expect(other.locator(f'a[data-id="{ticket_id}"]')).to_have_count(0)
+    other.goto(f"{proxy.url}/#/queue/{ticket_id}")
+    expect(other.get_by_role("alert")).to_be_visible()
+    headers = server.token("jjdd1")
+    assert httpx.get(f"{server.url}/api/v1/tickets/{ticket_id}", headers=headers).status_code in (403, 404)
+    refused = httpx.post(f"{server.url}/api/v1/tickets/{ticket_id}/actions/accept", headers=headers,
+                         json={"action_id": str(uuid.uuid4())})
+    assert refused.status_code in (403, 404)
+    for context in (inspector_ctx, bureau_ctx, supervisor_ctx, other_ctx):
+        context.close()
+
+
+def verify(page, proxy, ticket_id, *, passed, note):
+    page.goto(f"{proxy.url}/#/tickets")
+    page.locator(f'a[href^="#/tickets/{ticket_id}"]').first.click()
+    expect(page.locator("#ticket-status")).to_have_text("待核查")
+    page.get_by_label("核查说明").fill(note)
+    page.get_by_role("button", name="核查通过" if passed else "核查不通过").click()
+    drained(page)
+
+
+def _photo(name):
+    return PHOTOS / name
+
+
+def test_return_and_reassign_explain_themselves(county, browser):
+    server, proxy = county
+    cell = cell_of(server.url, "insp14")
+    lon, lat = cell["centroid"]
+    inspector_ctx = phone_context(browser, lat=lat, lon=lon)
+    inspector = inspector_ctx.new_page()
+    log_in(inspector, proxy.url, "insp14")
+    capture(inspector, "Canon_40D.jpg", note="机动车停在人行道")
+    drained(inspector)
+    ticket_id = httpx.get(f"{server.url}/api/v1/tickets", params={"author": "me"},
+                          headers=server.token("insp14")).json()["items"][0]["id"]
+
+    bureau_ctx = desktop(browser)
+    bureau = bureau_ctx.new_page()
+    sign_in(bureau, proxy.url, "zhzf1")
+    bureau.locator(f'#queue-list a[data-id="{ticket_id}"]').click()
+    bureau.get_by_text("退回", exact=True).first.click()  # opens the return form
+    bureau.get_by_label("退回原因").select_option("不属于本单位职责")
+    bureau.get_by_label("补充说明").fill("车辆停在机动车道，归交警")
+    bureau.locator('[data-action="return"] button[type="submit"]').click()
+    drained(bureau)
+    assert status_of(server, ticket_id)["status"] == "returned"
+
+    dispatcher_ctx = desktop(browser)
+    dispatcher = dispatcher_ctx.new_page()
+    sign_in(dispatcher, proxy.url, "dispatcher")
+    expect(dispatcher.locator("#desk-returned")).to_contain_text("1")
+    dispatcher.locator(f'a[href="#/desk/{ticket_id}"]').click()
+    picker = dispatcher.get_by_label("改派给")
+    expect(picker.locator("option", has_text="交警大队")).to_have_count(1)
+    expect(picker.locator("option", has_text="交警大队")).to_contain_text("在办")  # each bureau's load
+    picker.select_option(label=picker.locator("option", has_text="交警大队").text_content())
+    dispatcher.get_by_label("改派原因").fill("机动车道违停归交警大队")
+    dispatcher.locator('[data-action="reassign"] button[type="submit"]').click()
+    drained(dispatcher)
+    ticket = status_of(server, ticket_id)
+    assert (ticket["status"], ticket["bureau_code"]) == ("dispatched", "jjdd")
+    explained = [(e["action"], e["payload"].get("reason")) for e in ticket["events"]
+                 if e["action"] in ("return", "reassign")]
+    assert explained == [("return", "不属于本单位职责：车辆停在机动车道，归交警"),
+                         ("reassign", "机动车道违停归交警大队")]
+    dispatcher.goto(f"{proxy.url}/#/tickets/{ticket_id}")
+    expect(dispatcher.locator("#ticket-routing")).to_contain_text("机动车道违停归交警大队")
+    expect(dispatcher.locator(".history")).to_contain_text("不属于本单位职责")
+    for context in (inspector_ctx, bureau_ctx, dispatcher_ctx):
+        context.close()
+
+
+MAIN_VIEWS = [("insp15", "capture", "拍照上报"), ("zhzf1", "queue", "待办"), ("dispatcher", "desk", "调度台"),
+              ("dispatcher", "dryrun", "派遣试算"), ("supervisor", "verify", "核查"),
+              ("supervisor", "spotchecks", "抽查"), ("leader", "overview", "总览")]
+
+
+def test_each_role_main_view_at_desktop_and_phone_width(county, browser):
+    """Screenshots for reviewers (test-output/), the overview's numbers leading to their lists, and
+    no serious accessibility violations in any role's main view."""
+    from api.config import REPO_ROOT
+
+    server, proxy = county
+    axe = (REPO_ROOT / "pwa" / "node_modules" / "axe-core" / "axe.min.js").read_text()
+    serious = {}
+    for username, view, heading in MAIN_VIEWS:
+        for width, height in ((1280, 860), (360, 740)):
+            context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN",
+                                          permissions=["geolocation"],
+                                          geolocation={"latitude": 28.9, "longitude": 120.0, "accuracy": 8})
+            page = context.new_page()
+            sign_in(page, proxy.url, username)
+            page.goto(f"{proxy.url}/#/{view}")
+            expect(page.get_by_role("heading", name=heading).first).to_be_visible()
+            page.wait_for_timeout(400)
+            shoot(page, f"role-{view}-{width}")
+            page.add_script_tag(content=axe)
+            found = page.evaluate("axe.run().then((r) => r.violations)")
+            serious[(view, width)] = [(v["id"], [n["target"] for n in v["nodes"]][:2]) for v in found
+                                      if v["impact"] in ("serious", "critical")]
+            context.close()
+    assert all(not found for found in serious.values()), {k: v for k, v in serious.items() if v}
+
+
+def test_leader_overview_numbers_open_their_lists(county, browser):
+    server, proxy = county
+    context = desktop(browser)
+    page = context.new_page()
+    sign_in(page, proxy.url, "leader")
+    expect(page.get_by_role("heading", name="总览")).to_be_visible()
+    overview = httpx.get(f"{server.url}/api/v1/indicators/overview", headers=server.token("leader")).json()
+    row = next(b for b in overview["bureaus"] if b["code"] == "zhzf")
+    link = page.locator("table.by-bureau tr", has_text="综合执法局").locator("td a").first
+    expect(link).to_have_text(str(row["open"]))
+    link.click()
+    expect(page.locator("#ticket-list li")).to_have_count(row["open"])
+    context.close()
