@@ -12,7 +12,8 @@ def deadline_info(ticket: Ticket, calendar: WorkCalendar, now: datetime) -> dict
     """Working time used against the allowance; parked time counts for neither. The clock stops at
     rectification (the bureau's part is done) and at closing."""
     if ticket.deadline_at is None or ticket.dispatched_at is None:
-        return {"deadline_at": ticket.deadline_at, "time_used_ratio": None, "light": None, "overdue": False}
+        return {"deadline_at": ticket.deadline_at, "time_used_ratio": None, "working_seconds_left": None,
+                "light": None, "overdue": False}
     parked = timedelta(seconds=ticket.parked_seconds)
     end = ticket.parked_at or now
     if ticket.status in CLOCK_STOPPED:
@@ -22,4 +23,7 @@ def deadline_info(ticket: Ticket, calendar: WorkCalendar, now: datetime) -> dict
     ratio = round(used / allowance, 3) if allowance > timedelta() else 1.0
     overdue = ticket.status not in CLOCK_STOPPED and end > ticket.deadline_at
     light = "red" if overdue or ratio >= 1 else "yellow" if ratio >= 0.8 else "green"
-    return {"deadline_at": ticket.deadline_at, "time_used_ratio": ratio, "light": light, "overdue": overdue}
+    # Negative once overdue: how much working time past the deadline.
+    left = int((allowance - used).total_seconds())
+    return {"deadline_at": ticket.deadline_at, "time_used_ratio": ratio, "working_seconds_left": left,
+            "light": light, "overdue": overdue}

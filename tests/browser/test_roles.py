@@ -275,3 +275,31 @@ def test_leader_overview_numbers_open_their_lists(county, browser):
     link.click()
     expect(page.locator("#ticket-list li")).to_have_count(row["open"])
     context.close()
+
+
+def test_bulk_accept_the_mornings_queue(county, browser):
+    server, proxy = county
+    cell = cell_of(server.url, "insp16")
+    lon, lat = cell["centroid"]
+    inspector_ctx = phone_context(browser, lat=lat, lon=lon)
+    inspector = inspector_ctx.new_page()
+    log_in(inspector, proxy.url, "insp16")
+    for photo in ("gps_DSCN0010.jpg", "gps_DSCN0012.jpg"):
+        capture(inspector, photo)
+    drained(inspector)
+    mine = {t["id"] for t in httpx.get(f"{server.url}/api/v1/tickets", params={"author": "me"},
+                                       headers=server.token("insp16")).json()["items"]}
+    assert len(mine) == 2
+
+    bureau_ctx = desktop(browser)
+    bureau = bureau_ctx.new_page()
+    sign_in(bureau, proxy.url, "zhzf1")
+    bureau.goto(f"{proxy.url}/#/queue?status=dispatched")
+    for ticket_id in mine:
+        bureau.locator(f'input.pick[value="{ticket_id}"]').check()
+    expect(bureau.locator("#queue-list li")).to_contain_text(["剩余"])  # time left in working hours
+    bureau.get_by_role("button", name="批量签收").click()
+    drained(bureau)
+    assert {status_of(server, ticket_id)["status"] for ticket_id in mine} == {"accepted"}
+    for context in (inspector_ctx, bureau_ctx):
+        context.close()

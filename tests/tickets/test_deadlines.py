@@ -23,17 +23,18 @@ def ticket(**kw) -> Ticket:
     return Ticket(**{**base, **kw})
 
 
-@pytest.mark.parametrize("now, ratio, light, overdue", [
-    ("2026-11-20 09:00", 0.0, "green", False),
-    ("2026-11-20 11:00", 0.5, "green", False),
-    ("2026-11-20 12:45", 0.75, "green", False),   # lunch is not working time
-    ("2026-11-20 13:45", 0.812, "yellow", False),
-    ("2026-11-20 15:00", 1.125, "red", True),
-    ("2026-11-23 09:00", 1.875, "red", True),     # the weekend does not count either
+@pytest.mark.parametrize("now, ratio, light, overdue, left_h", [
+    ("2026-11-20 09:00", 0.0, "green", False, 4),
+    ("2026-11-20 11:00", 0.5, "green", False, 2),
+    ("2026-11-20 12:45", 0.75, "green", False, 1),   # lunch is not working time
+    ("2026-11-20 13:45", 0.812, "yellow", False, 0.75),
+    ("2026-11-20 15:00", 1.125, "red", True, -0.5),
+    ("2026-11-23 09:00", 1.875, "red", True, -3.5),  # the weekend does not count either
 ])
-def test_lights(now, ratio, light, overdue):
+def test_lights(now, ratio, light, overdue, left_h):
     info = deadline_info(ticket(), CAL, at(now))
     assert (info["time_used_ratio"], info["light"], info["overdue"]) == (ratio, light, overdue)
+    assert info["working_seconds_left"] == left_h * 3600
 
 
 def test_parked_time_is_not_used_time():
@@ -48,4 +49,5 @@ def test_rectified_and_unrouted_tickets():
     assert deadline_info(ticket(status="rectified"), CAL, at("2026-11-23 09:00"))["overdue"] is False
     unrouted = deadline_info(ticket(status="reported", dispatched_at=None, deadline_at=None), CAL,
                              at("2026-11-20 10:00"))
-    assert unrouted == {"deadline_at": None, "time_used_ratio": None, "light": None, "overdue": False}
+    assert unrouted == {"deadline_at": None, "time_used_ratio": None, "working_seconds_left": None, "light": None,
+                        "overdue": False}

@@ -23,7 +23,11 @@ export function split(list, detail, placeholder = '') {
 /** The deadline with its traffic light. */
 export function deadlineText(ticket) {
   if (!ticket.deadline_at) return '';
-  return h('span', {}, light(ticket), ` ${t('期限')} ${formatTime(ticket.deadline_at)}`);
+  const left = ticket.working_seconds_left;
+  const hours = left === null || left === undefined || ['rectified', 'closed', 'cancelled'].includes(ticket.status) ? ''
+    : left >= 0 ? ` · ${t('剩余')} ${(left / 3600).toFixed(1)} ${t('工作小时')}`
+      : ` · ${t('超期')} ${(-left / 3600).toFixed(1)} ${t('工作小时')}`;
+  return h('span', {}, light(ticket), ` ${t('期限')} ${formatTime(ticket.deadline_at)}${hours}`);
 }
 
 export function ticketRow(ticket, href, { selectable = false } = {}) {
