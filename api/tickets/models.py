@@ -3,7 +3,7 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, ConfigDict, StringConstraints, field_validator
-from sqlalchemy import JSON, CheckConstraint, Column, Index, Text
+from sqlalchemy import JSON, CheckConstraint, Column, Index, Text, text
 from sqlmodel import Field, SQLModel
 
 from api.database import UTCDateTime, utcnow
@@ -12,7 +12,19 @@ from api.database import UTCDateTime, utcnow
 STATUSES = ("incomplete", "reported", "dispatched", "accepted", "rectified", "rework", "closed", "returned",
             "parked", "cancelled")
 OPEN_STATUSES = ("reported", "dispatched", "accepted", "rectified", "rework", "returned", "parked")
+BUREAU_OPEN = ("dispatched", "accepted", "rework", "rectified")  # a bureau's open work: its triage queue
 _STATUS_LIST = ", ".join(f"'{s}'" for s in STATUSES)
+
+
+def status_in_sql(statuses) -> str:
+    """`status IN ('a', 'b')`, the WHERE of the partial indexes below. Queries must say it the same way, with
+    the values in the SQL text (service.status_in): SQLite uses a partial index only for a query that repeats
+    the index's WHERE term, and it does not look into bound parameters."""
+    return "status IN (" + ", ".join(f"'{s}'" for s in statuses) + ")"
+
+
+def _partial(sql: str) -> dict:
+    return {"postgresql_where": text(sql), "sqlite_where": text(sql)}
 
 
 class Ticket(SQLModel, table=True):
@@ -27,6 +39,13 @@ class Ticket(SQLModel, table=True):
         Index("ix_tickets_author_created", "author_id", "created_at"),
         Index("ix_tickets_cell_category_created", "cell_code", "category_code", "created_at"),
         Index("ix_tickets_created", "created_at", "id"),
+        # Partial indexes that hand out a queue page in order: a bureau's open work by deadline, the
+        # dispatcher's unrouted tickets oldest first, pending extension requests by deadline.
+        Index("ix_tickets_bureau_open_deadline", "bureau_code", "deadline_at", "id",
+              **_partial(status_in_sql(BUREAU_OPEN))),
+        Index("ix_tickets_reported_created", "created_at", "id", **_partial(status_in_sql(["reported"]))),
+        Index("ix_tickets_extension_pending_deadline", "deadline_at", "id",
+              **_partial("extension_until IS NOT NULL")),
     )
 
     id: uuid.UUID = Field(primary_key=True)  # made on the phone at capture time

@@ -1,5 +1,6 @@
 """Work queues: the bureau's triage queue, the dispatcher's desk, the verification queue."""
 
+from itertools import islice
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -9,10 +10,10 @@ from api.accounts.models import Role
 from api.database import SessionDep
 from api.errors import ApiError, forbidden
 from api.tickets import service
+from api.tickets.models import BUREAU_OPEN
 from api.tickets.router import CalendarDep
 
 router = APIRouter(prefix="/api/v1/queues", tags=["queues"])
-BUREAU_OPEN = ["dispatched", "accepted", "rework", "rectified"]
 
 
 @router.get("/bureau")
@@ -31,10 +32,11 @@ def bureau_queue(session: SessionDep, user: CurrentUser, calendar: CalendarDep, 
         code = bureau
     else:
         raise forbidden()
-    statuses = [s for s in (status or BUREAU_OPEN) if s in BUREAU_OPEN] or BUREAU_OPEN
+    # In BUREAU_OPEN's order: unfiltered, the query's status term is then the partial index's WHERE.
+    statuses = [s for s in BUREAU_OPEN if s in (status or BUREAU_OPEN)] or BUREAU_OPEN
     page = service.list_tickets(session, user, status=statuses, bureau=code, category=category, cell=cell,
                                 overdue=overdue, escalated=escalated, recurring=recurring, sort="deadline",
-                                limit=limit, cursor=cursor, calendar=calendar, deadline_known=True)
+                                limit=limit, cursor=cursor, calendar=calendar)
     return {**page, "bureau": code, "counts": service.count_by_status(session, user, BUREAU_OPEN, bureau_code=code)}
 
 
@@ -45,13 +47,16 @@ def dispatcher_queue(session: SessionDep, user: CurrentUser, calendar: CalendarD
     if user.role not in (Role.dispatcher, Role.admin):
         raise forbidden()
     sections = {
-        "reported": {"status": ["reported"]},
-        "returned": {"status": ["returned"]},
-        "extension_requests": {"extension_pending": True},
-        "parked": {"status": ["parked"]},
+        "reported": {"status": ["reported"], "sort": "created"},  # no deadline before routing: oldest first
+        "returned": {"status": ["returned"], "sort": "deadline"},
+        "extension_requests": {"extension_pending": True, "sort": "deadline"},
+        "parked": {"status": ["parked"], "sort": "deadline"},
     }
-    return {name: service.list_tickets(session, user, sort="deadline", limit=limit, calendar=calendar, **where)
-            for name, where in sections.items()}
+    pages = {name: service.find_tickets(session, user, limit=limit, **where) for name, where in sections.items()}
+    # One render for all four: one set of lookups (photos, authors, cells…) rather than one per section.
+    rendered = iter(service.render_many(session, [t for items, _ in pages.values() for t in items], user, calendar))
+    return {name: {"items": list(islice(rendered, len(items))), "next_cursor": next_cursor}
+            for name, (items, next_cursor) in pages.items()}
 
 
 @router.get("/verification")

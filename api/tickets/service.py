@@ -5,7 +5,7 @@ import math
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Uuid, func, literal, or_, tuple_
+from sqlalchemy import Row, Uuid, bindparam, func, literal, or_, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -201,7 +201,7 @@ def events_public(session: Session, ticket_id: uuid.UUID) -> list[dict]:
             for e, username, name in rows]
 
 
-def _render(ticket: Ticket, user: User, *, author: User, photos: list[Photo], category: Category,
+def _render(ticket: Ticket, user: User, *, author: Row, photos: list[Photo], category: Row,
             cell_name: str | None, bureau_name: str | None, calendar: WorkCalendar | None) -> dict:
     return {
         "id": str(ticket.id), "status": ticket.status, "source": ticket.source,
@@ -237,15 +237,15 @@ def render_many(session: Session, tickets: list[Ticket], user: User, calendar: W
     for photo in rows:
         photos.setdefault(photo.ticket_id, []).append(photo)
 
-    def by_key(model, key, values):
+    def by_key(key, values, *columns):
+        # Only the columns shown, not whole rows (a cell's geometry, a user's password hash).
         values = {v for v in values if v is not None}
-        rows = session.exec(select(model).where(col(getattr(model, key)).in_(values)))
-        return {getattr(row, key): row for row in rows}
+        return {row[0]: row for row in session.exec(select(key, *columns).where(col(key).in_(values)))}
 
-    authors = by_key(User, "id", (t.author_id for t in tickets))
-    categories = by_key(Category, "code", (t.category_code for t in tickets))
-    cells = by_key(GridCell, "code", (t.cell_code for t in tickets))
-    bureaus = by_key(Bureau, "code", (t.bureau_code for t in tickets))
+    authors = by_key(User.id, (t.author_id for t in tickets), User.username, User.display_name)
+    categories = by_key(Category.code, (t.category_code for t in tickets), Category.name, Category.name_en)
+    cells = by_key(GridCell.code, (t.cell_code for t in tickets), GridCell.name)
+    bureaus = by_key(Bureau.code, (t.bureau_code for t in tickets), Bureau.name)
     return [_render(t, user, author=authors[t.author_id], photos=photos.get(t.id, []),
                     category=categories[t.category_code],
                     cell_name=cells[t.cell_code].name if t.cell_code in cells else None,
@@ -288,16 +288,41 @@ def _keyset(query, key, cursor: str | None, *, descending: bool):
     return query.order_by(key.desc(), id_col.desc()) if descending else query.order_by(key, id_col)
 
 
-def list_tickets(session: Session, user: User, *, status: list[str] | None = None, bureau: str | None = None,
+def status_in(statuses):
+    """`tickets.status IN ('a', 'b')` with the values written into the SQL, as the partial indexes' WHERE is
+    (models.status_in_sql), so that SQLite uses them. SQLAlchemy quotes the values."""
+    return col(Ticket.status).in_(bindparam(None, list(statuses), expanding=True, literal_execute=True))
+
+
+def _by_deadline(session: Session, query, cursor: str | None, limit: int) -> list[Ticket]:
+    """Soonest deadline first, then the tickets without one (not dispatched yet) by id, after the cursor.
+    Two queries rather than ORDER BY COALESCE(deadline_at, …), so that each reads its rows off an index in
+    order; the second runs only on the page where the dated tickets run out."""
+    deadline = col(Ticket.deadline_at)
+    after = _decode_cursor(cursor) if cursor else None
+    undated_after = after is not None and datetime.fromisoformat(after[0]) == FAR_FUTURE
+    rows = []
+    if not undated_after:
+        rows = list(session.exec(_keyset(query.where(deadline.is_not(None)), deadline, cursor, descending=False)
+                                 .limit(limit)).all())
+    if len(rows) < limit:
+        undated = query.where(deadline.is_(None))
+        if undated_after:
+            undated = undated.where(col(Ticket.id) > uuid.UUID(after[1]))
+        rows += session.exec(undated.order_by(col(Ticket.id)).limit(limit - len(rows))).all()
+    return rows
+
+
+def find_tickets(session: Session, user: User, *, status: list[str] | None = None, bureau: str | None = None,
                  cell: str | None = None, category: str | None = None, overdue: bool | None = None,
                  author: str | None = None, since: datetime | None = None, escalated: bool | None = None,
                  recurring: bool | None = None, extension_pending: bool | None = None, sort: str = "-created",
-                 limit: int = 50, cursor: str | None = None, calendar: WorkCalendar | None = None,
-                 deadline_known: bool = False) -> dict:
-    """Keyset-paginated tickets the caller may see, filtered."""
+                 limit: int = 50, cursor: str | None = None) -> tuple[list[Ticket], str | None]:
+    """A keyset page of the tickets the caller may see, filtered, and the cursor for the next page; sorted
+    newest first (`-created`), oldest first (`created`) or by deadline."""
     query = select(Ticket).where(access.visible_clause(session, user))
     if status:
-        query = query.where(col(Ticket.status).in_(status))
+        query = query.where(status_in(status))
     if bureau:
         query = query.where(Ticket.bureau_code == bureau)
     if cell:
@@ -320,24 +345,24 @@ def list_tickets(session: Session, user: User, *, status: list[str] | None = Non
         pending = col(Ticket.extension_until).is_not(None)
         query = query.where(pending if extension_pending else ~pending)
 
-    if sort == "deadline" and deadline_known:
-        # Queues of dispatched work: every row has a deadline, so the (bureau, status, deadline) index serves.
-        query = _keyset(query.where(col(Ticket.deadline_at).is_not(None)), col(Ticket.deadline_at), cursor,
-                        descending=False)
-    elif sort == "deadline":
-        # Tickets without a deadline (not yet dispatched) come last.
-        key = func.coalesce(col(Ticket.deadline_at), literal(FAR_FUTURE, UTCDateTime()))
-        query = _keyset(query, key, cursor, descending=False)
+    if sort == "deadline":
+        rows = _by_deadline(session, query, cursor, limit + 1)
     else:
-        query = _keyset(query, col(Ticket.created_at), cursor, descending=True)
-    rows = session.exec(query.limit(limit + 1)).all()
+        ordered = _keyset(query, col(Ticket.created_at), cursor, descending=sort != "created")
+        rows = session.exec(ordered.limit(limit + 1)).all()
     items, more = rows[:limit], len(rows) > limit
     next_cursor = None
     if more:
         last = items[-1]
         value = (last.deadline_at or FAR_FUTURE) if sort == "deadline" else last.created_at
         next_cursor = _encode_cursor([value.isoformat(), str(last.id)])
-    return {"items": render_many(session, list(items), user, calendar), "next_cursor": next_cursor}
+    return list(items), next_cursor
+
+
+def list_tickets(session: Session, user: User, *, calendar: WorkCalendar | None = None, **filters) -> dict:
+    """A rendered page of find_tickets."""
+    items, next_cursor = find_tickets(session, user, **filters)
+    return {"items": render_many(session, items, user, calendar), "next_cursor": next_cursor}
 
 
 def count_by_status(session: Session, user: User, statuses: list[str], **where) -> dict[str, int]:

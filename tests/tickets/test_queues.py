@@ -34,13 +34,13 @@ def test_bureau_queue_by_deadline_with_counts(client, county):
 
 def test_dispatcher_desk(client, county):
     loop = Loop(client)
-    unrouted = loop.ticket_in("reported")
+    unrouted = [loop.ticket_in("reported") for _ in range(2)]  # no deadline yet: oldest first
     returned = loop.ticket_in("dispatched")
     loop.act(returned, "return", "zhzf1", reason="不属于本单位")
     extended = loop.ticket_in("accepted")
     loop.act(extended, "request_extension", "zhzf1", hours=8, reason="需协调")
     desk = client.get("/api/v1/queues/dispatcher", headers=loop.headers["dispatcher"]).json()
-    assert [t["id"] for t in desk["reported"]["items"]] == [unrouted]
+    assert [t["id"] for t in desk["reported"]["items"]] == unrouted
     assert [t["id"] for t in desk["returned"]["items"]] == [returned]
     assert [t["id"] for t in desk["extension_requests"]["items"]] == [extended]
     assert desk["parked"]["items"] == []
