@@ -177,7 +177,7 @@ def load_history(session: Session, settings: Settings, *, count: int = 300, days
         at = at + limit
         if at > now or rng.random() < 0.05:
             continue
-        ticket.status = "rectified"
+        ticket.status, ticket.rectified_at = "rectified", at
         store_photo(ticket, "after", 0, at, liaison)
         event(ticket, at, "rectify", liaison, "accepted", "rectified", note="已整改")
         at = at + timedelta(hours=rng.uniform(1, 30))

@@ -1,5 +1,9 @@
 """The leader's one-screen overview: what is open, overdue and escalated per bureau, today's reports,
-and this week's closure and on-time rates (domain.md §9: 结案率 = closed / (due − parked))."""
+and this week's closure and on-time rates (domain.md §9: 结案率 = closed / (due − parked)).
+
+"Due this week" = tickets whose deadline fell between Monday 00:00 and now, not parked or cancelled;
+closure rate = those closed / due; on-time rate = those closed whose last rectification came by the
+deadline / due."""
 
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -34,15 +38,17 @@ def overview(session: Session, now: datetime, tz: ZoneInfo) -> dict:
                        "escalated": int(n_escalated or 0)} for code, name, n_open, n_overdue, n_escalated in rows),
                      key=lambda b: (-b["overdue"], -b["open"], b["code"]))
 
+    # By creation, like the ticket list's `since=` that the figure links to.
     reports_today = session.exec(select(func.count()).select_from(Ticket).where(
-        col(Ticket.completed_at) >= day_start, Ticket.status != "incomplete")).one()
+        col(Ticket.created_at) >= day_start, Ticket.status != "incomplete")).one()
     # Due this week so far: the denominator of both rates; parked and cancelled tickets are not due.
     due = (col(Ticket.deadline_at) >= week_start) & (col(Ticket.deadline_at) < now) \
         & col(Ticket.status).not_in(("parked", "cancelled"))
     n_due, n_closed, n_on_time = session.exec(select(
         func.count(),
         func.sum(case((Ticket.status == "closed", 1), else_=0)),
-        func.sum(case(((Ticket.status == "closed") & (col(Ticket.closed_at) <= Ticket.deadline_at), 1), else_=0)),
+        # On time: rectified by the deadline; how long verification took is not the bureau's doing.
+        func.sum(case(((Ticket.status == "closed") & (col(Ticket.rectified_at) <= Ticket.deadline_at), 1), else_=0)),
     ).select_from(Ticket).where(due)).one()
     return {
         "as_of": now, "day_start": day_start, "week_start": week_start,

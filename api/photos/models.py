@@ -12,7 +12,7 @@ class Photo(SQLModel, table=True):
 
     __tablename__ = "photos"
     __table_args__ = (
-        CheckConstraint("kind IN ('before', 'after', 'spotcheck')", name="kind_known"),
+        CheckConstraint("kind IN ('before', 'after', 'verification', 'spotcheck')", name="kind_known"),
         Index("ix_photos_ticket_id_position", "ticket_id", "position"),
         Index("ix_photos_sha256", "sha256"),
     )

@@ -44,9 +44,10 @@ def _content_digest(header: str | None) -> str:
 
 @router.put("/tickets/{ticket_id}/photos/{photo_id}", status_code=201)
 async def upload_photo(ticket_id: uuid.UUID, photo_id: uuid.UUID, request: Request, user: CurrentUser,
-                       kind: Literal["before", "after", "spotcheck"] = "before"):
+                       kind: Literal["before", "after", "verification", "spotcheck"] = "before"):
     """Raw bytes of one photo. `before`: declared in the capture. `after` (整改照片, the handling
-    bureau) and `spotcheck` (抽查照片, supervisors): announced by a `Content-Digest` header instead.
+    bureau), `verification` (核查照片, a verifier) and `spotcheck` (抽查照片, supervisors): announced by
+    a `Content-Digest` header instead.
     201 first time, 200 on replay. The bytes are streamed to a temp file, hashed, decoded, stored
     (fsync + rename), and only then recorded."""
     state = request.app.state

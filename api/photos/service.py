@@ -78,7 +78,8 @@ def integrity_flags(session: Session, settings: Settings, ticket: Ticket, photo:
                     hours = gap.total_seconds() / 3600
                     flags.append(_flag("capture_time_mismatch", f"照片拍摄时间与上报的拍摄时间相差 {hours:.1f} 小时",
                                        f"EXIF capture time is {hours:.1f} h from captured_at"))
-            elif taken < ticket.created_at - timedelta(minutes=settings.flag_capture_time_minutes):
+            elif photo.kind in ("after", "spotcheck") and taken < ticket.created_at - timedelta(
+                    minutes=settings.flag_capture_time_minutes):
                 flags.append(_flag("taken_before_ticket", "整改照片的拍摄时间早于问题上报时间",
                                    "the after-photo was taken before the problem was reported"))
     if exif.get("gps_lat") is not None and exif.get("gps_lon") is not None:
@@ -86,7 +87,8 @@ def integrity_flags(session: Session, settings: Settings, ticket: Ticket, photo:
         if far > settings.flag_gps_distance_m:
             flags.append(_flag("gps_far", f"照片GPS位置距工单位置 {far / 1000:.1f} 公里",
                                f"EXIF GPS is {far / 1000:.1f} km from the ticket's location"))
-    if photo.kind != "before":
+    # A verifier's photo of a failed rectification is expected to look like the before-photo.
+    if photo.kind in ("after", "spotcheck"):
         befores = session.exec(select(Photo.phash).where(Photo.ticket_id == ticket.id, Photo.kind == "before",
                                                          col(Photo.phash).is_not(None))).all()
         if any(_hamming(h, facts.phash) <= settings.flag_phash_distance for h in befores):
@@ -105,7 +107,8 @@ def integrity_flags(session: Session, settings: Settings, ticket: Ticket, photo:
 def extra_photo_replay(engine: Engine, user: User, ticket_id: uuid.UUID, photo_id: uuid.UUID, sha256: str,
                        kind: str) -> Photo | None:
     """Checks before an undeclared upload: `after` (整改照片) by the handling bureau while the ticket is
-    being fixed; `spotcheck` (抽查照片) by a supervisor while a spot check of the ticket is open.
+    being fixed; `verification` (核查照片) by whoever may verify it while it waits for verification;
+    `spotcheck` (抽查照片) by a supervisor while a spot check of the ticket is open.
     Returns the photo when this upload was already stored (a replay)."""
     from api.spotchecks.models import SpotCheck
 
@@ -126,6 +129,13 @@ def extra_photo_replay(engine: Engine, user: User, ticket_id: uuid.UUID, photo_i
             if ticket.status not in ("accepted", "rework"):
                 raise ApiError(409, "invalid_transition", "工单当前状态不能上传整改照片",
                                f"a ticket that is {ticket.status} takes no after-photos")
+        elif kind == "verification":
+            if not workflow.may(session, user, ticket, "verify"):
+                raise ApiError(403, "forbidden", "只有上报人、本网格网格员或督察组可以上传核查照片",
+                               "only the reporter, the cell's inspectors or supervisors upload verification photos")
+            if ticket.status != "rectified":
+                raise ApiError(409, "invalid_transition", "工单当前状态不能上传核查照片",
+                               f"a ticket that is {ticket.status} takes no verification photos")
         else:
             if user.role != Role.supervisor:
                 raise ApiError(403, "forbidden", "只有督察组可以上传抽查照片",

@@ -17,7 +17,7 @@ def deadline_info(ticket: Ticket, calendar: WorkCalendar, now: datetime) -> dict
     parked = timedelta(seconds=ticket.parked_seconds)
     end = ticket.parked_at or now
     if ticket.status in CLOCK_STOPPED:
-        end = min(end, ticket.closed_at or end)
+        end = min(end, ticket.rectified_at or ticket.closed_at or end)
     allowance = calendar.between(ticket.dispatched_at, ticket.deadline_at) - parked
     used = calendar.between(ticket.dispatched_at, end) - parked
     ratio = round(used / allowance, 3) if allowance > timedelta() else 1.0

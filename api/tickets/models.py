@@ -81,6 +81,8 @@ class Ticket(SQLModel, table=True):
     request_sha256: str = Field(max_length=64)  # of the canonical capture body, for idempotent replays
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
     completed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+    # The bureau's last rectification: its clock stops here (verification time is not the bureau's).
+    rectified_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
     closed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
 
 

@@ -64,6 +64,7 @@ class RectifyBody(ActionBody):
 class VerifyBody(ActionBody):
     result: Literal["pass", "fail"]
     note: str = Field(default="", max_length=500)
+    photo_ids: list[uuid.UUID] = Field(default_factory=list, max_length=9)  # 核查照片, `?kind=verification`
 
 
 class CancelBody(ReasonBody):
@@ -204,14 +205,21 @@ def _apply(session: Session, settings: Settings, user: User, ticket: Ticket, act
         if missing:
             raise ApiError(422, "after_photo_missing", "整改照片未上传或不属于本工单",
                            "after-photos not uploaded for this ticket", {"photo_ids": missing})
+        ticket.rectified_at = utcnow()
         return "rectified", {"note": body.note, "photo_ids": [str(i) for i in body.photo_ids],
                              "location": body.location.model_dump(mode="json") if body.location else None}
     if action == "verify":
+        missing = photos_missing(session, ticket.id, "verification", body.photo_ids)
+        if missing:
+            raise ApiError(422, "verification_photo_missing", "核查照片未上传或不属于本工单",
+                           "verification photos not uploaded for this ticket", {"photo_ids": missing})
+        photo_ids = [str(i) for i in body.photo_ids]
         if body.result == "pass":
             ticket.closed_at = utcnow()
-            return "closed", {"result": "pass", "note": body.note}
+            return "closed", {"result": "pass", "note": body.note, "photo_ids": photo_ids}
         ticket.rework_count += 1
-        return "rework", {"result": "fail", "note": body.note, "rework_count": ticket.rework_count}
+        return "rework", {"result": "fail", "note": body.note, "rework_count": ticket.rework_count,
+                          "photo_ids": photo_ids}
     if action == "cancel":
         if body.duplicate_of is not None and (body.duplicate_of == ticket.id
                                               or session.get(Ticket, body.duplicate_of) is None):

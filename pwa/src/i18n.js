@@ -33,7 +33,8 @@ const EN = {
   截至: 'As of', 今日上报: 'Reported today', 本周结案率: 'Closure rate this week', 本周按期结案率: 'On-time rate this week',
   各单位: 'By bureau', 单位: 'Bureau', 在地图上点选位置: 'Tap a point on the map', 规则: 'Rule', 筛选: 'Filter',
   按状态筛选: 'Filter by state', 请先拍整改照片: 'Take an after-photo first', 说明: 'Note', 原因: 'Reason',
-  剩余: 'left', 工作小时: 'working hours', 正常: 'on track', 临期: 'due soon', 换人登录: 'Another person cannot log in while this phone holds unsent tickets of', 定位已过期: 'Locating again…', 上次更新: 'Updated', 离线数据: 'offline copy',
+  核查照片: 'Verification photos', 拍核查照片: 'Take a verification photo',
+  不通过须写明原因并拍照: 'A failure needs a reason and a photo', 剩余: 'left', 工作小时: 'working hours', 正常: 'on track', 临期: 'due soon', 换人登录: 'Another person cannot log in while this phone holds unsent tickets of', 定位已过期: 'Locating again…', 上次更新: 'Updated', 离线数据: 'offline copy',
 };
 
 export const STATUS = {

@@ -26,7 +26,7 @@ const TABS = {
   inspector: [['capture', '拍照上报'], ['outbox', '待发送'], ['tickets', '我的工单'], ['map', '地图'], ['me', '我的']],
   bureau: [['queue', '待办'], ['outbox', '待发送'], ['map', '地图'], ['me', '我的']],
   dispatcher: [['desk', '调度台'], ['dryrun', '派遣试算'], ['tickets', '工单'], ['outbox', '待发送'], ['me', '我的']],
-  supervisor: [['verify', '核查'], ['spotchecks', '抽查'], ['capture', '暗访'], ['outbox', '待发送'], ['me', '我的']],
+  supervisor: [['verify', '核查'], ['spotchecks', '抽查'], ['tickets', '工单'], ['capture', '暗访'], ['outbox', '待发送'], ['me', '我的']],
   leader: [['overview', '总览'], ['tickets', '工单'], ['me', '我的']],
 };
 TABS.ledger = TABS.leader;

@@ -25,3 +25,16 @@ export async function miniMap(container, { lat, lon, cellCode, extra = [] }) {
   map.fitBounds(L.latLngBounds(points).pad(0.5), { maxZoom: 17 });
   return map;
 }
+
+/** Several points (spot-check tasks) and, when known, where I stand. */
+export async function pointsMap(container, points, here) {
+  const map = L.map(container, { attributionControl: false });
+  const grid = await reference('grid', { refresh: false }).then((r) => r.value).catch(() => null);
+  if (grid) L.geoJSON(grid, { style: { color: '#777', weight: 1, fillOpacity: 0.03 } }).addTo(map);
+  const markers = points.map((p) => L.circleMarker([p.lat, p.lon], { radius: 7, color: '#b3261e', fillOpacity: 0.9 })
+    .bindTooltip(document.createTextNode(p.label)).addTo(map));
+  if (here) markers.push(L.circleMarker([here.lat, here.lon], { radius: 6, color: '#0b5cad', fillOpacity: 1 }).addTo(map));
+  if (markers.length) map.fitBounds(L.featureGroup(markers).getBounds().pad(0.3), { maxZoom: 17 });
+  else if (grid) map.fitBounds(L.geoJSON(grid).getBounds());
+  return map;
+}

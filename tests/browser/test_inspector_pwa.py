@@ -12,13 +12,16 @@ from tests.browser.phone import (
     SIDEWALK_PARKING,
     capture,
     cell_of,
+    inspector_phone,
     log_in,
     outbox_count,
     outbox_photos,
     phone_context,
     rectified_ticket,
     sha256,
+    wait_until_sent,
 )
+from tests.factories import PHOTOS as PHOTOS_DIR
 
 pytestmark = pytest.mark.browser
 PHOTOS = ["gps_DSCN0010.jpg", "gps_DSCN0012.jpg", "mobile_jolla.jpg", "Canon_40D.jpg", "gps_DSCN0010.jpg"]
@@ -26,13 +29,6 @@ PHOTOS = ["gps_DSCN0010.jpg", "gps_DSCN0012.jpg", "mobile_jolla.jpg", "Canon_40D
 
 def _api(server, username):
     return httpx.Client(base_url=server.url, headers=server.token(username), timeout=30)
-
-
-def _wait_until_sent(page, timeout_s=60):
-    deadline = time.monotonic() + timeout_s
-    while outbox_count(page) and time.monotonic() < deadline:
-        page.wait_for_timeout(250)
-    assert outbox_count(page) == 0, "the outbox did not drain"
 
 
 def _go_offline(context, proxy):
@@ -46,11 +42,7 @@ def _go_online(context, proxy):
 
 
 def test_offline_capture_then_reconnect_delivers_each_ticket_once(live, proxy, browser):
-    cell = cell_of(live.url, "insp07")
-    lon, lat = cell["centroid"]
-    context = phone_context(browser, lat=lat, lon=lon)
-    page = context.new_page()
-    log_in(page, proxy.url, "insp07")
+    context, page, cell = inspector_phone(browser, live.url, proxy.url, "insp07")
 
     _go_offline(context, proxy)
     page.reload()  # the shell comes from the service worker's precache
@@ -71,7 +63,7 @@ def test_offline_capture_then_reconnect_delivers_each_ticket_once(live, proxy, b
     assert proxy.writes_to("/api/v1/tickets") == []
 
     _go_online(context, proxy)
-    _wait_until_sent(page)
+    wait_until_sent(page)
     expect(page.locator("#badge")).to_be_hidden()
 
     with _api(live, "insp07") as api:
@@ -79,6 +71,7 @@ def test_offline_capture_then_reconnect_delivers_each_ticket_once(live, proxy, b
         assert len(tickets) == 5
         ids = {t["id"] for t in tickets}
         assert ids == {p["itemId"] for p in stored}
+        lon, lat = cell["centroid"]
         located = api.get("/api/v1/grid/locate", params={"lat": lat, "lon": lon}).json()["code"]
         by_photo = {p["id"]: p for p in stored}
         for ticket in tickets:
@@ -92,11 +85,7 @@ def test_offline_capture_then_reconnect_delivers_each_ticket_once(live, proxy, b
 
 
 def test_flaky_network_still_delivers_exactly_once(live, proxy, browser):
-    cell = cell_of(live.url, "insp08")
-    lon, lat = cell["centroid"]
-    context = phone_context(browser, lat=lat, lon=lon)
-    page = context.new_page()
-    log_in(page, proxy.url, "insp08")
+    context, page, cell = inspector_phone(browser, live.url, proxy.url, "insp08")
     _go_offline(context, proxy)
     for photo in PHOTOS[:2]:
         capture(page, photo)
@@ -136,11 +125,7 @@ def test_flaky_network_still_delivers_exactly_once(live, proxy, browser):
 
 
 def test_two_tabs_do_not_both_send(live, proxy, browser):
-    cell = cell_of(live.url, "insp09")
-    lon, lat = cell["centroid"]
-    context = phone_context(browser, lat=lat, lon=lon)
-    first = context.new_page()
-    log_in(first, proxy.url, "insp09")
+    context, first, cell = inspector_phone(browser, live.url, proxy.url, "insp09")
     _go_offline(context, proxy)
     for photo in PHOTOS[:4]:
         capture(first, photo)
@@ -149,13 +134,13 @@ def test_two_tabs_do_not_both_send(live, proxy, browser):
     expect(second.locator("#badge")).to_have_text("4")
 
     _go_online(context, proxy)  # both tabs hear `online` and both try to drain
-    _wait_until_sent(first)
+    wait_until_sent(first)
     puts = [s.path for s in proxy.writes_to("/api/v1/tickets") if s.method == "PUT"]
     assert len(puts) == 8 and len(set(puts)) == 8  # 4 tickets + 4 photos, each sent exactly once
     context.close()
 
 
-def test_verification_queued_offline_closes_the_ticket_once_back_online(live, proxy, browser):
+def test_failed_verification_queued_offline_reaches_the_server_once_back_online(live, proxy, browser):
     cell = cell_of(live.url, "insp10")
     lon, lat = cell["centroid"]
     ticket_id = rectified_ticket(live, "insp10", lat, lon)
@@ -174,25 +159,25 @@ def test_verification_queued_offline_closes_the_ticket_once_back_online(live, pr
     page.get_by_role("button", name="核查不通过").click()  # a failure needs a reason first
     expect(page.get_by_role("alert")).to_contain_text("不通过")
     page.get_by_label("核查说明").fill("仍有车辆停在人行道上")
+    page.locator("#verify-photo").set_input_files(str(PHOTOS_DIR / "gps_DSCN0012.jpg"))  # and a photo of it
+    expect(page.locator(".verify .thumbs img")).to_have_count(1)
     page.get_by_role("button", name="核查不通过").click()
     expect(page.locator("#badge")).to_have_text("1")
 
     _go_online(context, proxy)
-    _wait_until_sent(page)
+    wait_until_sent(page)
     with _api(live, "insp10") as api:
         ticket = api.get(f"/api/v1/tickets/{ticket_id}").json()
     assert ticket["status"] == "rework" and ticket["rework_count"] == 1
     (event,) = [e for e in ticket["events"] if e["action"] == "verify"]
     assert event["payload"]["note"] == "仍有车辆停在人行道上" and event["actor"]["username"] == "insp10"
+    (photo,) = [p for p in ticket["photos"] if p["kind"] == "verification"]
+    assert event["payload"]["photo_ids"] == [photo["id"]] and photo["received"]
     context.close()
 
 
 def test_logout_with_unsent_tickets_asks_first_and_keeps_them_when_declined(live, proxy, browser):
-    cell = cell_of(live.url, "insp11")
-    lon, lat = cell["centroid"]
-    context = phone_context(browser, lat=lat, lon=lon)
-    page = context.new_page()
-    log_in(page, proxy.url, "insp11")
+    context, page, cell = inspector_phone(browser, live.url, proxy.url, "insp11")
     _go_offline(context, proxy)
     capture(page, "Canon_40D.jpg")
     page.get_by_role("link", name="我的", exact=True).click()
@@ -208,7 +193,7 @@ def test_logout_with_unsent_tickets_asks_first_and_keeps_them_when_declined(live
     assert outbox_count(page) == 1
 
     _go_online(context, proxy)
-    _wait_until_sent(page)
+    wait_until_sent(page)
     page.get_by_role("button", name="退出登录").click()  # nothing unsent: no question, data wiped
     expect(page.get_by_label("账号")).to_be_visible()
     assert page.evaluate("indexedDB.databases().then((all) => all.map((d) => d.name))") == []
@@ -240,4 +225,26 @@ def test_main_views_have_no_serious_accessibility_violations(live, proxy, browse
                       if v["impact"] in ("serious", "critical")] for view, found in results.items()}
     assert set(serious) == {"login", "capture", "outbox", "tickets", "map", "me"}
     assert all(not found for found in serious.values()), serious
+    context.close()
+
+
+def test_unsent_tickets_can_be_exported_as_a_zip(live, proxy, browser, tmp_path):
+    import json
+    import zipfile
+
+    context, page, _cell = inspector_phone(browser, live.url, proxy.url, "insp17")
+    _go_offline(context, proxy)
+    capture(page, "gps_DSCN0012.jpg", note="出口处堆放杂物")
+    stored = outbox_photos(page)
+    page.get_by_role("link", name="待发送").click()
+    with page.expect_download() as download:
+        page.get_by_role("button", name="导出未发送").click()
+    path = tmp_path / "unsent.zip"
+    download.value.save_as(path)
+    with zipfile.ZipFile(path) as archive:
+        (item_name,) = [n for n in archive.namelist() if n.endswith("item.json")]
+        item = json.loads(archive.read(item_name))
+        assert item["body"]["description"] == "出口处堆放杂物"
+        (photo,) = stored
+        assert sha256(archive.read(f"{item['id']}/{photo['id']}.jpeg")) == photo["declared"]
     context.close()

@@ -3,7 +3,6 @@ capture → bureau accepts and rectifies offline → the inspector fails then pa
 fails it on site → back in the bureau's queue as rework, every step in the history. Plus another
 bureau's blindness, return and reassign, the leader's overview, and screenshots of each main view."""
 
-import time
 import uuid
 
 import httpx
@@ -11,7 +10,13 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import OUTPUT
-from tests.browser.phone import capture, cell_of, log_in, outbox_count, outbox_photos, phone_context
+from tests.browser.phone import (
+    capture,
+    inspector_phone,
+    outbox_photos,
+    phone_context,
+    wait_until_sent,
+)
 from tests.browser.proxy import FlakyProxy
 from tests.factories import PHOTOS
 from tests.live import LiveServer
@@ -44,13 +49,6 @@ def sign_in(page, url, username):
     expect(page.locator("#tabs")).to_be_visible()
 
 
-def drained(page, timeout_s=30):
-    deadline = time.monotonic() + timeout_s
-    while outbox_count(page) and time.monotonic() < deadline:
-        page.wait_for_timeout(200)
-    assert outbox_count(page) == 0, "the outbox did not drain"
-
-
 def status_of(server, ticket_id, username="dispatcher"):
     return httpx.get(f"{server.url}/api/v1/tickets/{ticket_id}", headers=server.token(username), timeout=30).json()
 
@@ -62,18 +60,15 @@ def shoot(page, name):
 
 def test_the_whole_loop_through_the_ui(county, browser):
     server, proxy = county
-    cell = cell_of(server.url, "insp13")
-    lon, lat = cell["centroid"]
 
     # 1. The inspector captures a sidewalk-parking ticket offline and syncs.
-    inspector_ctx = phone_context(browser, lat=lat, lon=lon)
-    inspector = inspector_ctx.new_page()
-    log_in(inspector, proxy.url, "insp13")
+    inspector_ctx, inspector, cell = inspector_phone(browser, server.url, proxy.url, "insp13")
+    lon, lat = cell["centroid"]
     inspector_ctx.set_offline(True)
     capture(inspector, "gps_DSCN0010.jpg")
     (ticket_id,) = {p["itemId"] for p in outbox_photos(inspector)}
     inspector_ctx.set_offline(False)
-    drained(inspector)
+    wait_until_sent(inspector)
     assert status_of(server, ticket_id)["bureau_code"] == "zhzf"
 
     # 2. 综合执法局's liaison sees it at the top of the queue and accepts it.
@@ -97,7 +92,7 @@ def test_the_whole_loop_through_the_ui(county, browser):
     expect(bureau.locator(".queued")).to_contain_text("提交整改")
     assert status_of(server, ticket_id)["status"] == "accepted"
     bureau_ctx.set_offline(False)
-    drained(bureau)
+    wait_until_sent(bureau)
     assert status_of(server, ticket_id)["status"] == "rectified"
 
     # 4. The inspector's verification fails it (rework)…
@@ -111,7 +106,7 @@ def test_the_whole_loop_through_the_ui(county, browser):
     expect(bureau.locator('[data-action="rectify"] .thumbs img')).to_have_count(1)
     bureau.get_by_label("整改说明").fill("再次清理")
     bureau.get_by_role("button", name="提交整改").click()
-    drained(bureau)
+    wait_until_sent(bureau)
     verify(inspector, proxy, ticket_id, passed=True, note="已整改到位")
     assert status_of(server, ticket_id)["status"] == "closed"
 
@@ -133,7 +128,7 @@ def test_the_whole_loop_through_the_ui(county, browser):
     supervisor.get_by_role("button", name="不合格").click()
     expect(supervisor.locator(".queued")).to_be_visible()
     supervisor_ctx.set_offline(False)
-    drained(supervisor)
+    wait_until_sent(supervisor)
 
     # 6. Back in the bureau's queue as rework, the history showing every step and every actor.
     bureau.goto(f"{proxy.url}/#/queue?status=rework")
@@ -174,8 +169,11 @@ def verify(page, proxy, ticket_id, *, passed, note):
     page.locator(f'a[href^="#/tickets/{ticket_id}"]').first.click()
     expect(page.locator("#ticket-status")).to_have_text("待核查")
     page.get_by_label("核查说明").fill(note)
+    if not passed:  # a failure carries a photo of what is still wrong
+        page.locator("#verify-photo").set_input_files(str(_photo("mobile_jolla.jpg")))
+        expect(page.locator(".verify .thumbs img")).to_have_count(1)
     page.get_by_role("button", name="核查通过" if passed else "核查不通过").click()
-    drained(page)
+    wait_until_sent(page)
 
 
 def _photo(name):
@@ -184,13 +182,10 @@ def _photo(name):
 
 def test_return_and_reassign_explain_themselves(county, browser):
     server, proxy = county
-    cell = cell_of(server.url, "insp14")
+    inspector_ctx, inspector, cell = inspector_phone(browser, server.url, proxy.url, "insp14")
     lon, lat = cell["centroid"]
-    inspector_ctx = phone_context(browser, lat=lat, lon=lon)
-    inspector = inspector_ctx.new_page()
-    log_in(inspector, proxy.url, "insp14")
     capture(inspector, "Canon_40D.jpg", note="机动车停在人行道")
-    drained(inspector)
+    wait_until_sent(inspector)
     ticket_id = httpx.get(f"{server.url}/api/v1/tickets", params={"author": "me"},
                           headers=server.token("insp14")).json()["items"][0]["id"]
 
@@ -202,13 +197,13 @@ def test_return_and_reassign_explain_themselves(county, browser):
     bureau.get_by_label("退回原因").select_option("不属于本单位职责")
     bureau.get_by_label("补充说明").fill("车辆停在机动车道，归交警")
     bureau.locator('[data-action="return"] button[type="submit"]').click()
-    drained(bureau)
+    wait_until_sent(bureau)
     assert status_of(server, ticket_id)["status"] == "returned"
 
     dispatcher_ctx = desktop(browser)
     dispatcher = dispatcher_ctx.new_page()
     sign_in(dispatcher, proxy.url, "dispatcher")
-    expect(dispatcher.locator("#desk-returned")).to_contain_text("1")
+    expect(dispatcher.locator("#desk-returned")).to_have_text("被退回 1")
     dispatcher.locator(f'a[href="#/desk/{ticket_id}"]').click()
     picker = dispatcher.get_by_label("改派给")
     expect(picker.locator("option", has_text="交警大队")).to_have_count(1)
@@ -216,7 +211,7 @@ def test_return_and_reassign_explain_themselves(county, browser):
     picker.select_option(label=picker.locator("option", has_text="交警大队").text_content())
     dispatcher.get_by_label("改派原因").fill("机动车道违停归交警大队")
     dispatcher.locator('[data-action="reassign"] button[type="submit"]').click()
-    drained(dispatcher)
+    wait_until_sent(dispatcher)
     ticket = status_of(server, ticket_id)
     assert (ticket["status"], ticket["bureau_code"]) == ("dispatched", "jjdd")
     explained = [(e["action"], e["payload"].get("reason")) for e in ticket["events"]
@@ -279,14 +274,11 @@ def test_leader_overview_numbers_open_their_lists(county, browser):
 
 def test_bulk_accept_the_mornings_queue(county, browser):
     server, proxy = county
-    cell = cell_of(server.url, "insp16")
+    inspector_ctx, inspector, cell = inspector_phone(browser, server.url, proxy.url, "insp16")
     lon, lat = cell["centroid"]
-    inspector_ctx = phone_context(browser, lat=lat, lon=lon)
-    inspector = inspector_ctx.new_page()
-    log_in(inspector, proxy.url, "insp16")
     for photo in ("gps_DSCN0010.jpg", "gps_DSCN0012.jpg"):
         capture(inspector, photo)
-    drained(inspector)
+    wait_until_sent(inspector)
     mine = {t["id"] for t in httpx.get(f"{server.url}/api/v1/tickets", params={"author": "me"},
                                        headers=server.token("insp16")).json()["items"]}
     assert len(mine) == 2
@@ -299,7 +291,7 @@ def test_bulk_accept_the_mornings_queue(county, browser):
         bureau.locator(f'input.pick[value="{ticket_id}"]').check()
     expect(bureau.locator("#queue-list li")).to_contain_text(["剩余"])  # time left in working hours
     bureau.get_by_role("button", name="批量签收").click()
-    drained(bureau)
+    wait_until_sent(bureau)
     assert {status_of(server, ticket_id)["status"] for ticket_id in mine} == {"accepted"}
     for context in (inspector_ctx, bureau_ctx):
         context.close()

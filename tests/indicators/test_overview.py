@@ -29,8 +29,11 @@ def test_overview_counts_and_rates(client, county, db):
     _set(db, late, deadline_at=now - timedelta(hours=1))
     _set(db, waiting, deadline_at=now - timedelta(hours=1))
     # Due earlier this week (the test may run on a Monday morning: keep it after Monday 00:00 local).
-    _set(db, on_time, deadline_at=now - timedelta(minutes=5), closed_at=now - timedelta(minutes=30))
-    _set(db, late_closed, deadline_at=now - timedelta(minutes=5), closed_at=now - timedelta(minutes=1))
+    # On time means rectified by the deadline, however long the verification took afterwards.
+    _set(db, on_time, deadline_at=now - timedelta(minutes=5), rectified_at=now - timedelta(minutes=30),
+         closed_at=now - timedelta(minutes=1))
+    _set(db, late_closed, deadline_at=now - timedelta(minutes=5), rectified_at=now - timedelta(minutes=2),
+         closed_at=now - timedelta(minutes=1))
 
     body = client.get("/api/v1/indicators/overview", headers=loop.headers["leader"]).json()
     (zhzf,) = body["bureaus"]

@@ -51,3 +51,10 @@ def test_rectified_and_unrouted_tickets():
                              at("2026-11-20 10:00"))
     assert unrouted == {"deadline_at": None, "time_used_ratio": None, "working_seconds_left": None, "light": None,
                         "overdue": False}
+
+
+def test_the_clock_stops_at_rectification():
+    # Rectified at 11:00 with 2 of 4 hours used; verification days later does not age the light.
+    waiting = ticket(status="rectified", rectified_at=at("2026-11-20 11:00"))
+    info = deadline_info(waiting, CAL, at("2026-11-25 09:00"))
+    assert (info["time_used_ratio"], info["light"], info["overdue"]) == (0.5, "green", False)

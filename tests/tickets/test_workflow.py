@@ -219,3 +219,29 @@ def test_parking_stops_the_clock(loop):
     back = loop.act(ticket_id, "unpark", "dispatcher", note="预算已落实").json()
     assert back["status"] == "dispatched" and back["deadline_at"] >= dispatched["deadline_at"]
     assert [e["to_status"] for e in back["events"]][-2:] == ["parked", "dispatched"]
+
+
+def test_verification_photos(loop):
+    ticket_id = loop.ticket_in("rectified")
+    data = photo_bytes("gps_DSCN0012.jpg")
+    digest = base64.b64encode(hashlib.sha256(data).digest()).decode()
+
+    def upload(actor):
+        photo_id = str(uuid.uuid4())
+        response = loop.client.put(f"/api/v1/tickets/{ticket_id}/photos/{photo_id}", params={"kind": "verification"},
+                                   content=data, headers={**loop.headers[actor], "Content-Type": "image/jpeg",
+                                                          "Content-Digest": f"sha-256=:{digest}:"})
+        return photo_id, response
+
+    assert upload("zhzf1")[1].status_code == 403  # the bureau never verifies its own work
+    photo_id, response = upload("insp05")
+    assert response.status_code == 201
+    unknown = loop.act(ticket_id, "verify", "insp05", result="fail", note="仍未整改", photo_ids=[str(uuid.uuid4())])
+    assert unknown.status_code == 422 and unknown.json()["error"]["code"] == "verification_photo_missing"
+    failed = loop.act(ticket_id, "verify", "insp05", result="fail", note="仍未整改", photo_ids=[photo_id]).json()
+    assert failed["status"] == "rework"
+    (event,) = [e for e in failed["events"] if e["action"] == "verify"]
+    assert event["payload"]["photo_ids"] == [photo_id]
+    (photo,) = [p for p in failed["photos"] if p["kind"] == "verification"]
+    assert photo["id"] == photo_id and "same_as_before" not in [f["code"] for f in photo["flags"]]
+    assert upload("insp05")[1].status_code == 409  # rework: nothing to verify now

@@ -14,6 +14,7 @@ export async function render() {
     return h('p', { class: 'error', role: 'alert' }, errorText(error));
   }
   const open = 'status=dispatched,accepted,rework,rectified';
+  const running = 'status=dispatched,accepted,rework'; // overdue counts only where the clock runs
   const number = (value, query, label) => h('a', { href: `#/tickets?${query}`, class: 'figure' },
     h('span', { class: 'value' }, String(value)), h('span', { class: 'label' }, label));
   const since = new Date(data.day_start).toISOString();
@@ -21,7 +22,7 @@ export async function render() {
     h('p', { class: 'hint' }, `${t('截至')} ${formatTime(data.as_of)}`),
     h('div', { class: 'figures' },
       number(data.totals.open, open, t('在办')),
-      number(data.totals.overdue, `${open}&overdue=true`, t('超期')),
+      number(data.totals.overdue, `${running}&overdue=true`, t('超期')),
       number(data.totals.escalated, `${open}&escalated=true`, t('督办')),
       number(data.today.reports, `since=${encodeURIComponent(since)}`, t('今日上报')),
       h('div', { class: 'figure' }, h('span', { class: 'value' }, pct(data.week.closure_rate)),
@@ -33,7 +34,7 @@ export async function render() {
       h('thead', {}, h('tr', {}, ...['单位', '在办', '超期', '督办'].map((c) => h('th', { scope: 'col' }, t(c))))),
       h('tbody', {}, ...data.bureaus.map((b) => h('tr', {},
         h('th', { scope: 'row' }, b.name),
-        h('td', {}, h('a', { href: `#/tickets?${open}&bureau=${b.code}` }, String(b.open))),
-        h('td', {}, h('a', { href: `#/tickets?${open}&bureau=${b.code}&overdue=true` }, String(b.overdue))),
-        h('td', {}, h('a', { href: `#/tickets?${open}&bureau=${b.code}&escalated=true` }, String(b.escalated))))))));
+        h('td', {}, h('a', { href: `#/tickets?${open}&bureau=${encodeURIComponent(b.code)}` }, String(b.open))),
+        h('td', {}, h('a', { href: `#/tickets?${running}&bureau=${encodeURIComponent(b.code)}&overdue=true` }, String(b.overdue))),
+        h('td', {}, h('a', { href: `#/tickets?${open}&bureau=${encodeURIComponent(b.code)}&escalated=true` }, String(b.escalated))))))));
 }

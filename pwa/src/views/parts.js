@@ -56,9 +56,15 @@ export function onSitePhotos(kind, inputId) {
   const status = h('p', { class: 'hint', 'aria-live': 'polite' });
   const input = h('input', { id: inputId, type: 'file', accept: 'image/*', capture: 'environment', multiple: true,
                              class: 'visually-hidden' });
-  const stop = watchBestFix((best) => { fix = best; }, { timeoutMs: 60000 });
-  stoppers.add(stop);
+  // The fix is taken where the photos are taken (the ticket may have been opened in the office).
+  let stop = null;
   input.addEventListener('change', async () => {
+    if (!photos.length) {
+      stop?.();
+      fix = null;
+      stop = watchBestFix((best) => { fix = best; }, { timeoutMs: 60000 });
+      stoppers.add(stop);
+    }
     const files = [...input.files].slice(0, 9 - photos.length);
     input.value = '';
     status.textContent = `处理中… · processing ${files.length}`;
@@ -75,12 +81,12 @@ export function onSitePhotos(kind, inputId) {
       h('img', { src: URL.createObjectURL(new Blob([p.bytes], { type: p.type })), alt: `${t('照片')} ${i + 1}` }))));
   });
   const node = h('div', { class: 'field' },
-    h('label', { class: 'camera small' }, '📷 ', t(kind === 'after' ? '拍整改照片' : '拍现场照片'), input), status, thumbs);
+    h('label', { class: 'camera small' }, '📷 ', t({ after: '拍整改照片', verification: '拍核查照片' }[kind] || '拍现场照片'), input),
+    status, thumbs);
   return {
     node,
     photos: () => photos,
     fix: () => (fix ? { lat: fix.lat, lon: fix.lon, accuracy_m: Math.round(fix.accuracy * 10) / 10, located_at: fix.at } : null),
-    stop,
   };
 }
 

@@ -2,7 +2,9 @@
 // light, marks for 督办 / 反复 / 返工, counts per state, filters, bulk accept for the morning's
 // new tickets, and new tickets appearing without a reload (polled every 30 s).
 import { api } from '../api.js';
-import { h, toast } from '../dom.js';
+import { kvGet, kvSet } from '../db.js';
+import { h, formatTime, toast } from '../dom.js';
+import { subscribe } from '../outbox.js';
 import { t, statusName, errorText } from '../i18n.js';
 import { split, ticketRow, queueAction } from './parts.js';
 import { ticketDetail } from './ticket.js';
@@ -26,13 +28,23 @@ export async function render({ user, params, query, sync, rerender }) {
     const text = next.toString();
     return `#/queue${params[0] ? '/' + params[0] : ''}${text ? '?' + text : ''}`;
   };
-  async function refresh() {
+  const cacheKey = `list:queue:${filters}`;
+  async function refresh({ poll = false } = {}) {
+    // Halfway through ticking tickets for bulk accept: leave the list alone until the next poll.
+    if (poll && listBox.querySelector('input.pick:checked')) return;
     let page;
+    let stale = false;
     try {
       page = await api(`/api/v1/queues/bureau?limit=100&${filters}`);
+      await kvSet(cacheKey, { page, at: Date.now() });
     } catch (error) {
-      listBox.replaceChildren(h('p', { class: 'error', role: 'alert' }, errorText(error)));
-      return;
+      const stored = await kvGet(cacheKey);
+      if (!stored || error.status === 401 || error.status === 403) {
+        listBox.replaceChildren(h('p', { class: 'error', role: 'alert' }, errorText(error)));
+        return;
+      }
+      ({ page } = stored);
+      stale = stored.at;
     }
     const total = Object.values(page.counts).reduce((a, b) => a + b, 0);
     counts.replaceChildren(
@@ -44,26 +56,37 @@ export async function render({ user, params, query, sync, rerender }) {
                                              'aria-current': filters.get(flag) ? 'true' : null }, t(label))));
     const fresh = page.items.filter((tk) => tk.status === 'dispatched');
     listBox.replaceChildren(
-      fresh.length ? h('button', { type: 'button', id: 'bulk-accept', onclick: () => bulkAccept() },
+      stale ? h('p', { class: 'hint' }, `${t('离线数据')} · ${t('上次更新')} ${formatTime(stale)}`) : '',
+      fresh.length ? h('button', { type: 'button', id: 'bulk-accept', onclick: (event) => bulkAccept(event.currentTarget) },
         t('批量签收')) : '',
       page.items.length
         ? h('ul', { class: 'tickets', id: 'queue-list' }, ...page.items.map((tk) =>
           ticketRow(tk, `#/queue/${tk.id}${suffix}`, { selectable: tk.status === 'dispatched' })))
-        : h('p', { class: 'empty' }, t('暂无工单')));
+        : h('p', { class: 'empty' }, t('暂无工单')),
+      page.next_cursor ? h('p', { class: 'hint' }, t('仅显示前100件，请用筛选缩小范围')) : '');
   }
-  async function bulkAccept() {
-    const picked = [...listBox.querySelectorAll('input.pick:checked')].map((box) => box.value);
-    if (!picked.length) {
+  async function bulkAccept(button) {
+    const boxes = [...listBox.querySelectorAll('input.pick:checked')];
+    if (!boxes.length) {
       toast(t('请先勾选要签收的工单'), { error: true });
       return;
     }
-    for (const ticketId of picked) {
-      await queueAction({ ticketId, action: 'accept', body: {}, title: t('签收'), sync });
+    button.disabled = true; // one tap, one action per ticket
+    const queued = new Set();
+    for (const box of boxes) {
+      box.checked = false;
+      box.disabled = true;
+      queued.add(await queueAction({ ticketId: box.value, action: 'accept', body: {}, title: t('签收'), sync }));
     }
-    toast(`${t('已保存待发送')} · ${t('签收')} × ${picked.length}`);
+    toast(`${t('已保存待发送')} · ${t('签收')} × ${boxes.length}`);
+    // When the last of them has reached the server, show the queue as it is now.
+    const unsubscribe = subscribe((message) => {
+      if (message.type === 'sent' || message.type === 'changed') queued.delete(message.id);
+      if (!queued.size) { unsubscribe(); refresh(); }
+    });
   }
   await refresh();
-  poll = setInterval(refresh, 30000);
+  poll = setInterval(() => refresh({ poll: true }), 30000);
   const list = h('section', {}, h('h2', {}, `${t('待办')} · ${user.bureau?.name || ''}`), counts, listBox);
   const detail = params[0]
     ? await ticketDetail(params[0], { user, sync, rerender, back: h('a', { href: `#/queue${suffix}`, class: 'back' }, `‹ ${t('返回')}`) })

@@ -7,7 +7,8 @@ import { kvGet, kvSet } from '../db.js';
 import { h, formatTime, toast } from '../dom.js';
 import { t, lang, errorText } from '../i18n.js';
 import { reference } from '../data.js';
-import { distanceM, watchBestFix } from '../geo.js';
+import { countyDay, distanceM, watchBestFix } from '../geo.js';
+import { subscribe } from '../outbox.js';
 import { onSitePhotos, queueAction, split } from './parts.js';
 import { ticketDetail } from './ticket.js';
 
@@ -27,9 +28,11 @@ async function openTasks() {
 }
 
 function drawForm(onDrawn) {
-  const day = (offset) => new Date(Date.now() + offset * 86400000).toISOString().slice(0, 10);
+  const day = (offset) => countyDay(new Date(Date.now() + offset * 86400000));
   const from = h('input', { id: 'draw-from', type: 'date', value: day(-7), required: true });
-  const to = h('input', { id: 'draw-to', type: 'date', value: day(1), required: true });
+  const to = h('input', { id: 'draw-to', type: 'date', value: day(0), required: true });
+  // The period is whole days in the county, the end day included: the server's bound is exclusive.
+  const nextDay = (value) => countyDay(new Date(Date.parse(`${value}T12:00:00+08:00`) + 86400000));
   const rate = h('input', { id: 'draw-rate', type: 'number', min: 1, max: 100, value: 10, required: true });
   const minimum = h('input', { id: 'draw-min', type: 'number', min: 0, max: 100, value: 1, required: true });
   const seed = h('input', { id: 'draw-seed', type: 'number', min: 0, placeholder: t('留空则随机') });
@@ -42,7 +45,7 @@ function drawForm(onDrawn) {
     event.preventDefault();
     try {
       const drawn = await api('/api/v1/spotchecks/draws', { method: 'POST', json: {
-        closed_from: `${from.value}T00:00:00+08:00`, closed_to: `${to.value}T00:00:00+08:00`,
+        closed_from: `${from.value}T00:00:00+08:00`, closed_to: `${nextDay(to.value)}T00:00:00+08:00`,
         rate: Number(rate.value) / 100, min_per_bureau: Number(minimum.value),
         ...(seed.value ? { seed: Number(seed.value) } : {}) } });
       outcome.textContent = `${t('抽中')} ${drawn.tasks.length} · ${t('随机种子')} ${drawn.seed}`;
@@ -73,11 +76,12 @@ function taskRow(task, names, here) {
 function resultForm(task, sync, done) {
   const shots = onSitePhotos('spotcheck', 'spotcheck-photo');
   const note = h('textarea', { id: 'spotcheck-note', rows: 2, maxLength: 500 });
-  const decide = (result) => async () => {
+  const decide = (result) => async (event) => {
     const photos = shots.photos();
     if (!photos.length) { toast(t('请先拍现场照片'), { error: true }); return; }
     if (result === 'fail' && !note.value.trim()) { note.focus(); toast(t('请写明不合格的原因'), { error: true }); return; }
     const title = `${t('抽查')} ${t(result === 'pass' ? '合格' : '不合格')}`;
+    event.currentTarget.parentElement.querySelectorAll('button').forEach((b) => { b.disabled = true; });
     await queueAction({ ticketId: task.ticket_id, action: 'spotcheck', path: `/api/v1/spotchecks/${task.id}/result`,
                         body: { result, note: note.value.trim(), photo_ids: photos.map((p) => p.id) }, title, photos, sync });
     done(title);
@@ -106,8 +110,19 @@ export async function render({ user, params, sync, rerender }) {
     draw();
   };
   await refresh();
+  // A result that reaches the server closes its task: refresh the list (and its offline copy).
+  const unsubscribe = subscribe((message) => { if (message.type === 'sent') refresh(); });
+  window.addEventListener('hashchange', unsubscribe, { once: true });
   stop = watchBestFix((fix) => { if (fix) { here = fix; draw(); } }, { timeoutMs: 20000 });
-  const list = h('section', {}, h('h2', {}, t('抽查')), drawForm(() => { refresh(); }), h('h3', {}, t('待抽查（由近及远）')), listBox);
+  // The tasks on a map (WGS-84 on the grid, no tiles) next to the list, when no task is open.
+  const mapBox = h('div', { class: 'minimap', 'aria-label': t('地图') });
+  if (!params[0] && tasks.length) {
+    requestAnimationFrame(() => import('../minimap.js').then(({ pointsMap }) => pointsMap(mapBox,
+      tasks.map((task) => ({ lat: task.ticket.lat, lon: task.ticket.lon, label: names[task.ticket.category_code] || '' })),
+      here)).catch(() => {}));
+  }
+  const list = h('section', {}, h('h2', {}, t('抽查')), drawForm(() => { refresh(); }), h('h3', {}, t('待抽查（由近及远）')),
+    !params[0] && tasks.length ? mapBox : null, listBox);
   let detail = null;
   const task = params[0] && tasks.find((x) => String(x.id) === params[0]);
   if (task) {

@@ -31,7 +31,8 @@ function photoStrip(ticket, kind) {
   const photos = ticket.photos.filter((p) => p.kind === kind && p.urls.display);
   if (!photos.length) return null;
   return h('div', { class: 'gallery' }, ...photos.map((photo, index) => {
-    const img = h('img', { alt: `${t(kind === 'before' ? '问题照片' : kind === 'after' ? '整改照片' : '现场照片')} ${index + 1}` });
+    const names = { before: '问题照片', after: '整改照片', verification: '核查照片', spotcheck: '现场照片' };
+    const img = h('img', { alt: `${t(names[kind])} ${index + 1}` });
     imageUrl(photo.urls.display).then((url) => { img.src = url; }).catch(() => { img.alt += '（离线）'; });
     const flags = (photo.flags || []).map((flag) => h('li', { class: 'flag' }, `⚠ ${lang === 'en' ? flag.reason_en || flag.reason : flag.reason}`));
     return h('figure', {},
@@ -57,7 +58,9 @@ export async function ticketDetail(id, { sync, back, rerender }) {
   } catch (error) {
     return h('section', {}, back, h('p', { class: 'error', role: 'alert' }, errorText(error)));
   }
-  const pending = (await items()).filter((item) => item.kind === 'action' && item.ticketId === id);
+  const mine = (await items()).filter((item) => item.kind === 'action' && item.ticketId === id);
+  const pending = mine.filter((item) => item.state === 'queued' || item.state === 'sending');
+  const refused = mine.filter((item) => item.state === 'failed' || item.state === 'conflict');
   const mapBox = h('div', { class: 'minimap', 'aria-label': t('位置') });
   requestAnimationFrame(() => import('../minimap.js').then(({ miniMap }) => miniMap(mapBox, {
     lat: ticket.location.lat, lon: ticket.location.lon, cellCode: ticket.cell_code })).catch(() => {}));
@@ -67,15 +70,17 @@ export async function ticketDetail(id, { sync, back, rerender }) {
       `${t(ACTION_NAMES[e.action] || e.action)}${e.to_status && e.to_status !== e.from_status ? ' → ' + statusName(e.to_status) : ''}`,
       e.payload?.reason || e.payload?.note ? ` · ${e.payload.reason || e.payload.note}` : '')));
   // Once the server has taken an action queued here, show the ticket as it is now.
+  // A refusal shows too (the outbox keeps the item, with the server's reason).
   const unsubscribe = subscribe((message) => {
-    if (message.type === 'sent' && pending.concat(queuedHere).some((item) => item.id === message.id)) {
+    if (['sent', 'changed', 'discarded'].includes(message.type) && pending.concat(queuedHere).some((item) => item.id === message.id)) {
       unsubscribe();
       rerender();
     }
   });
   window.addEventListener('hashchange', unsubscribe, { once: true });
   const queuedHere = [];
-  const allowed = stale ? [] : (ticket.allowed_actions || []);
+  // Offline, the saved copy's actions are offered: the server refuses whatever is no longer valid.
+  const allowed = ticket.allowed_actions || [];
   const done = async (title, promise) => {
     try {
       const actionId = await promise;
@@ -85,7 +90,9 @@ export async function ticketDetail(id, { sync, back, rerender }) {
       toast(errorText(error), { error: true });
     }
   };
-  const actions = h('div', { class: 'actions-panel' }, ...(pending.length
+  const refusals = refused.map((item) => h('p', { class: 'error', role: 'alert' },
+    `${item.summary.title}：${item.lastError?.message || ''} `, h('a', { href: '#/outbox' }, t('待发送'))));
+  const actions = h('div', { class: 'actions-panel' }, ...refusals, ...(pending.length
     ? [h('p', { role: 'status', class: 'queued' }, `${t('已保存待发送')} · ${pending.map((p) => p.summary.title).join('、')}`)]
     : actionForms(ticket, allowed, { sync, done })));
   return h('section', { class: 'detail' }, back,
@@ -102,6 +109,7 @@ export async function ticketDetail(id, { sync, back, rerender }) {
     actions,
     h('h3', {}, t('问题照片')), photoStrip(ticket, 'before'),
     ticket.photos.some((p) => p.kind === 'after') ? h('h3', {}, t('整改照片')) : null, photoStrip(ticket, 'after'),
+    ticket.photos.some((p) => p.kind === 'verification') ? h('h3', {}, t('核查照片')) : null, photoStrip(ticket, 'verification'),
     ticket.photos.some((p) => p.kind === 'spotcheck') ? h('h3', {}, t('现场照片')) : null, photoStrip(ticket, 'spotcheck'),
     h('h3', {}, t('位置')), mapBox,
     h('h3', {}, t('处理记录')), history);
@@ -126,8 +134,13 @@ function simpleForm(name, title, fields, submitLabel, onSubmit, { open = false, 
 function actionForms(ticket, allowed, { sync, done }) {
   const forms = [];
   const act = (action, body, title, photos = []) => done(title, queueAction({ ticketId: ticket.id, action, body, title, photos, sync }));
+  const once = (fn) => (event) => {
+    event.currentTarget.closest('div, form')?.querySelectorAll('button').forEach((b) => { b.disabled = true; });
+    event.currentTarget.disabled = true;
+    fn();
+  };
   if (allowed.includes('accept')) {
-    forms.push(h('button', { type: 'button', class: 'primary', id: 'accept', onclick: () => act('accept', {}, t('签收')) }, t('签收')));
+    forms.push(h('button', { type: 'button', class: 'primary', id: 'accept', onclick: once(() => act('accept', {}, t('签收'))) }, t('签收')));
   }
   if (allowed.includes('rectify')) {
     const shots = onSitePhotos('after', 'after-photo');
@@ -146,15 +159,20 @@ function actionForms(ticket, allowed, { sync, done }) {
   }
   if (allowed.includes('verify')) {
     const note = h('textarea', { id: 'verify-note', rows: 2, maxLength: 500 });
-    const decide = (result) => () => {
-      if (result === 'fail' && !note.value.trim()) {
+    const shots = onSitePhotos('verification', 'verify-photo');
+    const decide = (result) => (event) => {
+      const photos = shots.photos();
+      // A failure is evidence against the bureau: it needs a reason and a photo of what is still wrong.
+      if (result === 'fail' && (!note.value.trim() || !photos.length)) {
         note.focus();
-        toast(`${t('核查说明')}：请写明不通过的原因 · say why it fails`, { error: true });
+        toast(t('不通过须写明原因并拍照'), { error: true });
         return;
       }
-      act('verify', { result, note: note.value.trim() }, `${t(result === 'pass' ? '核查通过' : '核查不通过')} · ${ticket.category.name}`);
+      event.currentTarget.parentElement.querySelectorAll('button').forEach((b) => { b.disabled = true; });
+      act('verify', { result, note: note.value.trim(), photo_ids: photos.map((p) => p.id) },
+        `${t(result === 'pass' ? '核查通过' : '核查不通过')} · ${ticket.category.name}`, photos);
     };
-    forms.push(h('div', { class: 'card verify' }, h('h3', {}, t('待核查')), field(t('核查说明'), note),
+    forms.push(h('div', { class: 'card verify' }, h('h3', {}, t('待核查')), shots.node, field(t('核查说明'), note),
       h('div', { class: 'actions' },
         h('button', { type: 'button', class: 'primary', onclick: decide('pass') }, t('核查通过')),
         h('button', { type: 'button', class: 'danger', onclick: decide('fail') }, t('核查不通过')))));
@@ -181,8 +199,8 @@ function actionForms(ticket, allowed, { sync, done }) {
   }
   if (allowed.includes('decide_extension') && ticket.extension_requested) {
     const note = h('input', { id: 'extension-note', maxLength: 500 });
-    const decide = (approve) => () => act('decide_extension', { approve, note: note.value.trim() || (approve ? '同意' : '不同意') },
-      t(approve ? '同意延期' : '不同意延期'));
+    const decide = (approve) => once(() => act('decide_extension', { approve, note: note.value.trim() || (approve ? '同意' : '不同意') },
+      t(approve ? '同意延期' : '不同意延期')));
     forms.push(h('div', { class: 'card' }, h('h3', {}, t('延期申请')),
       h('p', {}, `${formatTime(ticket.extension_requested.until)} · ${ticket.extension_requested.reason}`), field(t('审批意见'), note),
       h('div', { class: 'actions' }, h('button', { type: 'button', class: 'primary', onclick: decide(true) }, t('同意延期')),

@@ -20,7 +20,8 @@ async function cached(key, path) {
 }
 
 export async function render({ user, params, query, sync, rerender }) {
-  const mine = user.role === 'inspector' || user.role === 'supervisor';
+  // Inspectors see their own reports; supervisors and staff any ticket (督办 needs the whole list).
+  const mine = user.role === 'inspector';
   const filters = new URLSearchParams(query);
   if (mine && !filters.has('author')) filters.set('author', 'me');
   filters.set('limit', '100');
@@ -37,9 +38,7 @@ export async function render({ user, params, query, sync, rerender }) {
     if (query) list.append(h('p', { class: 'hint' }, `${t('筛选')}：${decodeURIComponent(query)}`));
     const tickets = await cached(`list:tickets${mine ? '' : ':' + filters}`, `/api/v1/tickets?${filters}`);
     list.append(tickets.stale ? h('p', { class: 'hint' }, `${t('离线数据')} · ${t('上次更新')} ${formatTime(tickets.at)}`) : '',
-      tickets.value.items.length
-        ? h('ul', { class: 'tickets', id: 'ticket-list' }, ...tickets.value.items.map((tk) => ticketRow(tk, `#/tickets/${tk.id}${suffix}`)))
-        : h('p', { class: 'empty' }, t('暂无工单')));
+      tickets.value.items.length ? moreList(tickets.value, filters, suffix) : h('p', { class: 'empty' }, t('暂无工单')));
   } catch (error) {
     list.append(h('p', { class: 'error', role: 'alert' }, errorText(error)));
   }
@@ -47,4 +46,22 @@ export async function render({ user, params, query, sync, rerender }) {
     ? await ticketDetail(params[0], { user, sync, rerender, back: h('a', { href: `#/tickets${suffix}`, class: 'back' }, `‹ ${t('返回')}`) })
     : null;
   return split(list, detail, t('选择一张工单'));
+}
+
+// A page of tickets and a "more" button that follows the server's keyset cursor.
+function moreList(page, filters, suffix) {
+  const list = h('ul', { class: 'tickets', id: 'ticket-list' }, ...page.items.map((tk) => ticketRow(tk, `#/tickets/${tk.id}${suffix}`)));
+  let cursor = page.next_cursor;
+  const more = h('button', { type: 'button', hidden: !cursor, onclick: async () => {
+    more.disabled = true;
+    try {
+      const next = await api(`/api/v1/tickets?${filters}&cursor=${encodeURIComponent(cursor)}`);
+      list.append(...next.items.map((tk) => ticketRow(tk, `#/tickets/${tk.id}${suffix}`)));
+      cursor = next.next_cursor;
+      more.hidden = !cursor;
+    } finally {
+      more.disabled = false;
+    }
+  } }, t('加载更多'));
+  return h('div', {}, list, more);
 }
