@@ -20,6 +20,8 @@ RULES = {
     "returned": ("dispatchers", "工单被退回，请改派"),
     "reported": ("dispatchers", "有未能自动派遣的工单"),
     "request_extension": ("dispatchers", "有新的延期申请"),
+    "request_park": ("dispatchers", "有新的挂账申请"),
+    "decide_park": ("bureau", "挂账申请已处理"),
     "rectified": ("author", "问题已整改，请核查"),
 }
 

@@ -46,6 +46,7 @@ class Ticket(SQLModel, table=True):
         Index("ix_tickets_reported_created", "created_at", "id", **_partial(status_in_sql(["reported"]))),
         Index("ix_tickets_extension_pending_deadline", "deadline_at", "id",
               **_partial("extension_until IS NOT NULL")),
+        Index("ix_tickets_park_requested", "park_requested_at", "id", **_partial("park_requested_at IS NOT NULL")),
     )
 
     id: uuid.UUID = Field(primary_key=True)  # made on the phone at capture time
@@ -77,6 +78,9 @@ class Ticket(SQLModel, table=True):
     parked_seconds: int = 0  # working time spent parked (挂账), which the deadline does not count
     extension_until: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))  # pending 延期
     extension_reason: str | None = Field(default=None, max_length=500)
+    # A bureau's pending request to park the ticket (挂账申请), for the dispatcher to decide.
+    park_requested_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+    park_request_reason: str | None = Field(default=None, max_length=500)
     overdue_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))  # when the worker noticed
     request_sha256: str = Field(max_length=64)  # of the canonical capture body, for idempotent replays
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))

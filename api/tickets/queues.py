@@ -43,13 +43,15 @@ def bureau_queue(session: SessionDep, user: CurrentUser, calendar: CalendarDep, 
 @router.get("/dispatcher")
 def dispatcher_queue(session: SessionDep, user: CurrentUser, calendar: CalendarDep,
                      limit: Annotated[int, Query(ge=1, le=200)] = 50):
-    """What waits for the dispatcher: unrouted reports, returned tickets, extension requests, parked."""
+    """What waits for the dispatcher: unrouted reports, returned tickets, extension and park requests,
+    parked tickets."""
     if user.role not in (Role.dispatcher, Role.admin):
         raise forbidden()
     sections = {
         "reported": {"status": ["reported"], "sort": "created"},  # no deadline before routing: oldest first
         "returned": {"status": ["returned"], "sort": "deadline"},
         "extension_requests": {"extension_pending": True, "sort": "deadline"},
+        "park_requests": {"park_requested": True, "sort": "deadline"},
         "parked": {"status": ["parked"], "sort": "deadline"},
     }
     pages = {name: service.find_tickets(session, user, limit=limit, **where) for name, where in sections.items()}

@@ -214,6 +214,8 @@ def _render(ticket: Ticket, user: User, *, author: Row, photos: list[Photo], cat
         "bureau_code": ticket.bureau_code, "bureau_name": bureau_name,
         "deadline_at": ticket.deadline_at,
         **(deadline_info(ticket, calendar, utcnow()) if calendar else {}),
+        "park_requested": {"at": ticket.park_requested_at, "reason": ticket.park_request_reason}
+        if ticket.park_requested_at else None,
         "extension_requested": {"until": ticket.extension_until, "reason": ticket.extension_reason}
         if ticket.extension_until else None,
         "routing": {"rule_id": ticket.routing_rule_id, "source": ticket.routing_source,
@@ -316,7 +318,8 @@ def _by_deadline(session: Session, query, cursor: str | None, limit: int) -> lis
 def find_tickets(session: Session, user: User, *, status: list[str] | None = None, bureau: str | None = None,
                  cell: str | None = None, category: str | None = None, overdue: bool | None = None,
                  author: str | None = None, since: datetime | None = None, escalated: bool | None = None,
-                 recurring: bool | None = None, extension_pending: bool | None = None, sort: str = "-created",
+                 recurring: bool | None = None, extension_pending: bool | None = None,
+                 park_requested: bool | None = None, sort: str = "-created",
                  limit: int = 50, cursor: str | None = None) -> tuple[list[Ticket], str | None]:
     """A keyset page of the tickets the caller may see, filtered, and the cursor for the next page; sorted
     newest first (`-created`), oldest first (`created`) or by deadline."""
@@ -344,6 +347,9 @@ def find_tickets(session: Session, user: User, *, status: list[str] | None = Non
     if extension_pending is not None:
         pending = col(Ticket.extension_until).is_not(None)
         query = query.where(pending if extension_pending else ~pending)
+    if park_requested is not None:
+        pending = col(Ticket.park_requested_at).is_not(None)  # the partial index's own WHERE term
+        query = query.where(pending if park_requested else ~pending)
 
     if sort == "deadline":
         rows = _by_deadline(session, query, cursor, limit + 1)

@@ -116,7 +116,7 @@ def _supervisor(session: Session, user: User, ticket: Ticket) -> bool:
 @dataclass(frozen=True)
 class Transition:
     sources: frozenset[str]
-    target: str | None  # None: decided by the action (verify, unpark) or unchanged (escalate, extensions)
+    target: str | None  # None: decided by the action (verify, unpark, decide_park) or unchanged (escalate…)
     may: Callable[[Session, User, Ticket], bool]
     body: type[ActionBody]
     when: Callable[[Ticket], bool] = lambda ticket: True  # a condition beyond the state
@@ -128,6 +128,14 @@ def _no_pending_extension(ticket: Ticket) -> bool:
 
 def _pending_extension(ticket: Ticket) -> bool:
     return ticket.extension_until is not None
+
+
+def _no_pending_park_request(ticket: Ticket) -> bool:
+    return ticket.park_requested_at is None
+
+
+def _pending_park_request(ticket: Ticket) -> bool:
+    return ticket.park_requested_at is not None
 
 
 OPEN = frozenset({"reported", "dispatched", "accepted", "rectified", "rework", "returned"})
@@ -145,6 +153,10 @@ TRANSITIONS: dict[str, Transition] = {
     "decide_extension": Transition(frozenset({"dispatched", "accepted", "rework", "rectified", "returned",
                                               "parked"}), None, _dispatcher, ExtensionDecisionBody,
                                    _pending_extension),
+    "request_park": Transition(frozenset({"dispatched", "accepted", "rework"}), None, _handling_bureau, ReasonBody,
+                               _no_pending_park_request),
+    "decide_park": Transition(frozenset({"reported", "dispatched", "accepted", "rework", "returned"}), None,
+                              _dispatcher, ExtensionDecisionBody, _pending_park_request),
     "park": Transition(frozenset({"reported", "dispatched", "accepted", "rework", "returned"}), "parked",
                        _dispatcher, ReasonBody),
     "unpark": Transition(frozenset({"parked"}), None, _dispatcher, NoteBody),
@@ -244,8 +256,19 @@ def _apply(session: Session, settings: Settings, user: User, ticket: Ticket, act
         ticket.extension_until, ticket.extension_reason = None, None
         return ticket.status, {"approve": body.approve, "note": body.note, "until": until.isoformat()}
     now = utcnow()
+    if action == "request_park":
+        ticket.park_requested_at, ticket.park_request_reason = now, body.reason
+        return ticket.status, {"reason": body.reason}
+    if action == "decide_park":
+        reason = ticket.park_request_reason
+        ticket.park_requested_at, ticket.park_request_reason = None, None
+        if not body.approve:
+            return ticket.status, {"approve": False, "note": body.note, "reason": reason}
+        ticket.parked_at, ticket.parked_from = now, ticket.status
+        return "parked", {"approve": True, "note": body.note, "reason": reason}
     if action == "park":
         ticket.parked_at, ticket.parked_from = now, ticket.status
+        ticket.park_requested_at, ticket.park_request_reason = None, None  # parking answers any request
         return "parked", {"reason": body.reason}
     # unpark: back where it was; the parked working time is added to the deadline, not counted against it
     parked = calendar.between(ticket.parked_at, now)

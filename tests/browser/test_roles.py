@@ -295,3 +295,33 @@ def test_bulk_accept_the_mornings_queue(county, browser):
     assert {status_of(server, ticket_id)["status"] for ticket_id in mine} == {"accepted"}
     for context in (inspector_ctx, bureau_ctx):
         context.close()
+
+
+def test_bureau_asks_to_park_and_the_dispatcher_approves(county, browser):
+    server, proxy = county
+    inspector_ctx, inspector, _cell = inspector_phone(browser, server.url, proxy.url, "insp18")
+    capture(inspector, "gps_DSCN0010.jpg", note="人行道破损需改造")
+    wait_until_sent(inspector)
+    ticket_id = httpx.get(f"{server.url}/api/v1/tickets", params={"author": "me"},
+                          headers=server.token("insp18")).json()["items"][0]["id"]
+
+    bureau_ctx = desktop(browser)
+    bureau = bureau_ctx.new_page()
+    sign_in(bureau, proxy.url, "zhzf1")
+    bureau.locator(f'#queue-list a[data-id="{ticket_id}"]').click()
+    bureau.get_by_text("申请挂账", exact=True).first.click()
+    bureau.get_by_label("挂账原因").fill("需列入明年道路改造计划")
+    bureau.locator('[data-action="request_park"] button[type="submit"]').click()
+    wait_until_sent(bureau)
+
+    dispatcher_ctx = desktop(browser)
+    dispatcher = dispatcher_ctx.new_page()
+    sign_in(dispatcher, proxy.url, "dispatcher")
+    expect(dispatcher.locator("#desk-park_requests")).to_have_text("挂账申请 1")
+    dispatcher.locator(f'a[href="#/desk/{ticket_id}"]').first.click()
+    expect(dispatcher.get_by_text("需列入明年道路改造计划").first).to_be_visible()
+    dispatcher.get_by_role("button", name="同意挂账", exact=True).click()
+    wait_until_sent(dispatcher)
+    assert status_of(server, ticket_id)["status"] == "parked"
+    for context in (inspector_ctx, bureau_ctx, dispatcher_ctx):
+        context.close()

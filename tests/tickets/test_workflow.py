@@ -22,6 +22,8 @@ EXPECTED = {  # action: (states it applies to, who may)
     "escalate": ({"reported", "dispatched", "accepted", "rectified", "rework", "returned"}, {"supervisor"}),
     "request_extension": ({"dispatched", "accepted", "rework"}, {"zhzf1"}),
     "decide_extension": (set(), {"dispatcher", "admin"}),  # only while a request is pending (tested below)
+    "request_park": ({"dispatched", "accepted", "rework"}, {"zhzf1"}),
+    "decide_park": (set(), {"dispatcher", "admin"}),  # only while a request is pending (tested below)
     "park": ({"reported", "dispatched", "accepted", "rework", "returned"}, {"dispatcher", "admin"}),
     "unpark": ({"parked"}, {"dispatcher", "admin"}),
 }
@@ -29,7 +31,8 @@ EXPECTED = {  # action: (states it applies to, who may)
 WELL_FORMED = {"accept": {}, "return": {"reason": "x"}, "reassign": {"bureau_code": "jjdd", "reason": "x"},
                "rectify": {"note": "x", "photo_ids": [str(uuid.uuid4())]}, "verify": {"result": "pass"},
                "cancel": {"reason": "x"}, "escalate": {"note": "x"}, "request_extension": {"hours": 8, "reason": "x"},
-               "decide_extension": {"approve": True}, "park": {"reason": "x"}, "unpark": {"note": "x"}}
+               "decide_extension": {"approve": True}, "park": {"reason": "x"}, "unpark": {"note": "x"},
+               "request_park": {"reason": "x"}, "decide_park": {"approve": True}}
 STATES = ["reported", "dispatched", "accepted", "returned", "rectified", "rework", "closed", "cancelled", "parked"]
 
 
@@ -67,8 +70,10 @@ class Loop:
             return {"hours": 8, "reason": "需协调施工队"}
         if action == "decide_extension":
             return {"approve": True}
-        if action == "park":
+        if action in ("park", "request_park"):
             return {"reason": "需列入明年预算"}
+        if action == "decide_park":
+            return {"approve": True}
         return {}
 
     def ticket_in(self, state):
@@ -245,3 +250,23 @@ def test_verification_photos(loop):
     (photo,) = [p for p in failed["photos"] if p["kind"] == "verification"]
     assert photo["id"] == photo_id and "same_as_before" not in [f["code"] for f in photo["flags"]]
     assert upload("insp05")[1].status_code == 409  # rework: nothing to verify now
+
+
+def test_a_bureau_asks_to_park_and_the_dispatcher_decides(loop, client):
+    ticket_id = loop.ticket_in("accepted")
+    asked = loop.act(ticket_id, "request_park", "zhzf1", reason="需列入明年改造计划").json()
+    assert asked["status"] == "accepted" and asked["park_requested"]["reason"] == "需列入明年改造计划"
+    assert "decide_park" not in asked["allowed_actions"] and "request_park" not in asked["allowed_actions"]
+    assert loop.act(ticket_id, "request_park", "zhzf1", reason="再次申请").status_code == 409  # one at a time
+    desk = client.get("/api/v1/queues/dispatcher", headers=loop.headers["dispatcher"]).json()
+    assert [t["id"] for t in desk["park_requests"]["items"]] == [ticket_id]
+    denied = loop.act(ticket_id, "decide_park", "dispatcher", approve=False, note="本月内可完成").json()
+    assert (denied["status"], denied["park_requested"]) == ("accepted", None)
+    loop.act(ticket_id, "request_park", "zhzf1", reason="需列入明年改造计划")
+    approved = loop.act(ticket_id, "decide_park", "dispatcher", approve=True, note="同意挂账").json()
+    assert (approved["status"], approved["park_requested"]) == ("parked", None)
+    decided = [e["payload"] for e in approved["events"] if e["action"] == "decide_park"]
+    assert [(d["approve"], d["reason"]) for d in decided] == [(False, "需列入明年改造计划"),
+                                                              (True, "需列入明年改造计划")]
+    assert "unpark" in client.get(f"/api/v1/tickets/{ticket_id}", headers=loop.headers["dispatcher"]).json()[
+        "allowed_actions"]

@@ -1,5 +1,5 @@
-// The dispatcher's desk (创建办调度台): unrouted reports, tickets returned by a bureau, extension
-// requests and parked tickets, each opening beside the list with reassign (bureau picker with each
+// The dispatcher's desk (创建办调度台): unrouted reports, tickets returned by a bureau, extension and
+// park requests, parked tickets, each opening beside the list with reassign (bureau picker with each
 // bureau's load), approve/deny, unpark or cancel.
 import { api } from '../api.js';
 import { h } from '../dom.js';
@@ -7,7 +7,8 @@ import { t, errorText } from '../i18n.js';
 import { split, ticketRow } from './parts.js';
 import { ticketDetail } from './ticket.js';
 
-const SECTIONS = [['reported', '待分派'], ['returned', '被退回'], ['extension_requests', '延期申请'], ['parked', '挂起']];
+const SECTIONS = [['reported', '待分派'], ['returned', '被退回'], ['extension_requests', '延期申请'],
+  ['park_requests', '挂账申请'], ['parked', '挂起']];
 
 export async function render({ user, params, sync, rerender }) {
   const list = h('section', {}, h('h2', {}, t('调度台')));

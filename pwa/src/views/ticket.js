@@ -13,6 +13,7 @@ const ACTION_NAMES = {
   created: '上报', dispatched: '派遣', accept: '签收', return: '退回', reassign: '改派', rectify: '整改',
   verify: '核查', cancel: '撤销', escalate: '督办', request_extension: '申请延期', decide_extension: '审批延期',
   park: '挂起', unpark: '恢复', photo_received: '照片到达', spotcheck: '抽查', overdue: '超期',
+  request_park: '申请挂账', decide_park: '审批挂账',
 };
 
 async function load(id) {
@@ -205,6 +206,20 @@ function actionForms(ticket, allowed, { sync, done }) {
       h('p', {}, `${formatTime(ticket.extension_requested.until)} · ${ticket.extension_requested.reason}`), field(t('审批意见'), note),
       h('div', { class: 'actions' }, h('button', { type: 'button', class: 'primary', onclick: decide(true) }, t('同意延期')),
         h('button', { type: 'button', class: 'danger', onclick: decide(false) }, t('不同意延期')))));
+  }
+  if (allowed.includes('request_park')) {
+    const reason = h('input', { id: 'park-request-reason', required: true, maxLength: 500 });
+    forms.push(simpleForm('request_park', t('申请挂账'), [field(t('挂账原因'), reason)], t('申请挂账'),
+      () => act('request_park', { reason: reason.value.trim() }, t('申请挂账'))));
+  }
+  if (allowed.includes('decide_park') && ticket.park_requested) {
+    const note = h('input', { id: 'park-note', maxLength: 500 });
+    const decide = (approve) => once(() => act('decide_park', { approve, note: note.value.trim() || (approve ? '同意' : '不同意') },
+      t(approve ? '同意挂账' : '不同意挂账')));
+    forms.push(h('div', { class: 'card' }, h('h3', {}, t('挂账申请')),
+      h('p', {}, `${formatTime(ticket.park_requested.at)} · ${ticket.park_requested.reason}`), field(t('审批意见'), note),
+      h('div', { class: 'actions' }, h('button', { type: 'button', class: 'primary', onclick: decide(true) }, t('同意挂账')),
+        h('button', { type: 'button', class: 'danger', onclick: decide(false) }, t('不同意挂账')))));
   }
   if (allowed.includes('reassign')) forms.push(reassignForm(ticket, act));
   for (const [action, label, key] of [['escalate', '督办', 'note'], ['park', '挂起', 'reason'], ['unpark', '恢复', 'note'], ['cancel', '撤销', 'reason']]) {
