@@ -85,6 +85,11 @@ def put_ticket(session: Session, settings: Settings, user: User, ticket_id: uuid
                        f"photos over the {settings.photo_max_bytes // 2**20} MB limit", {"photo_ids": too_big})
     taken = session.exec(select(Photo.id).where(col(Photo.id).in_([p.id for p in body.photos]))).first()
     if taken is not None:
+        # On PostgreSQL an identical request may have committed between our first look and this one:
+        # its photos are ours, and this is a replay.
+        found = session.get(Ticket, ticket_id)
+        if found is not None:
+            return existing_or_conflict(found)
         raise ApiError(409, "photo_conflict", "照片编号已被其他工单使用", "a photo id is already used",
                        {"photo_id": str(taken)})
     ticket = Ticket(id=ticket_id, author_id=user.id, source="supervision" if user.role == Role.supervisor
