@@ -324,7 +324,8 @@ def find_tickets(session: Session, user: User, *, status: list[str] | None = Non
                  cell: str | None = None, category: str | None = None, overdue: bool | None = None,
                  author: str | None = None, since: datetime | None = None, escalated: bool | None = None,
                  recurring: bool | None = None, extension_pending: bool | None = None,
-                 park_requested: bool | None = None, sort: str = "-created",
+                 park_requested: bool | None = None, due_from: datetime | None = None,
+                 due_to: datetime | None = None, sort: str = "-created",
                  limit: int = 50, cursor: str | None = None) -> tuple[list[Ticket], str | None]:
     """A keyset page of the tickets the caller may see, filtered, and the cursor for the next page; sorted
     newest first (`-created`), oldest first (`created`) or by deadline."""
@@ -352,6 +353,10 @@ def find_tickets(session: Session, user: User, *, status: list[str] | None = Non
     if extension_pending is not None:
         pending = col(Ticket.extension_until).is_not(None)
         query = query.where(pending if extension_pending else ~pending)
+    if due_from:
+        query = query.where(col(Ticket.deadline_at) >= due_from)
+    if due_to:
+        query = query.where(col(Ticket.deadline_at) < due_to)
     if park_requested is not None:
         pending = col(Ticket.park_requested_at).is_not(None)  # the partial index's own WHERE term
         query = query.where(pending if park_requested else ~pending)

@@ -42,6 +42,10 @@ def test_overview_counts_and_rates(client, county, db):
     assert body["today"]["reports"] == 6
     # Due so far this week: late (open), waiting (rectified), on_time and late_closed (closed).
     assert body["week"] == {"due": 4, "closed": 2, "on_time": 1, "closure_rate": 0.5, "on_time_rate": 0.25}
+    # The rates' figures open the tickets they are made of.
+    behind = client.get("/api/v1/tickets", headers=loop.headers["leader"], params={
+        "status": "closed", "due_from": body["week_start"], "due_to": body["as_of"]}).json()["items"]
+    assert {t["id"] for t in behind} == {on_time, late_closed}
 
 
 def test_overview_is_for_staff_only(client, county):
