@@ -12,9 +12,11 @@ from playwright.sync_api import expect
 from tests.browser.conftest import OUTPUT
 from tests.browser.phone import (
     capture,
+    cell_of,
     inspector_phone,
     outbox_photos,
     phone_context,
+    rectified_ticket,
     wait_until_sent,
 )
 from tests.browser.proxy import FlakyProxy
@@ -259,6 +261,8 @@ def test_each_role_main_view_at_desktop_and_phone_width(county, browser):
 
 def test_leader_overview_numbers_open_their_lists(county, browser):
     server, proxy = county
+    lon, lat = cell_of(server.url, "insp19")["centroid"]
+    rectified_ticket(server, "insp19", lat, lon)  # at least one open 综合执法局 ticket, whatever ran before
     context = desktop(browser)
     page = context.new_page()
     sign_in(page, proxy.url, "leader")
