@@ -51,6 +51,26 @@ def sign_in(page, url, username):
     expect(page.locator("#tabs")).to_be_visible()
 
 
+def reported_through_the_app(browser, county, inspector, photo, note):
+    """A sidewalk-parking ticket captured and synced on the inspector's phone: (context, ticket id)."""
+    server, proxy = county
+    context, page, _cell = inspector_phone(browser, server.url, proxy.url, inspector)
+    capture(page, photo, note=note)
+    wait_until_sent(page)
+    ticket_id = httpx.get(f"{server.url}/api/v1/tickets", params={"author": "me"},
+                          headers=server.token(inspector)).json()["items"][0]["id"]
+    return context, ticket_id
+
+
+def liaison_opens(browser, proxy, ticket_id, username="zhzf1"):
+    """综合执法局's liaison at a desktop, the ticket open beside the queue: (context, page)."""
+    context = desktop(browser)
+    page = context.new_page()
+    sign_in(page, proxy.url, username)
+    page.locator(f'#queue-list a[data-id="{ticket_id}"]').click()
+    return context, page
+
+
 def status_of(server, ticket_id, username="dispatcher"):
     return httpx.get(f"{server.url}/api/v1/tickets/{ticket_id}", headers=server.token(username), timeout=30).json()
 
@@ -184,17 +204,8 @@ def _photo(name):
 
 def test_return_and_reassign_explain_themselves(county, browser):
     server, proxy = county
-    inspector_ctx, inspector, cell = inspector_phone(browser, server.url, proxy.url, "insp14")
-    lon, lat = cell["centroid"]
-    capture(inspector, "Canon_40D.jpg", note="机动车停在人行道")
-    wait_until_sent(inspector)
-    ticket_id = httpx.get(f"{server.url}/api/v1/tickets", params={"author": "me"},
-                          headers=server.token("insp14")).json()["items"][0]["id"]
-
-    bureau_ctx = desktop(browser)
-    bureau = bureau_ctx.new_page()
-    sign_in(bureau, proxy.url, "zhzf1")
-    bureau.locator(f'#queue-list a[data-id="{ticket_id}"]').click()
+    inspector_ctx, ticket_id = reported_through_the_app(browser, county, "insp14", "Canon_40D.jpg", "机动车停在人行道")
+    bureau_ctx, bureau = liaison_opens(browser, proxy, ticket_id)
     bureau.get_by_text("退回", exact=True).first.click()  # opens the return form
     bureau.get_by_label("退回原因").select_option("不属于本单位职责")
     bureau.get_by_label("补充说明").fill("车辆停在机动车道，归交警")
@@ -303,16 +314,9 @@ def test_bulk_accept_the_mornings_queue(county, browser):
 
 def test_bureau_asks_to_park_and_the_dispatcher_approves(county, browser):
     server, proxy = county
-    inspector_ctx, inspector, _cell = inspector_phone(browser, server.url, proxy.url, "insp18")
-    capture(inspector, "gps_DSCN0010.jpg", note="人行道破损需改造")
-    wait_until_sent(inspector)
-    ticket_id = httpx.get(f"{server.url}/api/v1/tickets", params={"author": "me"},
-                          headers=server.token("insp18")).json()["items"][0]["id"]
-
-    bureau_ctx = desktop(browser)
-    bureau = bureau_ctx.new_page()
-    sign_in(bureau, proxy.url, "zhzf1")
-    bureau.locator(f'#queue-list a[data-id="{ticket_id}"]').click()
+    inspector_ctx, ticket_id = reported_through_the_app(browser, county, "insp18", "gps_DSCN0010.jpg",
+                                                        "人行道破损需改造")
+    bureau_ctx, bureau = liaison_opens(browser, proxy, ticket_id)
     bureau.get_by_text("申请挂账", exact=True).first.click()
     bureau.get_by_label("挂账原因").fill("需列入明年道路改造计划")
     bureau.locator('[data-action="request_park"] button[type="submit"]').click()
