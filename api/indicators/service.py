@@ -11,7 +11,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import case, func
 from sqlmodel import Session, col, select
 
+from api.accounts.models import User
 from api.bureaus.models import Bureau
+from api.grid.models import CellInspector, GridCell
 from api.tickets.models import BUREAU_OPEN, Ticket
 
 
@@ -50,8 +52,22 @@ def overview(session: Session, now: datetime, tz: ZoneInfo) -> dict:
         # On time: rectified by the deadline; how long verification took is not the bureau's doing.
         func.sum(case(((Ticket.status == "closed") & (col(Ticket.rectified_at) <= Ticket.deadline_at), 1), else_=0)),
     ).select_from(Ticket).where(due)).one()
+    # 暗访: what the supervision team found itself this week counts as missed by the cell's inspectors.
+    found = session.exec(select(Ticket.cell_code, GridCell.name, func.count())
+                         .join(GridCell, col(GridCell.code) == Ticket.cell_code)
+                         .where(Ticket.source == "supervision", Ticket.status != "incomplete",
+                                col(Ticket.created_at) >= week_start)
+                         .group_by(Ticket.cell_code, GridCell.name).order_by(Ticket.cell_code)).all()
+    inspectors: dict[str, list[str]] = {}
+    for cell_code, username in session.exec(select(CellInspector.cell_code, User.username)
+                                            .join(User, col(User.id) == CellInspector.user_id)
+                                            .where(col(CellInspector.cell_code).in_([c for c, _, _ in found]))):
+        inspectors.setdefault(cell_code, []).append(username)
+    missed = [{"cell_code": code, "cell_name": name, "count": count, "inspectors": sorted(inspectors.get(code, []))}
+              for code, name, count in found]
     return {
         "as_of": now, "day_start": day_start, "week_start": week_start,
+        "missed_this_week": missed,
         "totals": {key: sum(b[key] for b in bureaus) for key in ("open", "overdue", "escalated")},
         "bureaus": bureaus,
         "today": {"reports": reports_today},

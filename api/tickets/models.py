@@ -40,13 +40,13 @@ class Ticket(SQLModel, table=True):
         Index("ix_tickets_cell_category_created", "cell_code", "category_code", "created_at"),
         Index("ix_tickets_created", "created_at", "id"),
         # Partial indexes that hand out a queue page in order: a bureau's open work by deadline, the
-        # dispatcher's unrouted tickets oldest first, pending extension requests by deadline.
+        # dispatcher's unrouted tickets oldest first, pending extension and park requests by deadline.
         Index("ix_tickets_bureau_open_deadline", "bureau_code", "deadline_at", "id",
               **_partial(status_in_sql(BUREAU_OPEN))),
         Index("ix_tickets_reported_created", "created_at", "id", **_partial(status_in_sql(["reported"]))),
         Index("ix_tickets_extension_pending_deadline", "deadline_at", "id",
               **_partial("extension_until IS NOT NULL")),
-        Index("ix_tickets_park_requested", "park_requested_at", "id", **_partial("park_requested_at IS NOT NULL")),
+        Index("ix_tickets_park_requested_deadline", "deadline_at", "id", **_partial("park_requested_at IS NOT NULL")),
     )
 
     id: uuid.UUID = Field(primary_key=True)  # made on the phone at capture time

@@ -25,12 +25,13 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('park_requested_at', api.database.UTCDateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('park_request_reason', sqlmodel.sql.sqltypes.AutoString(length=500),
                                       nullable=True))
-        batch_op.create_index('ix_tickets_park_requested', ['park_requested_at', 'id'], unique=False,
+        # By deadline, the desk's order, like pending extension requests (0006).
+        batch_op.create_index('ix_tickets_park_requested_deadline', ['deadline_at', 'id'], unique=False,
                               postgresql_where=sa.text(PENDING), sqlite_where=sa.text(PENDING))
 
 
 def downgrade() -> None:
     with op.batch_alter_table('tickets', schema=None) as batch_op:
-        batch_op.drop_index('ix_tickets_park_requested')
+        batch_op.drop_index('ix_tickets_park_requested_deadline')
         batch_op.drop_column('park_request_reason')
         batch_op.drop_column('park_requested_at')

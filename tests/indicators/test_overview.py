@@ -5,7 +5,8 @@ from datetime import timedelta
 
 from api.database import utcnow
 from api.tickets.models import Ticket
-from tests.tickets.test_workflow import Loop
+from tests.factories import photo_bytes, submit
+from tests.tickets.test_workflow import LAT, LON, Loop
 
 
 def _set(db, ticket_id, **values):
@@ -52,3 +53,12 @@ def test_overview_is_for_staff_only(client, county):
     loop = Loop(client)
     assert client.get("/api/v1/indicators/overview", headers=loop.headers["zhzf1"]).status_code == 403
     assert client.get("/api/v1/indicators/overview", headers=loop.headers["insp05"]).status_code == 403
+
+
+def test_supervision_finds_count_as_the_cells_misses(client, county):
+    loop = Loop(client)
+    submit(client, loop.headers["supervisor"], [photo_bytes("Canon_40D.jpg")], lat=LAT, lon=LON)  # 暗访
+    submit(client, loop.headers["insp05"], [photo_bytes("gps_DSCN0010.jpg")], lat=LAT, lon=LON)  # not a miss
+    body = client.get("/api/v1/indicators/overview", headers=loop.headers["leader"]).json()
+    assert body["missed_this_week"] == [{"cell_code": "330790001002001", "cell_name": "解放社区1号网格", "count": 1,
+                                         "inspectors": ["insp05"]}]

@@ -40,5 +40,13 @@ export async function render() {
         h('th', { scope: 'row' }, b.name),
         h('td', {}, h('a', { href: `#/tickets?${open}&bureau=${encodeURIComponent(b.code)}` }, String(b.open))),
         h('td', {}, h('a', { href: `#/tickets?${running}&bureau=${encodeURIComponent(b.code)}&overdue=true` }, String(b.overdue))),
-        h('td', {}, h('a', { href: `#/tickets?${open}&bureau=${encodeURIComponent(b.code)}&escalated=true` }, String(b.escalated))))))));
+        h('td', {}, h('a', { href: `#/tickets?${open}&bureau=${encodeURIComponent(b.code)}&escalated=true` }, String(b.escalated))))))),
+    // 暗访: problems the supervision team found itself count against the cell's inspectors.
+    data.missed_this_week.length ? h('table', { class: 'by-bureau', id: 'missed' },
+      h('caption', {}, t('本周暗访发现（计网格漏报）')),
+      h('thead', {}, h('tr', {}, ...['网格', '网格员', '件数'].map((c) => h('th', { scope: 'col' }, t(c))))),
+      h('tbody', {}, ...data.missed_this_week.map((m) => h('tr', {},
+        h('th', { scope: 'row' }, `${m.cell_name} ${m.cell_code}`), h('td', {}, m.inspectors.join('、')),
+        h('td', {}, h('a', { href: `#/tickets?cell=${encodeURIComponent(m.cell_code)}&since=${encodeURIComponent(new Date(data.week_start).toISOString())}` },
+          String(m.count))))))) : null);
 }
