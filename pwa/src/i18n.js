@@ -33,6 +33,10 @@ const EN = {
   截至: 'As of', 今日上报: 'Reported today', 本周结案率: 'Closure rate this week', 本周按期结案率: 'On-time rate this week',
   各单位: 'By bureau', 单位: 'Bureau', 在地图上点选位置: 'Tap a point on the map', 规则: 'Rule', 筛选: 'Filter',
   按状态筛选: 'Filter by state', 请先拍整改照片: 'Take an after-photo first', 说明: 'Note', 原因: 'Reason',
+  加载更多: 'More', '仅显示前100件，请用筛选缩小范围': 'Showing the first 100: filter to narrow it down',
+  申请挂账: 'Ask to park', 挂账原因: 'Why it cannot be fixed in time', 挂账申请: 'Park request', 同意挂账: 'Approve parking',
+  不同意挂账: 'Deny parking', 审批挂账: 'Park decision', 本周到期: 'Due this week',
+  '本周暗访发现（计网格漏报）': 'Found by supervision this week (missed by the cell)', 网格员: 'Inspectors', 件数: 'Count',
   核查照片: 'Verification photos', 拍核查照片: 'Take a verification photo',
   不通过须写明原因并拍照: 'A failure needs a reason and a photo', 剩余: 'left', 工作小时: 'working hours', 正常: 'on track', 临期: 'due soon', 换人登录: 'Another person cannot log in while this phone holds unsent tickets of', 定位已过期: 'Locating again…', 上次更新: 'Updated', 离线数据: 'offline copy',
 };

@@ -248,3 +248,14 @@ def test_unsent_tickets_can_be_exported_as_a_zip(live, proxy, browser, tmp_path)
         (photo,) = stored
         assert sha256(archive.read(f"{item['id']}/{photo['id']}.jpeg")) == photo["declared"]
     context.close()
+
+
+def test_english_on_request(live, proxy, browser):
+    context, page, _cell = inspector_phone(browser, live.url, proxy.url, "insp20")
+    page.get_by_role("button", name="English").click()
+    expect(page.get_by_role("link", name="Report")).to_be_visible()
+    expect(page.get_by_role("heading", name="Report")).to_be_visible()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    page.get_by_role("button", name="中文").click()
+    expect(page.get_by_role("link", name="拍照上报")).to_be_visible()
+    context.close()
