@@ -198,14 +198,18 @@ function actionForms(ticket, allowed, { sync, done }) {
     forms.push(simpleForm('request_extension', t('申请延期'), [field(t('延长工作小时'), hours), field(t('延期原因'), reason)],
       t('申请延期'), () => act('request_extension', { hours: Number(hours.value), reason: reason.value.trim() }, t('申请延期'))));
   }
+  // A bureau's pending request (延期 / 挂账) and the dispatcher's approve / deny with a note.
+  const decisionCard = (action, title, request, approveLabel, denyLabel) => {
+    const note = h('input', { id: `${action}-note`, maxLength: 500 });
+    const decide = (approve) => once(() => act(action, { approve, note: note.value.trim() || (approve ? '同意' : '不同意') },
+      t(approve ? approveLabel : denyLabel)));
+    return h('div', { class: 'card' }, h('h3', {}, t(title)), h('p', {}, request), field(t('审批意见'), note),
+      h('div', { class: 'actions' }, h('button', { type: 'button', class: 'primary', onclick: decide(true) }, t(approveLabel)),
+        h('button', { type: 'button', class: 'danger', onclick: decide(false) }, t(denyLabel))));
+  };
   if (allowed.includes('decide_extension') && ticket.extension_requested) {
-    const note = h('input', { id: 'extension-note', maxLength: 500 });
-    const decide = (approve) => once(() => act('decide_extension', { approve, note: note.value.trim() || (approve ? '同意' : '不同意') },
-      t(approve ? '同意延期' : '不同意延期')));
-    forms.push(h('div', { class: 'card' }, h('h3', {}, t('延期申请')),
-      h('p', {}, `${formatTime(ticket.extension_requested.until)} · ${ticket.extension_requested.reason}`), field(t('审批意见'), note),
-      h('div', { class: 'actions' }, h('button', { type: 'button', class: 'primary', onclick: decide(true) }, t('同意延期')),
-        h('button', { type: 'button', class: 'danger', onclick: decide(false) }, t('不同意延期')))));
+    const { until, reason } = ticket.extension_requested;
+    forms.push(decisionCard('decide_extension', '延期申请', `${formatTime(until)} · ${reason}`, '同意延期', '不同意延期'));
   }
   if (allowed.includes('request_park')) {
     const reason = h('input', { id: 'park-request-reason', required: true, maxLength: 500 });
@@ -213,13 +217,8 @@ function actionForms(ticket, allowed, { sync, done }) {
       () => act('request_park', { reason: reason.value.trim() }, t('申请挂账'))));
   }
   if (allowed.includes('decide_park') && ticket.park_requested) {
-    const note = h('input', { id: 'park-note', maxLength: 500 });
-    const decide = (approve) => once(() => act('decide_park', { approve, note: note.value.trim() || (approve ? '同意' : '不同意') },
-      t(approve ? '同意挂账' : '不同意挂账')));
-    forms.push(h('div', { class: 'card' }, h('h3', {}, t('挂账申请')),
-      h('p', {}, `${formatTime(ticket.park_requested.at)} · ${ticket.park_requested.reason}`), field(t('审批意见'), note),
-      h('div', { class: 'actions' }, h('button', { type: 'button', class: 'primary', onclick: decide(true) }, t('同意挂账')),
-        h('button', { type: 'button', class: 'danger', onclick: decide(false) }, t('不同意挂账')))));
+    const { at, reason } = ticket.park_requested;
+    forms.push(decisionCard('decide_park', '挂账申请', `${formatTime(at)} · ${reason}`, '同意挂账', '不同意挂账'));
   }
   if (allowed.includes('reassign')) forms.push(reassignForm(ticket, act));
   for (const [action, label, key] of [['escalate', '督办', 'note'], ['park', '挂起', 'reason'], ['unpark', '恢复', 'note'], ['cancel', '撤销', 'reason']]) {
