@@ -333,3 +333,18 @@ def test_bureau_asks_to_park_and_the_dispatcher_approves(county, browser):
     assert status_of(server, ticket_id)["status"] == "parked"
     for context in (inspector_ctx, bureau_ctx, dispatcher_ctx):
         context.close()
+
+
+def test_supervisor_compares_before_and_after(county, browser):
+    server, proxy = county
+    lon, lat = cell_of(server.url, "insp21")["centroid"]
+    ticket_id = rectified_ticket(server, "insp21", lat, lon)
+    context = desktop(browser)
+    page = context.new_page()
+    sign_in(page, proxy.url, "supervisor")
+    page.locator(f'a[href="#/verify/{ticket_id}"]').click()
+    compare = page.locator("#compare")
+    expect(compare.locator("figure")).to_have_count(2)
+    expect(compare.locator(".meta")).to_contain_text("两次拍摄相距")
+    page.wait_for_function("() => [...document.querySelectorAll('#compare img')].every((i) => i.naturalWidth > 0)")
+    context.close()

@@ -2,6 +2,7 @@
 // scale, how far apart and how long apart they were taken, the integrity flags in plain words, and
 // pass / fail (a failure needs a reason) — queued offline like everything else.
 import { api, imageUrl } from '../api.js';
+import { kvGet } from '../db.js';
 import { h, formatTime } from '../dom.js';
 import { t, lang, errorText } from '../i18n.js';
 import { distanceM } from '../geo.js';
@@ -41,7 +42,7 @@ export async function render({ user, params, sync, rerender }) {
   let detail = null;
   if (params[0]) {
     detail = await ticketDetail(params[0], { user, sync, rerender, back: h('a', { href: '#/verify', class: 'back' }, `‹ ${t('返回')}`) });
-    const ticket = await api(`/api/v1/tickets/${params[0]}`).catch(() => null);
+    const ticket = await kvGet(`ticket:${params[0]}`); // ticketDetail has just fetched and saved it
     if (ticket) {
       const { before, after, metres, hours } = comparison(ticket);
       detail.insertBefore(h('div', { class: 'compare', id: 'compare' },
