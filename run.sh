@@ -5,4 +5,6 @@ set -euo pipefail
 cd "$(dirname "$0")"
 scripts/bootstrap.sh
 .venv/bin/gridpatrol demo
+# One malloc arena per image-decoding thread would grow memory; glibc reads this at process start.
+export MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-2}
 exec .venv/bin/gridpatrol serve --host "${HOST:-127.0.0.1}" --port "${PORT:-8000}"

@@ -1,18 +1,13 @@
-"""The `gridpatrol` command: serve, worker-free single-machine default, and county setup."""
+"""The `gridpatrol` command: serve, worker-free single-machine default, and county setup.
+
+Commands import what they use: `serve` leaves a supervising parent that should stay small."""
 
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
-import yaml
-from sqlmodel import Session
-
-from api.config import get_settings
-from api.database import make_engine
-from api.errors import ApiError
 
 app = typer.Typer(help="gridpatrol 网格巡查 — field inspection for civilized-city campaigns", no_args_is_help=True)
 user_app = typer.Typer(help="Accounts 账号", no_args_is_help=True)
@@ -26,7 +21,8 @@ photos_app = typer.Typer(help="Photo evidence 照片证据", no_args_is_help=Tru
 app.add_typer(photos_app, name="photos")
 
 
-def _fail(exc: ApiError) -> None:
+def _fail(exc) -> None:
+    """Print an ApiError and exit non-zero."""
     typer.secho(f"错误 {exc.code}: {exc.message} / {exc.message_en}", fg="red", err=True)
     if exc.details:
         typer.echo(json.dumps(exc.details, ensure_ascii=False, indent=2, default=str), err=True)
@@ -35,6 +31,12 @@ def _fail(exc: ApiError) -> None:
 
 def _transaction(work):
     """Run `work(session)` in one transaction; print API errors and exit non-zero on failure."""
+    from sqlmodel import Session
+
+    from api.config import get_settings
+    from api.database import make_engine
+    from api.errors import ApiError
+
     settings = get_settings()
     engine = make_engine(settings.sqlalchemy_url)
     try:
@@ -52,6 +54,7 @@ def _transaction(work):
 def migrate() -> None:
     """Apply database migrations 执行数据库迁移."""
     from api import migrate as migrations
+    from api.config import get_settings
 
     settings = get_settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -63,23 +66,10 @@ def migrate() -> None:
 def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1,
           worker: Annotated[bool, typer.Option(help="run the background worker in this process too")] = True) -> None:
     """Migrate, then serve the API and the PWA 启动服务 (with the worker, for a single machine)."""
-    import threading
+    from api import server
 
-    import uvicorn
-
-    from api.notifications.worker import run_forever
-
-    migrate()
-    if worker:
-        settings = get_settings()
-        threading.Thread(target=run_forever, args=(make_engine(settings.sqlalchemy_url), settings, threading.Event()),
-                         name="gridpatrol-worker", daemon=True).start()
-    # Many threads decoding images make glibc keep one malloc arena each; two keep memory in check.
-    # Worker processes are spawned fresh, so they read this at start.
-    os.environ.setdefault("MALLOC_ARENA_MAX", "2")
     typer.echo(f"gridpatrol: http://{host}:{port}/  (API docs http://{host}:{port}/docs)")
-    uvicorn.run("api.main:create_app", factory=True, host=host, port=port, workers=workers, proxy_headers=True,
-                forwarded_allow_ips=get_settings().forwarded_allow_ips, log_level="info")
+    server.serve(host, port, workers, background=worker)
 
 
 @app.command("worker")
@@ -89,6 +79,8 @@ def worker_command(once: Annotated[bool, typer.Option(help="one round, then exit
 
     import httpx
 
+    from api.config import get_settings
+    from api.database import make_engine
     from api.notifications.worker import run_forever, run_once
 
     settings = get_settings()
@@ -104,13 +96,14 @@ def worker_command(once: Annotated[bool, typer.Option(help="one round, then exit
 @app.command()
 def demo(history: Annotated[int, typer.Option(help="historical tickets over the past 30 days")] = 300) -> None:
     """Load the demo county 青溪县 into an empty database and print the demo accounts."""
+    from api.config import get_settings
     from api.county import demo as demo_county
     from api.county.demo_data import COUNTY_NAME, DEMO_PASSWORD
     from api.county.demo_history import load_history
 
     migrate()
 
-    def work(session: Session):
+    def work(session):
         if demo_county.is_loaded(session):
             typer.echo(f"演示县 {COUNTY_NAME} 已加载 / demo county already loaded")
             return demo_county.accounts_summary(session)
@@ -156,6 +149,7 @@ def user_add(username: str, role: Annotated[str, typer.Option()], password: Anno
 @grid_app.command("import")
 def grid_import(file: Path, crs: Annotated[str, typer.Option(help="wgs84 | gcj02")] = "wgs84") -> None:
     """Import grid cells from GeoJSON 导入网格; all or nothing."""
+    from api.config import get_settings
     from api.grid import service
 
     document = json.loads(file.read_text(encoding="utf-8"))
@@ -167,6 +161,8 @@ def grid_import(file: Path, crs: Annotated[str, typer.Option(help="wgs84 | gcj02
 
 
 def _read_document(file: Path):
+    import yaml
+
     text = file.read_text(encoding="utf-8")
     return json.loads(text) if file.suffix.lower() == ".json" else yaml.safe_load(text)
 
@@ -174,6 +170,8 @@ def _read_document(file: Path):
 @config_app.command("export")
 def config_export(file: Path) -> None:
     """Write categories, bureaus, rules and calendar overrides to FILE (.yaml or .json)."""
+    import yaml
+
     from api.county import config_doc
 
     document = _transaction(config_doc.export_config)
@@ -202,6 +200,8 @@ def photos_sweep(grace_minutes: Annotated[float, typer.Option(help="spare files 
     """Remove what a crash left behind: temp files and stored originals no photo references."""
     from datetime import timedelta
 
+    from api.config import get_settings
+    from api.database import make_engine
     from api.photos.service import sweep
     from api.photos.storage import LocalStorage
 

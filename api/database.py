@@ -1,5 +1,6 @@
 """Engine, metadata conventions, the session dependency and shared column types."""
 
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Annotated
@@ -53,6 +54,9 @@ def normalize_url(url: str) -> str:
     return url
 
 
+WRITER_WAIT_S = 30
+
+
 def make_engine(url: str) -> Engine:
     url = normalize_url(url)
     if url.startswith("sqlite"):
@@ -70,12 +74,39 @@ def make_engine(url: str) -> Engine:
             cursor.execute("PRAGMA busy_timeout=30000")
             cursor.close()
 
+        # SQLite lets one writer in at a time and makes the others poll with growing sleeps (up to
+        # 100 ms each), which under load left some requests waiting seconds. Writers of this process
+        # queue on a lock instead and are woken the moment the previous one commits; SQLite's own
+        # lock (busy_timeout) still arbitrates between processes.
+        writers = threading.Lock()
+
+        def _release(info) -> None:
+            if info.pop("holds_writer_lock", False):
+                writers.release()
+
         @event.listens_for(engine, "begin")
         def _begin(conn):
             # Write transactions (see write_session) take the lock up front: two deferred ones that
             # both read and then write would make one fail at once with "database is locked".
-            immediate = conn.get_execution_options().get("sqlite_immediate")
-            conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+            if not conn.get_execution_options().get("sqlite_immediate"):
+                conn.exec_driver_sql("BEGIN")
+                return
+            if writers.acquire(timeout=WRITER_WAIT_S):  # on timeout, fall back to SQLite's busy wait
+                conn.info["holds_writer_lock"] = True
+            try:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+            except BaseException:
+                _release(conn.info)
+                raise
+
+        @event.listens_for(engine, "commit")
+        @event.listens_for(engine, "rollback")
+        def _end(conn):
+            _release(conn.info)
+
+        @event.listens_for(engine.pool, "checkin")
+        def _checkin(_dbapi_connection, record):
+            _release(record.info)  # a connection returned without commit or rollback
 
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)

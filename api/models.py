@@ -3,6 +3,7 @@
 from api.accounts.models import AuthToken, LoginFailure, User
 from api.bureaus.models import Bureau
 from api.catalog.models import Category, PointType
+from api.county.reference import ReferenceVersion
 from api.grid.models import CellInspector, GridArea, GridCell, GridRevision, KeyPoint
 from api.notifications.models import Notification, WebhookDelivery
 from api.photos.models import Photo
@@ -12,5 +13,5 @@ from api.tickets.models import Ticket, TicketEvent
 from api.workcalendar.models import CalendarOverride
 
 __all__ = ["AuthToken", "Bureau", "CalendarOverride", "Category", "CellInspector", "GridArea", "GridCell",
-           "GridRevision", "KeyPoint", "LoginFailure", "Photo", "PointType", "RoutingRule", "SpotCheck",
-           "SpotCheckDraw", "Ticket", "TicketEvent", "User", "Notification", "WebhookDelivery"]
+           "GridRevision", "KeyPoint", "LoginFailure", "Photo", "PointType", "ReferenceVersion", "RoutingRule",
+           "SpotCheck", "SpotCheckDraw", "Ticket", "TicketEvent", "User", "Notification", "WebhookDelivery"]

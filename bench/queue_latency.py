@@ -26,11 +26,11 @@ from api import migrate
 from api.accounts.models import Role, User
 from api.config import Settings
 from api.county import demo
+from api.county.reference import reference
 from api.database import make_engine
 from api.grid.models import GridArea, GridCell
 from api.tickets import queues, service, workflow
 from api.tickets.models import Ticket, TicketEvent
-from api.workcalendar.service import load_calendar
 
 PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 STATE_MIX = {"closed": 55, "dispatched": 12, "accepted": 10, "rectified": 5, "rework": 3, "returned": 2,
@@ -147,7 +147,7 @@ def measure(kind: str, n_tickets: int, samples: int) -> dict[str, tuple[float, f
         with Session(engine) as session:
             liaisons = session.exec(select(User).where(User.role == Role.bureau)).all()[:20]
             dispatcher = session.exec(select(User).where(User.role == Role.dispatcher)).one()
-            calendar = load_calendar(session, tz=settings.tz, hours=settings.working_hours)
+            calendar = reference(session).calendar(settings.tz, settings.working_hours)
             with_events = session.exec(select(TicketEvent.ticket_id).distinct().limit(500)).all()
 
         def bureau_page(user, cursor=None):

@@ -36,7 +36,3 @@ def update_bureau(session: Session, bureau: Bureau, data: BureauUpdate, *, liais
     session.add(bureau)
     session.flush()
     return bureau
-
-
-def active_bureau_names(session: Session) -> dict[str, str]:
-    return dict(session.exec(select(Bureau.code, Bureau.name).where(Bureau.is_active == True)).all())  # noqa: E712

@@ -21,6 +21,7 @@ from sqlmodel import Session, select
 from api.accounts.models import Role, User
 from api.catalog.models import Category
 from api.config import REPO_ROOT, Settings
+from api.county.reference import reference
 from api.grid.models import CellInspector, GridCell, KeyPoint
 from api.photos import pipeline
 from api.photos.models import Photo
@@ -28,7 +29,6 @@ from api.photos.service import integrity_flags
 from api.photos.storage import LocalStorage
 from api.routing import service as routing_service
 from api.tickets.models import Ticket, TicketEvent
-from api.workcalendar.service import load_calendar
 
 SOURCE_PHOTOS = REPO_ROOT.parent / "shared" / "photos"
 # How often each category turns up on patrol (parking and stalls dominate the seeds' complaints).
@@ -83,7 +83,7 @@ def load_history(session: Session, settings: Settings, *, count: int = 300, days
     rng = random.Random(seed)
     storage = LocalStorage(settings.data_dir / "photos")
     sources = _sources()
-    calendar = load_calendar(session, tz=settings.tz, hours=settings.working_hours)
+    calendar = reference(session).calendar(settings.tz, settings.working_hours)
     cells = session.exec(select(GridCell).order_by(GridCell.code)).all()
     inspectors = dict(session.exec(select(CellInspector.cell_code, CellInspector.user_id)).all())
     supervisor = session.exec(select(User).where(User.role == Role.supervisor)).first()

@@ -26,13 +26,13 @@ RULES = {
 }
 
 
-def _recipients(session: Session, ticket: Ticket, audience: str) -> list[User]:
+def _recipients(session: Session, ticket: Ticket, audience: str) -> list[int]:
     if audience == "bureau":
-        query = select(User).where(User.role == Role.bureau, User.bureau_code == ticket.bureau_code)
+        query = select(User.id).where(User.role == Role.bureau, User.bureau_code == ticket.bureau_code)
     elif audience == "dispatchers":
-        query = select(User).where(User.role == Role.dispatcher)
+        query = select(User.id).where(User.role == Role.dispatcher)
     else:
-        query = select(User).where(User.id == ticket.author_id)
+        query = select(User.id).where(User.id == ticket.author_id)
     return list(session.exec(query.where(User.is_active == True)))  # noqa: E712
 
 
@@ -46,10 +46,10 @@ def notify(session: Session, ticket: Ticket, action: str, to_status: str | None,
     body = (f"**{title}**\n> 工单 {str(ticket.id)[:8]} · 类别 {ticket.category_code} · 网格 {ticket.cell_code or '—'}"
             + (f"\n> 时限 {ticket.deadline_at:%Y-%m-%d %H:%M} UTC" if ticket.deadline_at else "")
             + (f"\n> {detail}" if detail else ""))
-    for user in _recipients(session, ticket, audience):
-        session.add(Notification(user_id=user.id, ticket_id=ticket.id, kind=kind, title=title, body=body))
+    for user_id in _recipients(session, ticket, audience):
+        session.add(Notification(user_id=user_id, ticket_id=ticket.id, kind=kind, title=title, body=body))
     if audience == "bureau" and ticket.bureau_code:
-        bureau = session.get(Bureau, ticket.bureau_code)
-        if bureau and bureau.webhook_url:
-            session.add(WebhookDelivery(bureau_code=bureau.code, ticket_id=ticket.id, kind=kind,
-                                        url=bureau.webhook_url, content=body))
+        webhook_url = session.exec(select(Bureau.webhook_url).where(Bureau.code == ticket.bureau_code)).first()
+        if webhook_url:
+            session.add(WebhookDelivery(bureau_code=ticket.bureau_code, ticket_id=ticket.id, kind=kind,
+                                        url=webhook_url, content=body))

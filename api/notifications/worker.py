@@ -11,11 +11,11 @@ from sqlalchemy.engine import Engine
 from sqlmodel import col, or_, select
 
 from api.config import Settings
+from api.county.reference import reference
 from api.database import utcnow, write_session
 from api.notifications.models import WebhookDelivery
 from api.tickets.models import Ticket
 from api.tickets.service import add_event
-from api.workcalendar.service import load_calendar
 
 log = logging.getLogger(__name__)
 CLOCK_RUNNING = ("dispatched", "accepted", "rework")
@@ -42,7 +42,7 @@ def auto_escalate(engine: Engine, settings: Settings) -> int:
     now = utcnow()
     grace = timedelta(hours=settings.auto_escalate_after_hours)
     with write_session(engine) as session:
-        calendar = load_calendar(session, tz=settings.tz, hours=settings.working_hours)
+        calendar = reference(session).calendar(settings.tz, settings.working_hours)
         tickets = session.exec(select(Ticket).where(
             col(Ticket.status).in_(CLOCK_RUNNING), col(Ticket.overdue_at).is_not(None), Ticket.escalated == False)  # noqa: E712
             .order_by(Ticket.deadline_at).limit(BATCH).with_for_update(skip_locked=True)).all()

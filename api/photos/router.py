@@ -54,12 +54,13 @@ async def upload_photo(ticket_id: uuid.UUID, photo_id: uuid.UUID, request: Reque
     settings, storage = state.settings, state.storage
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if kind == "before":
-        photo = await run_in_threadpool(service.find_declared_photo, state.engine, user, ticket_id, photo_id)
+        ticket, photo = await run_in_threadpool(service.find_declared_photo, state.engine, user, ticket_id,
+                                                photo_id)
         expected_sha, expected_size, extra = photo.sha256, photo.size, None
     else:
         expected_sha = _content_digest(request.headers.get("content-digest"))
-        photo = await run_in_threadpool(service.extra_photo_replay, state.engine, user, ticket_id, photo_id,
-                                        expected_sha, kind)
+        ticket, photo = await run_in_threadpool(service.extra_photo_replay, state.engine, user, ticket_id,
+                                                photo_id, expected_sha, kind)
         expected_size = photo.size if photo else None
         extra = {"kind": kind, "sha256": expected_sha, "content_type": content_type}
     if photo is not None and photo.received_at is not None:
@@ -98,7 +99,7 @@ async def upload_photo(ticket_id: uuid.UUID, photo_id: uuid.UUID, request: Reque
         if extra is not None:
             extra["size"] = size
         created = await run_in_threadpool(service.record_photo, state.engine, settings, state.grid_index, user,
-                                          ticket_id, photo_id, facts, extra)
+                                          ticket, photo_id, facts, extra, photo)
     finally:
         temp.unlink(missing_ok=True)
     if created:

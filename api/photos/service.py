@@ -6,6 +6,7 @@ import time
 import uuid
 from datetime import datetime, timedelta
 
+from sqlalchemy import and_
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, select
 
@@ -29,17 +30,20 @@ EDITORS = ("photoshop", "gimp", "lightroom", "snapseed", "picsart", "美图", "m
            "affinity", "paint.net", "vsco", "美颜", "polarr", "canva")
 
 
-def find_declared_photo(engine: Engine, user: User, ticket_id: uuid.UUID, photo_id: uuid.UUID) -> Photo:
-    """The declared photo this user may upload, or 404 (also for someone else's ticket)."""
+def find_declared_photo(engine: Engine, user: User, ticket_id: uuid.UUID,
+                        photo_id: uuid.UUID) -> tuple[Ticket, Photo]:
+    """The ticket and the declared photo this user may upload (one query), or 404 (also for someone
+    else's ticket)."""
     with Session(engine) as session:
-        author = session.exec(select(Ticket.author_id).where(Ticket.id == ticket_id)).first()
-        if author is None or author != user.id:
+        found = session.exec(select(Ticket, Photo).outerjoin(Photo, and_(
+            col(Photo.id) == photo_id, col(Photo.ticket_id) == Ticket.id)).where(Ticket.id == ticket_id)).first()
+        if found is None or found[0].author_id != user.id:
             raise not_found("工单", "Ticket", str(ticket_id))
-        photo = session.get(Photo, photo_id)
-        if photo is None or photo.ticket_id != ticket_id:
+        ticket, photo = found
+        if photo is None:
             raise ApiError(404, "photo_not_declared", "该照片未在工单中声明",
                            "this photo was not declared for the ticket", {"photo_id": str(photo_id)})
-        return photo
+        return ticket, photo
 
 
 def _flag(code: str, reason: str, reason_en: str) -> dict:
@@ -105,11 +109,11 @@ def integrity_flags(session: Session, settings: Settings, ticket: Ticket, photo:
 
 
 def extra_photo_replay(engine: Engine, user: User, ticket_id: uuid.UUID, photo_id: uuid.UUID, sha256: str,
-                       kind: str) -> Photo | None:
+                       kind: str) -> tuple[Ticket, Photo | None]:
     """Checks before an undeclared upload: `after` (整改照片) by the handling bureau while the ticket is
     being fixed; `verification` (核查照片) by whoever may verify it while it waits for verification;
     `spotcheck` (抽查照片) by a supervisor while a spot check of the ticket is open.
-    Returns the photo when this upload was already stored (a replay)."""
+    Returns the ticket, and the photo when this upload was already stored (a replay)."""
     from api.spotchecks.models import SpotCheck
 
     with Session(engine) as session:
@@ -121,7 +125,7 @@ def extra_photo_replay(engine: Engine, user: User, ticket_id: uuid.UUID, photo_i
             if photo.ticket_id != ticket_id or photo.kind != kind or photo.sha256 != sha256:
                 raise ApiError(409, "photo_conflict", "照片编号已用于其他照片",
                                "this photo id is used by another photo")
-            return photo
+            return ticket, photo
         if kind == "after":
             if not workflow.may(session, user, ticket, "rectify"):
                 raise ApiError(403, "forbidden", "只有承办单位可以上传整改照片",
@@ -143,21 +147,22 @@ def extra_photo_replay(engine: Engine, user: User, ticket_id: uuid.UUID, photo_i
             if session.exec(select(SpotCheck).where(SpotCheck.ticket_id == ticket_id,
                                                     SpotCheck.status == "open")).first() is None:
                 raise ApiError(409, "no_open_spotcheck", "该工单没有待完成的抽查", "no open spot check for this ticket")
-        return None
+        return ticket, None
 
 
 def record_photo(engine: Engine, settings: Settings, grid_index: GridIndexCache, user: User,
-                 ticket_id: uuid.UUID, photo_id: uuid.UUID, facts: pipeline.PhotoFacts,
-                 extra: dict | None = None) -> bool:
+                 ticket: Ticket, photo_id: uuid.UUID, facts: pipeline.PhotoFacts,
+                 extra: dict | None = None, declared: Photo | None = None) -> bool:
     """Mark the stored photo received, in one transaction with the ticket row locked; complete the
     ticket when it was the last one. `extra` ({kind, sha256, content_type, size}) creates an
     undeclared photo (after / spotcheck).
     False when another request recorded it first (a replay).
+    `ticket` and `declared` (the photo row, for a declared photo) are as read before the upload.
     The integrity flags are worked out before taking the lock: on SQLite the lock is the database's."""
+    ticket_id = ticket.id
     with Session(engine) as session:
-        photo = session.get(Photo, photo_id) or Photo(id=photo_id, ticket_id=ticket_id, position=0,
-                                                      uploaded_by=user.id, **extra)
-        flags = integrity_flags(session, settings, session.get(Ticket, ticket_id), photo, facts)
+        photo = declared or Photo(id=photo_id, ticket_id=ticket_id, position=0, uploaded_by=user.id, **extra)
+        flags = integrity_flags(session, settings, ticket, photo, facts)
     with write_session(engine) as session:
         # Lock the ticket first, then read the photo: concurrent uploads of one ticket take turns here.
         ticket = session.exec(select(Ticket).where(Ticket.id == ticket_id).with_for_update()).one()
@@ -189,9 +194,10 @@ def ensure_derivatives(storage: LocalStorage, sha256: str) -> None:
 
 
 def derive_in_background(storage: LocalStorage, sha256: str) -> None:
-    # Linux schedules threads on their own: a nice derivation thread yields the CPU to uploads.
+    # Linux schedules threads on their own: at the lowest priority a derivation thread only takes CPU
+    # that uploads leave idle, so under load copies wait (GET derives on demand) and acks do not.
     with contextlib.suppress(OSError):
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
     try:
         ensure_derivatives(storage, sha256)
     except Exception:  # the GET path derives on demand if this failed

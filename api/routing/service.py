@@ -2,26 +2,17 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
-from api.bureaus import service as bureau_service
 from api.bureaus.models import Bureau
 from api.catalog.models import Category, PointType
+from api.county.reference import reference
 from api.database import utcnow
 from api.errors import ApiError, not_found
-from api.grid.models import GridCell
 from api.routing import engine
 from api.routing.models import RoutingRule, RoutingRuleWrite
 
 
 def ordered_rules(session: Session) -> list[RoutingRule]:
     return list(session.exec(select(RoutingRule).order_by(RoutingRule.position)))
-
-
-def engine_rules(session: Session) -> list[engine.Rule]:
-    return [engine.Rule(id=r.id, name=r.name, category_codes=tuple(r.category_codes),
-                        point_type_codes=tuple(r.point_type_codes), cell_prefixes=tuple(r.cell_prefixes),
-                        time_from=r.time_from, time_to=r.time_to, weekdays=r.weekdays,
-                        target_kind=r.target_kind, bureau_code=r.bureau_code)
-            for r in ordered_rules(session) if r.is_enabled]
 
 
 def _validate(session: Session, data: RoutingRuleWrite) -> None:
@@ -88,22 +79,21 @@ def get_rule(session: Session, rule_id: int) -> RoutingRule:
 
 def decide(session: Session, *, category_code: str, point_type: str | None, cell_code: str | None,
            at: datetime, tz) -> engine.Decision:
-    """Gather the facts from the database and ask the pure engine."""
-    category = session.get(Category, category_code)
+    """Gather the facts (the cached reference data) and ask the pure engine."""
+    ref = reference(session)
+    category = ref.categories.get(category_code)
     if category is None:
         raise ApiError(422, "unknown_category", f"问题类别 {category_code} 不存在", f"unknown category {category_code}")
-    if point_type is not None and session.get(PointType, point_type) is None:
+    if point_type is not None and point_type not in ref.point_types:
         raise ApiError(422, "unknown_point_type", f"点位类型 {point_type} 不存在", f"unknown point type {point_type}")
-    cell = session.get(GridCell, cell_code) if cell_code else None
+    cell = ref.cells.get(cell_code) if cell_code else None
     if cell_code and cell is None:
         raise ApiError(422, "unknown_cell", f"网格 {cell_code} 不存在", f"unknown cell {cell_code}")
     return engine.route(
-        engine_rules(session),
+        ref.rules,
         category=engine.CategoryFacts(category.code, category.name, category.default_bureau_code),
         point_type=point_type,
-        cell=engine.CellFacts(cell.code, cell.name, cell.responsible_bureau_code) if cell else None,
+        cell=cell,
         local_time=at.astimezone(tz),
-        bureau_names=bureau_service.active_bureau_names(session),
+        bureau_names=ref.bureau_names,
     )
-
-

@@ -8,17 +8,18 @@ from pydantic import ValidationError
 
 from api.accounts.deps import CurrentUser, require_roles
 from api.accounts.models import User
+from api.county.reference import reference
 from api.database import SessionDep
 from api.tickets import access, service, workflow
 from api.tickets.models import TicketCapture
-from api.workcalendar.service import WorkCalendar, load_calendar
+from api.workcalendar.service import WorkCalendar
 
 router = APIRouter(prefix="/api/v1/tickets", tags=["tickets"])
 
 
 def _calendar(request: Request, session: SessionDep) -> WorkCalendar:
     settings = request.app.state.settings
-    return load_calendar(session, tz=settings.tz, hours=settings.working_hours)
+    return reference(session).calendar(settings.tz, settings.working_hours)
 
 
 CalendarDep = Annotated[WorkCalendar, Depends(_calendar)]
@@ -30,9 +31,11 @@ def put_ticket(ticket_id: uuid.UUID, body: TicketCapture, request: Request, resp
                session: SessionDep, user: Capturer):
     """Capture a ticket under the phone's UUID: 201 first time, 200 for the same body again, 409
     `ticket_conflict` for a different body. Then upload each declared photo."""
-    ticket, created = service.put_ticket(session, request.app.state.settings, user, ticket_id, body)
-    response.status_code = 201 if created else 200
-    return service.ticket_public(session, ticket, user, with_history=False)
+    ticket, new_photos = service.put_ticket(session, request.app.state.settings, user, ticket_id, body)
+    if new_photos is None:
+        response.status_code = 200
+        return service.ticket_public(session, ticket, user, with_history=False)
+    return service.new_capture_public(session, ticket, user, new_photos)
 
 
 @router.get("/{ticket_id}")

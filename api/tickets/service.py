@@ -11,8 +11,9 @@ from sqlmodel import Session, col, select
 
 from api.accounts.models import Role, User
 from api.bureaus.models import Bureau
-from api.catalog.models import Category, PointType
+from api.catalog.models import Category
 from api.config import Settings
+from api.county.reference import reference
 from api.database import UTCDateTime, utcnow
 from api.errors import ApiError
 from api.geo import distance_m
@@ -24,7 +25,7 @@ from api.routing import service as routing_service
 from api.tickets import access
 from api.tickets.deadlines import deadline_info
 from api.tickets.models import OPEN_STATUSES, Ticket, TicketCapture, TicketEvent
-from api.workcalendar.service import WorkCalendar, load_calendar
+from api.workcalendar.service import WorkCalendar
 
 CONFLICT = ApiError(409, "ticket_conflict", "该工单编号已被使用且内容不同",
                     "this ticket id is already used with a different body")
@@ -46,17 +47,18 @@ def add_event(session: Session, ticket: Ticket, action: str, *, actor: User | No
 
 
 def _check_references(session: Session, user: User, body: TicketCapture) -> None:
-    category = session.get(Category, body.category)
+    ref = reference(session)
+    category = ref.categories.get(body.category)
     if category is None or not category.is_active:
         raise ApiError(422, "unknown_category", f"问题类别 {body.category} 不存在或已停用",
                        f"unknown or inactive category {body.category}")
-    if body.point_type and session.get(PointType, body.point_type) is None:
+    if body.point_type and body.point_type not in ref.point_types:
         raise ApiError(422, "unknown_point_type", f"点位类型 {body.point_type} 不存在",
                        f"unknown point type {body.point_type}")
     if body.captured_at > utcnow() + timedelta(days=1):
         raise ApiError(422, "captured_in_future", "拍摄时间晚于当前时间", "captured_at is in the future")
     if body.cell_code:
-        if session.get(GridCell, body.cell_code) is None:
+        if body.cell_code not in ref.cells:
             raise ApiError(422, "unknown_cell", f"网格 {body.cell_code} 不存在", f"unknown cell {body.cell_code}")
         if user.role == Role.inspector and session.exec(select(CellInspector).where(
                 CellInspector.user_id == user.id, CellInspector.cell_code == body.cell_code)).first() is None:
@@ -65,15 +67,16 @@ def _check_references(session: Session, user: User, body: TicketCapture) -> None
 
 
 def put_ticket(session: Session, settings: Settings, user: User, ticket_id: uuid.UUID,
-               body: TicketCapture) -> tuple[Ticket, bool]:
-    """Create the ticket on first sight; the same body again is a harmless replay (False); a different
-    body under the same id is a conflict. Safe under racing identical requests."""
+               body: TicketCapture) -> tuple[Ticket, list[Photo] | None]:
+    """Create the ticket on first sight; the same body again is a harmless replay; a different body
+    under the same id is a conflict. Safe under racing identical requests.
+    Returns the ticket and, when this call created it, its declared photos (None for a replay)."""
     request_sha = capture_sha256(body)
 
-    def existing_or_conflict(ticket: Ticket) -> tuple[Ticket, bool]:
+    def existing_or_conflict(ticket: Ticket) -> tuple[Ticket, None]:
         if ticket.author_id != user.id or ticket.request_sha256 != request_sha:
             raise CONFLICT
-        return ticket, False
+        return ticket, None
 
     found = session.get(Ticket, ticket_id)
     if found is not None:
@@ -101,11 +104,11 @@ def put_ticket(session: Session, settings: Settings, user: User, ticket_id: uuid
         with session.begin_nested():
             session.add(ticket)
             session.flush()
-            for position, declared in enumerate(body.photos):
-                session.add(Photo(id=declared.id, ticket_id=ticket_id, kind="before", position=position,
-                                  sha256=declared.sha256, content_type=declared.content_type, size=declared.size,
-                                  uploaded_by=user.id,
-                                  client_exif=declared.exif.model_dump() if declared.exif else None))
+            photos = [Photo(id=declared.id, ticket_id=ticket_id, kind="before", position=position,
+                            sha256=declared.sha256, content_type=declared.content_type, size=declared.size,
+                            uploaded_by=user.id, client_exif=declared.exif.model_dump() if declared.exif else None)
+                      for position, declared in enumerate(body.photos)]
+            session.add_all(photos)
             add_event(session, ticket, "created", actor=user, from_status=None, to_status="incomplete",
                       payload={"photos": len(body.photos)})
             session.flush()
@@ -116,7 +119,7 @@ def put_ticket(session: Session, settings: Settings, user: User, ticket_id: uuid
         if found is None:
             raise
         return existing_or_conflict(found)
-    return ticket, True
+    return ticket, photos
 
 
 def photos_missing(session: Session, ticket_id: uuid.UUID, kind: str, photo_ids: list[uuid.UUID]) -> list[str]:
@@ -168,8 +171,9 @@ def complete_if_ready(session: Session, settings: Settings, grid_index: GridInde
         ticket.status = "dispatched" if decision.bureau_code else "reported"
         if decision.bureau_code:
             ticket.dispatched_at = now
-            category = session.get(Category, ticket.category_code)
-            calendar = load_calendar(session, tz=settings.tz, hours=settings.working_hours)
+            ref = reference(session)
+            category = ref.categories[ticket.category_code]
+            calendar = ref.calendar(settings.tz, settings.working_hours)
             ticket.deadline_at = calendar.deadline(now, category.deadline_value, category.deadline_unit)
         earlier = _recurrence_of(session, settings, ticket)
         ticket.recurring_of = earlier
@@ -258,6 +262,14 @@ def render_many(session: Session, tickets: list[Ticket], user: User, calendar: W
                     cell_name=cells[t.cell_code].name if t.cell_code in cells else None,
                     bureau_name=bureaus[t.bureau_code].name if t.bureau_code in bureaus else None,
                     calendar=calendar) for t in tickets]
+
+
+def new_capture_public(session: Session, ticket: Ticket, user: User, photos: list[Photo]) -> dict:
+    """A ticket put_ticket has just created, from what is in hand: the capture path answers without
+    reading back what it wrote."""
+    return _render(ticket, user, author=user, photos=photos,
+                   category=reference(session).categories[ticket.category_code],
+                   cell_name=None, bureau_name=None, calendar=None)
 
 
 def ticket_public(session: Session, ticket: Ticket, user: User, *, with_history: bool = True,

@@ -21,13 +21,13 @@ from api.accounts.models import Role, User
 from api.bureaus.models import Bureau
 from api.catalog.models import Category
 from api.config import Settings
+from api.county.reference import reference
 from api.database import utcnow
 from api.errors import ApiError, not_found
 from api.grid.models import CellInspector
 from api.tickets.access import can_read
 from api.tickets.models import Ticket, TicketEvent
 from api.tickets.service import add_event, photos_missing
-from api.workcalendar.service import load_calendar
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 
@@ -201,7 +201,7 @@ def _apply(session: Session, settings: Settings, user: User, ticket: Ticket, act
             raise ApiError(422, "unknown_bureau", f"单位 {body.bureau_code} 不存在或已停用",
                            f"unknown or inactive bureau {body.bureau_code}")
         category = session.get(Category, ticket.category_code)
-        calendar = load_calendar(session, tz=settings.tz, hours=settings.working_hours)
+        calendar = reference(session).calendar(settings.tz, settings.working_hours)
         previous = ticket.bureau_code
         ticket.bureau_code = bureau.code
         ticket.routing_rule_id, ticket.routing_source = None, "reassigned"
@@ -241,7 +241,7 @@ def _apply(session: Session, settings: Settings, user: User, ticket: Ticket, act
     if action == "escalate":
         ticket.escalated = True  # the state stays, the flag sticks
         return ticket.status, {"note": body.note}
-    calendar = load_calendar(session, tz=settings.tz, hours=settings.working_hours)
+    calendar = reference(session).calendar(settings.tz, settings.working_hours)
     if action == "request_extension":
         until = body.until or calendar.add(ticket.deadline_at or utcnow(), timedelta(hours=body.hours))
         if ticket.deadline_at and until <= ticket.deadline_at:

@@ -11,9 +11,6 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
-from sqlmodel import Session, select
-
-from api.workcalendar.models import CalendarOverride
 
 
 @lru_cache(maxsize=20_000)
@@ -117,8 +114,3 @@ class WorkCalendar:
         """Deadline for a category's limit: `wh` working hours, `wd` working days (a day's hours each)."""
         amount = timedelta(hours=value) if unit == "wh" else self.day_length * value
         return self.add(start, amount)
-
-
-def load_calendar(session: Session, *, tz: ZoneInfo, hours: str) -> WorkCalendar:
-    overrides = {o.day: o.is_workday for o in session.exec(select(CalendarOverride))}
-    return WorkCalendar(tz=tz, hours=parse_hours(hours), overrides=overrides)

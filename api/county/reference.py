@@ -1,0 +1,123 @@
+"""The county's reference data (categories, point types, cells, bureaus, routing rules, calendar
+overrides), read once per process and reused until it changes.
+
+Completing a ticket needs all of it; reading it every time cost six queries per photo. Every write
+to these tables, through any session, stamps a new random token on the `reference_version` row in
+the same transaction (see `_stamp_on_flush` / `_stamp_on_bulk`), so a process that finds the token
+it cached with has an up-to-date copy, and one that finds another token reloads. Random rather than
+a counter: a wiped table starting again at 1 could otherwise match an old copy.
+"""
+
+import secrets
+from dataclasses import dataclass
+from datetime import date
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import event, insert, update
+from sqlmodel import Field, Session, SQLModel, select
+
+from api.bureaus.models import Bureau
+from api.catalog.models import Category, PointType
+from api.grid.models import GridCell
+from api.routing import engine
+from api.routing.models import RoutingRule
+from api.workcalendar.models import CalendarOverride
+from api.workcalendar.service import WorkCalendar, parse_hours
+
+TABLES = frozenset({"categories", "point_types", "grid_cells", "bureaus", "routing_rules", "calendar_overrides"})
+
+
+class ReferenceVersion(SQLModel, table=True):
+    """One row: the token of the reference data's current state."""
+
+    __tablename__ = "reference_version"
+    id: int = Field(default=1, primary_key=True)
+    token: str = Field(max_length=32)
+
+
+@dataclass(frozen=True)
+class CategoryRef:
+    code: str
+    name: str
+    name_en: str
+    default_bureau_code: str | None
+    deadline_value: int
+    deadline_unit: str
+    is_active: bool
+
+
+@dataclass(frozen=True)
+class Reference:
+    categories: dict[str, CategoryRef]
+    point_types: frozenset[str]
+    cells: dict[str, engine.CellFacts]
+    bureau_names: dict[str, str]  # active bureaus only
+    rules: list[engine.Rule]  # enabled rules, in order
+    calendar_overrides: dict[date, bool]
+
+    def calendar(self, tz: ZoneInfo, hours: str) -> WorkCalendar:
+        """A calendar of its own for the caller: WorkCalendar fills its prefix sums as it is asked."""
+        return WorkCalendar(tz=tz, hours=parse_hours(hours), overrides=self.calendar_overrides)
+
+
+_cached: dict[str, tuple[str, Reference]] = {}  # database URL → (token, reference)
+
+
+def reference(session: Session) -> Reference:
+    """The reference data as this session sees it: checked once per session, cached while the token
+    stands."""
+    if "reference" in session.info:
+        return session.info["reference"]
+    token = session.exec(select(ReferenceVersion.token).where(ReferenceVersion.id == 1)).first()
+    key = str(session.get_bind().url)
+    cached = _cached.get(key)
+    if token is not None and cached is not None and cached[0] == token:
+        found = cached[1]
+    else:
+        found = _load(session)
+        if token is not None:
+            _cached[key] = (token, found)
+    session.info["reference"] = found
+    return found
+
+
+def _load(session: Session) -> Reference:
+    categories = {c.code: CategoryRef(c.code, c.name, c.name_en, c.default_bureau_code, c.deadline_value,
+                                      c.deadline_unit, c.is_active) for c in session.exec(select(Category))}
+    cells = {code: engine.CellFacts(code, name, bureau) for code, name, bureau in session.exec(
+        select(GridCell.code, GridCell.name, GridCell.responsible_bureau_code))}
+    rules = [engine.Rule(id=r.id, name=r.name, category_codes=tuple(r.category_codes),
+                         point_type_codes=tuple(r.point_type_codes), cell_prefixes=tuple(r.cell_prefixes),
+                         time_from=r.time_from, time_to=r.time_to, weekdays=r.weekdays,
+                         target_kind=r.target_kind, bureau_code=r.bureau_code)
+             for r in session.exec(select(RoutingRule).order_by(RoutingRule.position)) if r.is_enabled]
+    return Reference(
+        categories=categories,
+        point_types=frozenset(session.exec(select(PointType.code)).all()),
+        cells=cells,
+        bureau_names=dict(session.exec(select(Bureau.code, Bureau.name).where(Bureau.is_active == True)).all()),  # noqa: E712
+        rules=rules,
+        calendar_overrides={o.day: o.is_workday for o in session.exec(select(CalendarOverride))},
+    )
+
+
+def _stamp(session: Session) -> None:
+    session.info.pop("reference", None)  # this session now sees its own change
+    connection, token = session.connection(), secrets.token_hex(16)
+    table = ReferenceVersion.__table__
+    if connection.execute(update(table).where(table.c.id == 1).values(token=token)).rowcount == 0:
+        connection.execute(insert(table).values(id=1, token=token))  # the row was wiped (tests empty tables)
+
+
+@event.listens_for(Session, "before_flush")
+def _stamp_on_flush(session: Session, _context, _instances) -> None:
+    changed = (*session.new, *session.dirty, *session.deleted)
+    if any(getattr(obj, "__tablename__", None) in TABLES for obj in changed):
+        _stamp(session)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _stamp_on_bulk(state) -> None:
+    """`session.exec(delete(RoutingRule))` and the like bypass the flush."""
+    if (state.is_insert or state.is_update or state.is_delete) and state.statement.table.name in TABLES:
+        _stamp(state.session)
