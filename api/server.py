@@ -3,8 +3,9 @@
 With several workers each process binds its own SO_REUSEPORT socket, so the kernel spreads new
 connections across them. (uvicorn's own multi-worker mode shares one socket, and the process that
 wakes first accepts every waiting connection: phones keep their connections open, so one worker
-ended up with almost all the load.) The parent only supervises and stays small: it imports neither
-the app nor the database layer; migrations run in a short-lived child before anyone serves.
+ended up with almost all the load.) The parent only supervises and stays small: `serve` re-executes
+itself as `python -m api.server supervise …`, which imports neither the app nor the command line;
+migrations run in a short-lived child before anyone serves.
 The background worker (overdue marking, escalation, webhooks) runs as a thread in worker 0.
 """
 
@@ -70,12 +71,24 @@ def serve(host: str, port: int, workers: int, background: bool) -> None:
             _start_background_worker()
         uvicorn.Server(_config(host, port)).run()
         return
+    # The supervisor needs none of what the command line loaded (typer, settings): a fresh interpreter
+    # running only this module keeps it at a few MB.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execv(sys.executable, [sys.executable, "-m", "api.server", "supervise", host, str(port), str(workers),
+                              _flag(background)])
 
+
+def _flag(background: bool) -> str:
+    return "background" if background else "no-background"
+
+
+def supervise(host: str, port: int, workers: int, background: bool) -> None:
+    """Migrate in a child, start the workers, replace any that dies, stop them all on SIGTERM/SIGINT."""
     # Many threads decoding images make glibc keep one malloc arena each; two keep memory in check.
     # glibc reads this when a process starts: the workers below get it (run.sh sets it for one process).
     os.environ.setdefault("MALLOC_ARENA_MAX", "2")
-    # Children are plain interpreters (not multiprocessing): no resource-tracker process, and the
-    # parent never imports the app.
+    # Children are plain interpreters (not multiprocessing): no resource-tracker process.
     if subprocess.run([sys.executable, "-m", "api.cli", "migrate"], check=False).returncode != 0:
         raise SystemExit("migration failed")
 
@@ -88,8 +101,8 @@ def serve(host: str, port: int, workers: int, background: bool) -> None:
     signal.signal(signal.SIGINT, stop)
 
     def start(index: int) -> subprocess.Popen:
-        return subprocess.Popen([sys.executable, "-m", "api.server", str(index), host, str(port),
-                                 "background" if background else "no-background"])
+        return subprocess.Popen([sys.executable, "-m", "api.server", "worker", str(index), host, str(port),
+                                 _flag(background)])
 
     processes = [start(i) for i in range(workers)]
     while not stopping.wait(RESTART_PAUSE_S):
@@ -106,6 +119,12 @@ def serve(host: str, port: int, workers: int, background: bool) -> None:
             process.kill()
 
 
-if __name__ == "__main__":  # a worker process started by serve()
-    index, host, port, background = sys.argv[1:5]
-    serve_worker(int(index), host, int(port), background == "background")
+if __name__ == "__main__":  # the supervisor exec'd by serve(), and the workers it starts
+    match sys.argv[1:]:
+        case ["supervise", host, port, workers, background]:
+            logging.basicConfig(format="%(levelname)s:     %(message)s")
+            supervise(host, int(port), int(workers), background == "background")
+        case ["worker", index, host, port, background]:
+            serve_worker(int(index), host, int(port), background == "background")
+        case _:
+            raise SystemExit("usage: python -m api.server supervise HOST PORT WORKERS background|no-background")

@@ -81,3 +81,31 @@ def test_truncated_and_garbage_and_bombs_are_refused(tmp_path):
         assert caught.value.message and caught.value.message_en
     with pytest.raises(pipeline.PhotoInvalid, match="not the declared"):
         pipeline.inspect(PHOTOS / "Canon_40D.jpg", "image/png", 50_000_000)
+
+
+def _phash_cases():
+    """Every decodable sample photo, crops and rescales of them, and random noise."""
+    import random
+
+    rng = random.Random(7)
+    for path in sorted(PHOTOS.glob("*.jpg")):
+        if path.name == "corrupted.jpg":
+            continue
+        with Image.open(path) as image:
+            image = image.convert("RGB")
+        yield image
+        for _ in range(5):
+            w, h = image.size
+            x, y = rng.randrange(w // 3), rng.randrange(h // 3)
+            yield image.crop((x, y, x + w // 2, y + h // 2)).resize((rng.randrange(40, 900), rng.randrange(40, 900)))
+    for _ in range(40):
+        yield Image.frombytes("L", (64, 48), rng.randbytes(64 * 48))
+
+
+def test_perceptual_hash_has_the_same_bits_as_imagehash_phash():
+    import imagehash  # its phash loads scipy; fine in a test process
+
+    cases = list(_phash_cases())
+    assert len(cases) > 90
+    for image in cases:
+        assert str(pipeline.perceptual_hash(image)) == str(imagehash.phash(image))
