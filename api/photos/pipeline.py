@@ -131,11 +131,64 @@ def _jpeg(image: Image.Image) -> bytes:
     return buffer.getvalue()
 
 
+def _is_kept(marker: int, segment: bytes) -> bool:
+    """Everything the picture needs; no APPn metadata (EXIF, XMP, IPTC, MPF…) and no comments, except
+    JFIF (APP0), Adobe's colour transform (APP14) and an ICC profile (APP2)."""
+    if marker == 0xFE:
+        return False
+    if 0xE0 <= marker <= 0xEF:
+        return marker in (0xE0, 0xEE) or (marker == 0xE2 and segment[4:16] == b"ICC_PROFILE\0")
+    return True
+
+
+def strip_metadata(data: bytes) -> bytes | None:
+    """The same JPEG, byte for byte from its first scan on, without metadata segments; None when the
+    header is not the plain sequence of segments expected."""
+    if data[:2] != b"\xff\xd8":
+        return None
+    out, i = [data[:2]], 2
+    while i + 4 <= len(data):
+        if data[i] != 0xFF:
+            return None
+        marker = data[i + 1]
+        if marker == 0xFF:  # fill byte
+            i += 1
+            continue
+        if marker == 0xDA:  # start of scan: the rest is picture data
+            out.append(data[i:])
+            return b"".join(out)
+        if marker == 0xD8 or marker == 0x01 or 0xD0 <= marker <= 0xD7:
+            return None
+        end = i + 2 + int.from_bytes(data[i + 2:i + 4], "big")
+        if end > len(data):
+            return None
+        if _is_kept(marker, data[i:end]):
+            out.append(data[i:end])
+        i = end
+    return None
+
+
+def _display_as_is(path: Path, edge: int) -> bytes | None:
+    """An upright JPEG already within the display size needs no new pixels, only its metadata gone:
+    no decode, no generation loss, and ~0.1 ms instead of ~30 ms."""
+    with Image.open(path) as image:
+        if (image.format != "JPEG" or image.mode not in ("RGB", "L") or max(image.size) > edge
+                or image.getexif().get(ExifTags.Base.Orientation, 1) != 1):
+            return None
+    return strip_metadata(path.read_bytes())
+
+
 def derive(path: Path) -> dict[str, bytes]:
     """Upright, EXIF-free JPEGs: `display` (long edge ≤ 1600) and `thumb` (≤ 320). Each is decoded
-    at the smallest JPEG scale that still covers it, so a 12-MP original never decodes in full."""
+    at the smallest JPEG scale that still covers it, so a 12-MP original never decodes in full; an
+    upright JPEG within 1600 px becomes its own display copy, metadata removed."""
     out = {}
+    as_is = _display_as_is(path, VARIANTS["display"])
+    if as_is is not None:
+        out["display"] = as_is
     for variant, edge in VARIANTS.items():
+        if variant in out:
+            continue
         with Image.open(path) as image:
             if image.format == "JPEG":
                 # The box keeps the picture's proportions: asked for (1600, 1600), a 4000×3000 photo

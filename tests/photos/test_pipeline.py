@@ -109,3 +109,30 @@ def test_perceptual_hash_has_the_same_bits_as_imagehash_phash():
     assert len(cases) > 90
     for image in cases:
         assert str(pipeline.perceptual_hash(image)) == str(imagehash.phash(image))
+
+
+def test_an_upright_jpeg_within_the_display_size_is_its_own_display_copy():
+    original = (PHOTOS / "gps_DSCN0010.jpg").read_bytes()  # 640×480, upright, EXIF with GPS
+    display_bytes = pipeline.derive(PHOTOS / "gps_DSCN0010.jpg")["display"]
+    display = Image.open(io.BytesIO(display_bytes))
+    assert not display.getexif() and "exif" not in display.info and "xmp" not in display.info
+    assert b"Exif" not in display_bytes[:200] and b"NIKON" not in display_bytes
+    assert original.endswith(display_bytes[-50_000:])  # the picture data as received: no re-encoding
+    with Image.open(PHOTOS / "gps_DSCN0010.jpg") as source:
+        assert not ImageChops.difference(display.convert("RGB"), source.convert("RGB")).getbbox()
+
+
+def test_metadata_stripping_keeps_the_colour_profile_and_refuses_what_it_does_not_know():
+    buffer = io.BytesIO()
+    exif = Image.Exif()
+    exif[0x010F] = "SomeCamera"  # Make
+    Image.new("RGB", (64, 48), "red").save(buffer, "JPEG", exif=exif, icc_profile=b"\0" * 300, comment=b"note")
+    assert b"SomeCamera" in buffer.getvalue() and b"note" in buffer.getvalue()
+    stripped_bytes = pipeline.strip_metadata(buffer.getvalue())
+    assert b"SomeCamera" not in stripped_bytes and b"note" not in stripped_bytes
+    stripped = Image.open(io.BytesIO(stripped_bytes))
+    assert stripped.info.get("icc_profile") == b"\0" * 300
+    assert not stripped.getexif() and "comment" not in stripped.info
+    assert stripped.convert("RGB").getpixel((10, 10))[0] > 240
+    assert pipeline.strip_metadata(b"GIF89a...") is None
+    assert pipeline.strip_metadata(buffer.getvalue()[:30]) is None  # cut off before the picture
