@@ -6,12 +6,13 @@ from api.catalog.models import Category, PointType
 from api.county.reference import ReferenceVersion
 from api.grid.models import CellInspector, GridArea, GridCell, GridRevision, KeyPoint
 from api.notifications.models import Notification, WebhookDelivery
-from api.photos.models import Photo
+from api.photos.models import Photo, PhotoHashBand
 from api.routing.models import RoutingRule
 from api.spotchecks.models import SpotCheck, SpotCheckDraw
 from api.tickets.models import Ticket, TicketEvent
 from api.workcalendar.models import CalendarOverride
 
 __all__ = ["AuthToken", "Bureau", "CalendarOverride", "Category", "CellInspector", "GridArea", "GridCell",
-           "GridRevision", "KeyPoint", "LoginFailure", "Photo", "PointType", "ReferenceVersion", "RoutingRule",
-           "SpotCheck", "SpotCheckDraw", "Ticket", "TicketEvent", "User", "Notification", "WebhookDelivery"]
+           "GridRevision", "KeyPoint", "LoginFailure", "Photo", "PhotoHashBand", "PointType", "ReferenceVersion",
+           "RoutingRule", "SpotCheck", "SpotCheckDraw", "Ticket", "TicketEvent", "User", "Notification",
+           "WebhookDelivery"]

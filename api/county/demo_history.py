@@ -25,7 +25,7 @@ from api.county.reference import reference
 from api.grid.models import CellInspector, GridCell, KeyPoint
 from api.photos import pipeline
 from api.photos.models import Photo
-from api.photos.service import integrity_flags
+from api.photos.service import index_phash, integrity_flags
 from api.photos.storage import LocalStorage
 from api.routing import service as routing_service
 from api.tickets.models import Ticket, TicketEvent
@@ -116,6 +116,7 @@ def load_history(session: Session, settings: Settings, *, count: int = 300, days
         session.add(photo)
         session.flush()
         photo.flags = integrity_flags(session, settings, ticket, photo, facts)
+        index_phash(session, photo)
 
     for _ in range(count):
         cell = rng.choice(cells)

@@ -32,3 +32,15 @@ class Photo(SQLModel, table=True):
     exif: dict | None = Field(default=None, sa_column=Column(JSON))
     phash: str | None = Field(default=None, max_length=16)
     flags: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+
+
+class PhotoHashBand(SQLModel, table=True):
+    """One byte of a photo's perceptual hash, for finding near-duplicates without reading every hash:
+    two hashes at most 7 bits apart agree on at least one of their eight bytes (pigeonhole), so the
+    candidates are the photos sharing a byte at the same place, a few percent of all of them."""
+
+    __tablename__ = "photo_hash_bands"
+
+    band: int = Field(primary_key=True)  # 0-7, which byte of the 64-bit hash
+    value: int = Field(primary_key=True)  # 0-255
+    photo_id: uuid.UUID = Field(primary_key=True, foreign_key="photos.id")

@@ -6,7 +6,7 @@ import time
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_
+from sqlalchemy import and_, or_
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, select
 
@@ -17,7 +17,7 @@ from api.errors import ApiError, not_found
 from api.geo import distance_m
 from api.grid.index import GridIndexCache
 from api.photos import pipeline
-from api.photos.models import Photo
+from api.photos.models import Photo, PhotoHashBand
 from api.photos.storage import LocalStorage
 from api.tickets import access, workflow
 from api.tickets import service as ticket_service
@@ -48,6 +48,10 @@ def find_declared_photo(engine: Engine, user: User, ticket_id: uuid.UUID,
 
 def _flag(code: str, reason: str, reason_en: str) -> dict:
     return {"code": code, "reason": reason, "reason_en": reason_en}
+
+
+# A bound on the rows one upload reads when many stored photos look alike (the flag then says "at least").
+NEAR_DUPLICATE_CANDIDATES = 2000
 
 
 def _hamming(a: str, b: str) -> int:
@@ -98,14 +102,36 @@ def integrity_flags(session: Session, settings: Settings, ticket: Ticket, photo:
         if any(_hamming(h, facts.phash) <= settings.flag_phash_distance for h in befores):
             flags.append(_flag("same_as_before", "整改照片与问题照片几乎相同（疑似未整改或重复使用）",
                                "the after-photo is near-identical to the before-photo"))
-    others = session.exec(select(Photo.ticket_id, Photo.phash).where(
-        Photo.ticket_id != ticket.id, col(Photo.phash).is_not(None))).all()
-    twins = sorted({str(t) for t, h in others if _hamming(h, facts.phash) <= settings.flag_phash_distance})
+    twins, capped = _near_duplicates(session, ticket.id, facts.phash, settings.flag_phash_distance)
     if twins:
-        flags.append(_flag("near_duplicate", f"与其他 {len(twins)} 张工单照片几乎相同（疑似重复使用）",
-                           f"near-identical to photos of {len(twins)} other ticket(s): reused?")
+        at_least, at_least_en = ("至少 ", "at least ") if capped else ("", "")
+        flags.append(_flag("near_duplicate", f"与其他{at_least}{len(twins)} 张工单照片几乎相同（疑似重复使用）",
+                           f"near-identical to photos of {at_least_en}{len(twins)} other ticket(s): reused?")
                      | {"tickets": twins[:10]})
     return flags
+
+
+def hash_bands(phash: str) -> list[tuple[int, int]]:
+    return [(band, int(phash[2 * band:2 * band + 2], 16)) for band in range(8)]
+
+
+def index_phash(session: Session, photo: Photo) -> None:
+    """File the photo's hash bytes, so later uploads find it among the candidates."""
+    session.add_all(PhotoHashBand(band=band, value=value, photo_id=photo.id)
+                    for band, value in hash_bands(photo.phash))
+
+
+def _near_duplicates(session: Session, ticket_id: uuid.UUID, phash: str, distance: int) -> tuple[list[str], bool]:
+    """Other tickets with a photo within `distance` bits: (their ids, sorted; whether the search hit
+    its cap). Within 7 bits two hashes share a byte in place, so only photos sharing one are read."""
+    query = select(Photo.ticket_id, Photo.phash).where(Photo.ticket_id != ticket_id, col(Photo.phash).is_not(None))
+    if distance < 8:
+        shares_a_byte = select(PhotoHashBand.photo_id).where(or_(*(
+            and_(PhotoHashBand.band == band, PhotoHashBand.value == value) for band, value in hash_bands(phash))))
+        query = query.where(col(Photo.id).in_(shares_a_byte))
+    rows = session.exec(query.limit(NEAR_DUPLICATE_CANDIDATES)).all()
+    twins = sorted({str(t) for t, h in rows if _hamming(h, phash) <= distance})
+    return twins, len(rows) == NEAR_DUPLICATE_CANDIDATES
 
 
 def extra_photo_replay(engine: Engine, user: User, ticket_id: uuid.UUID, photo_id: uuid.UUID, sha256: str,
@@ -177,6 +203,7 @@ def record_photo(engine: Engine, settings: Settings, grid_index: GridIndexCache,
         photo.width, photo.height, photo.exif, photo.phash = facts.width, facts.height, facts.exif, facts.phash
         photo.flags = flags
         session.add(photo)
+        index_phash(session, photo)
         ticket_service.add_event(session, ticket, "photo_received", actor=user, from_status=ticket.status,
                                  to_status=ticket.status, payload={"photo_id": str(photo.id), "kind": photo.kind,
                                                                    "flags": [f["code"] for f in photo.flags]})
