@@ -28,3 +28,35 @@ def test_upgrade_downgrade_upgrade(tmp_path):
         engine.dispose()
     finally:
         dbutil.drop_database(url)
+
+
+def test_0010_files_the_hashes_of_photos_already_stored(tmp_path):
+    """A county upgrading with photos on file: their hash bytes are filed by the migration."""
+    from sqlalchemy import text
+    from sqlmodel import Session
+
+    from api.config import Settings
+    from api.county import demo
+    from api.county.demo_history import load_history
+    from api.photos.service import hash_bands
+
+    url = dbutil.create_database(tmp_path, "backfill")
+    engine = make_engine(url)
+    try:
+        migrate.upgrade(url)
+        settings = Settings(data_dir=tmp_path / "data", database_url=url, secret_key="t" * 40)
+        with Session(engine) as session:
+            demo.load(session)
+            load_history(session, settings, count=12)
+            session.commit()
+        migrate.downgrade(url, "0009")  # as a database made before 0010 would be
+        migrate.upgrade(url)
+        with engine.connect() as conn:
+            photos = conn.execute(text("SELECT id, phash FROM photos WHERE phash IS NOT NULL")).all()
+            bands = conn.execute(text("SELECT photo_id, band, value FROM photo_hash_bands")).all()
+        assert len(photos) >= 12
+        expected = {(str(photo_id), band, value) for photo_id, phash in photos for band, value in hash_bands(phash)}
+        assert {(str(photo_id), band, value) for photo_id, band, value in bands} == expected
+    finally:
+        engine.dispose()
+        dbutil.drop_database(url)
