@@ -1,5 +1,6 @@
 """The FastAPI application: routers, error shape, health, and the built PWA at /."""
 
+import contextlib
 from concurrent.futures import ThreadPoolExecutor
 
 from fastapi import FastAPI
@@ -45,16 +46,24 @@ class PwaFiles(StaticFiles):
         return response
 
 
+@contextlib.asynccontextmanager
+async def _lifespan(app: FastAPI):
+    yield
+    # Queued analyses are not waited for on the way out (the worker's sweep does them later): under a
+    # backlog a restart would otherwise wait for all of them.
+    app.state.analysis_pool.shutdown(wait=False, cancel_futures=True)
+
+
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
     settings = settings or get_settings()
-    app = FastAPI(title="gridpatrol", version="0.1.0",
+    app = FastAPI(title="gridpatrol", version="0.1.0", lifespan=_lifespan,
                   description="创建文明城市网格巡查 · Field inspection for civilized-city campaigns")
     app.state.settings = settings
     app.state.engine = engine or make_engine(settings.sqlalchemy_url)
     app.state.grid_index = GridIndexCache()
     app.state.storage = LocalStorage(settings.data_dir / "photos")
-    # Display/thumbnail copies are made after the upload is acknowledged, off the request path.
-    app.state.derive_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="derive")
+    # Photos are analysed (copies, perceptual hash, likeness flags) after the upload is acknowledged.
+    app.state.analysis_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="analysis")
     install_error_handlers(app)
     for router in (accounts_router, bureaus_router, catalog_router, grid_router, routing_router,
                    calendar_router, county_router, tickets_router, queues_router, photos_router,

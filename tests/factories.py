@@ -134,4 +134,10 @@ def submit(client: TestClient, headers: dict, photos: list[bytes], **kw) -> tupl
         response = client.put(f"/api/v1/tickets/{ticket_id}/photos/{declared['id']}", content=data,
                               headers={**headers, "Content-Type": declared["content_type"]})
         assert response.status_code == 201, response.text
+    analysed(client.app)
     return ticket_id, client.get(f"/api/v1/tickets/{ticket_id}", headers=headers).json()
+
+
+def analysed(app) -> None:
+    """Wait for the photo analyses queued so far: the pool has one thread, so a job queued now runs after them."""
+    app.state.analysis_pool.submit(lambda: None).result(timeout=60)

@@ -30,8 +30,9 @@ def test_upgrade_downgrade_upgrade(tmp_path):
         dbutil.drop_database(url)
 
 
-def test_0010_files_the_hashes_of_photos_already_stored(tmp_path):
-    """A county upgrading with photos on file: their hash bytes are filed by the migration."""
+def test_0010_and_0011_fill_in_photos_already_stored(tmp_path):
+    """A county upgrading with photos on file: their hash bytes are filed (0010) and, analysed at upload
+    before 0011, they count as analysed then."""
     from sqlalchemy import text
     from sqlmodel import Session
 
@@ -57,6 +58,10 @@ def test_0010_files_the_hashes_of_photos_already_stored(tmp_path):
         assert len(photos) >= 12
         expected = {(str(photo_id), band, value) for photo_id, phash in photos for band, value in hash_bands(phash)}
         assert {(str(photo_id), band, value) for photo_id, band, value in bands} == expected
+        with engine.connect() as conn:
+            unanalysed = conn.execute(text("SELECT count(*) FROM photos WHERE received_at IS NOT NULL"
+                                           " AND (analysed_at IS NULL OR analysed_at != received_at)")).scalar()
+        assert unanalysed == 0
     finally:
         engine.dispose()
         dbutil.drop_database(url)

@@ -21,15 +21,18 @@ def _authenticated(request: Request, background: BackgroundTasks,
     if found is None:
         raise ApiError(401, "invalid_token", "登录已失效，请重新登录",
                        "Token invalid, expired or revoked; log in again", headers={"WWW-Authenticate": "Bearer"})
-    background.add_task(service.token_used, request.app.state.engine, found[1])
+    if service.due_for_last_used(found[1]):
+        background.add_task(service.token_used, request.app.state.engine, found[1])
     return found
 
 
-def _current_user(auth: Annotated[tuple[User, AuthToken], Depends(_authenticated)]) -> User:
+# The dependencies below only pick and check: async, so FastAPI runs them on the event loop instead of
+# a trip each to the thread pool (the one above reads the database, so it stays a plain def).
+async def _current_user(auth: Annotated[tuple[User, AuthToken], Depends(_authenticated)]) -> User:
     return auth[0]
 
 
-def _current_token(auth: Annotated[tuple[User, AuthToken], Depends(_authenticated)]) -> AuthToken:
+async def _current_token(auth: Annotated[tuple[User, AuthToken], Depends(_authenticated)]) -> AuthToken:
     return auth[1]
 
 
@@ -40,7 +43,7 @@ CurrentToken = Annotated[AuthToken, Depends(_current_token)]
 def require_roles(*roles: Role):
     """A dependency that lets only the given roles through (403 for the others)."""
 
-    def check(user: CurrentUser) -> User:
+    async def check(user: CurrentUser) -> User:
         if user.role not in roles:
             raise forbidden({"required_roles": [r.value for r in roles], "your_role": user.role})
         return user

@@ -89,13 +89,15 @@ def resolve_token(engine: Engine, settings: Settings, token: str) -> tuple[User,
     return user, row
 
 
+def due_for_last_used(token: AuthToken) -> bool:
+    """When a device was last seen is noted coarsely: at most every 10 minutes."""
+    return token.last_used_at is None or utcnow() - token.last_used_at >= timedelta(minutes=10)
+
+
 def token_used(engine: Engine, token: AuthToken) -> None:
-    """Note when a device was last seen; coarse (10 min), and run after the response."""
-    now = utcnow()
-    if token.last_used_at is not None and now - token.last_used_at < timedelta(minutes=10):
-        return
+    """Note when a device was last seen; run after the response."""
     with write_session(engine) as session:
-        session.exec(update(AuthToken).where(col(AuthToken.id) == token.id).values(last_used_at=now))
+        session.exec(update(AuthToken).where(col(AuthToken.id) == token.id).values(last_used_at=utcnow()))
         session.commit()
 
 

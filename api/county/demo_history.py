@@ -25,7 +25,7 @@ from api.county.reference import reference
 from api.grid.models import CellInspector, GridCell, KeyPoint
 from api.photos import pipeline
 from api.photos.models import Photo
-from api.photos.service import index_phash, integrity_flags
+from api.photos.service import index_phash, likeness_flags, metadata_flags
 from api.photos.storage import LocalStorage
 from api.routing import service as routing_service
 from api.tickets.models import Ticket, TicketEvent
@@ -106,16 +106,21 @@ def load_history(session: Session, settings: Settings, *, count: int = 300, days
         with open(fd, "wb") as out:
             out.write(data)
         facts = pipeline.inspect(Path(temp), "image/jpeg", settings.photo_max_pixels)
+        analysis = pipeline.analyse(Path(temp))
         storage.put_original(Path(temp), sha)
+        for variant, copy in analysis.copies.items():
+            storage.put_derived(sha, variant, copy)
         photo = Photo(id=uuid.UUID(int=rng.getrandbits(128)), ticket_id=ticket.id, kind=kind, position=position,
                       sha256=sha, content_type="image/jpeg", size=len(data), uploaded_by=by.id, received_at=at,
+                      analysed_at=at,
                       client_exif={"make": "HUAWEI", "model": "nova 11",
                                    "datetime_original": at.astimezone(settings.tz).replace(tzinfo=None).isoformat(),
                                    "gps_lat": ticket.lat, "gps_lon": ticket.lon},
-                      width=facts.width, height=facts.height, exif=facts.exif, phash=facts.phash)
+                      width=facts.width, height=facts.height, exif=facts.exif, phash=analysis.phash)
         session.add(photo)
         session.flush()
-        photo.flags = integrity_flags(session, settings, ticket, photo, facts)
+        photo.flags = (metadata_flags(settings, ticket, photo, facts.exif)
+                       + likeness_flags(session, settings, ticket, photo, analysis.phash))
         index_phash(session, photo)
 
     for _ in range(count):

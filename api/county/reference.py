@@ -14,7 +14,7 @@ from datetime import date
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import event, insert, update
-from sqlmodel import Field, Session, SQLModel, select
+from sqlmodel import Field, Session, SQLModel, col, select
 
 from api.bureaus.models import Bureau
 from api.catalog.models import Category, PointType
@@ -52,6 +52,7 @@ class Reference:
     point_types: frozenset[str]
     cells: dict[str, engine.CellFacts]
     bureau_names: dict[str, str]  # active bureaus only
+    webhook_urls: dict[str, str]  # bureaus with a webhook, active or not
     rules: list[engine.Rule]  # enabled rules, in order
     calendar_overrides: dict[date, bool]
 
@@ -96,6 +97,8 @@ def _load(session: Session) -> Reference:
         point_types=frozenset(session.exec(select(PointType.code)).all()),
         cells=cells,
         bureau_names=dict(session.exec(select(Bureau.code, Bureau.name).where(Bureau.is_active == True)).all()),  # noqa: E712
+        webhook_urls=dict(session.exec(select(Bureau.code, Bureau.webhook_url)
+                                       .where(col(Bureau.webhook_url).is_not(None))).all()),
         rules=rules,
         calendar_overrides={o.day: o.is_workday for o in session.exec(select(CalendarOverride))},
     )

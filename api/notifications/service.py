@@ -5,7 +5,7 @@ that rolled back. The worker delivers the webhooks."""
 from sqlmodel import Session, select
 
 from api.accounts.models import Role, User
-from api.bureaus.models import Bureau
+from api.county.reference import reference
 from api.notifications.models import Notification, WebhookDelivery
 from api.tickets.models import Ticket
 
@@ -49,7 +49,7 @@ def notify(session: Session, ticket: Ticket, action: str, to_status: str | None,
     for user_id in _recipients(session, ticket, audience):
         session.add(Notification(user_id=user_id, ticket_id=ticket.id, kind=kind, title=title, body=body))
     if audience == "bureau" and ticket.bureau_code:
-        webhook_url = session.exec(select(Bureau.webhook_url).where(Bureau.code == ticket.bureau_code)).first()
+        webhook_url = reference(session).webhook_urls.get(ticket.bureau_code)
         if webhook_url:
             session.add(WebhookDelivery(bureau_code=ticket.bureau_code, ticket_id=ticket.id, kind=kind,
                                         url=webhook_url, content=body))

@@ -1,6 +1,7 @@
 """The worker (`gridpatrol worker`, also run by `serve`): marks overdue tickets, escalates long-overdue
-ones, delivers webhook notifications. Several workers may run: each step claims its rows under a lock
-(PostgreSQL: FOR UPDATE SKIP LOCKED; SQLite: the write lock taken at BEGIN) and re-checks them."""
+ones, delivers webhook notifications, analyses photos whose process died before it could. Several
+workers may run: each step claims its rows under a lock (PostgreSQL: FOR UPDATE SKIP LOCKED; SQLite:
+the write lock taken at BEGIN) and re-checks them; a photo two workers analyse is recorded once."""
 
 import logging
 import threading
@@ -14,6 +15,8 @@ from api.config import Settings
 from api.county.reference import reference
 from api.database import utcnow, write_session
 from api.notifications.models import WebhookDelivery
+from api.photos.service import analyse_pending
+from api.photos.storage import LocalStorage
 from api.tickets.models import Ticket
 from api.tickets.service import add_event
 
@@ -113,7 +116,8 @@ def deliver_webhooks(engine: Engine, settings: Settings, client: httpx.Client) -
 
 def run_once(engine: Engine, settings: Settings, client: httpx.Client) -> dict[str, int]:
     return {"overdue": mark_overdue(engine, settings), "escalated": auto_escalate(engine, settings),
-            "webhooks_sent": deliver_webhooks(engine, settings, client)}
+            "webhooks_sent": deliver_webhooks(engine, settings, client),
+            "photos_analysed": analyse_pending(engine, settings, LocalStorage(settings.data_dir / "photos"))}
 
 
 def run_forever(engine: Engine, settings: Settings, stop: threading.Event) -> None:

@@ -1,10 +1,12 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, Column, Index
+from sqlalchemy import JSON, CheckConstraint, Column, Index, text
 from sqlmodel import Field, SQLModel
 
 from api.database import UTCDateTime
+
+PENDING = "received_at IS NOT NULL AND analysed_at IS NULL"
 
 
 class Photo(SQLModel, table=True):
@@ -15,6 +17,8 @@ class Photo(SQLModel, table=True):
         CheckConstraint("kind IN ('before', 'after', 'verification', 'spotcheck')", name="kind_known"),
         Index("ix_photos_ticket_id_position", "ticket_id", "position"),
         Index("ix_photos_sha256", "sha256"),
+        # The worker's sweep for photos whose analysis never ran (their process died first).
+        Index("ix_photos_analysis_pending", "received_at", postgresql_where=text(PENDING), sqlite_where=text(PENDING)),
     )
 
     id: uuid.UUID = Field(primary_key=True)  # made on the phone
@@ -30,14 +34,17 @@ class Photo(SQLModel, table=True):
     width: int | None = None
     height: int | None = None
     exif: dict | None = Field(default=None, sa_column=Column(JSON))
+    # Set by the analysis after the acknowledgement (api/photos/service.py: analyse_photo).
+    analysed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+    analysis_attempts: int = 0  # by the worker's sweep; it gives up after a few
     phash: str | None = Field(default=None, max_length=16)
     flags: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
 
 
 class PhotoHashBand(SQLModel, table=True):
     """One byte of a photo's perceptual hash, for finding near-duplicates without reading every hash:
-    two hashes at most 7 bits apart agree on at least one of their eight bytes (pigeonhole), so the
-    candidates are the photos sharing a byte at the same place, a few percent of all of them."""
+    two hashes at most d bits apart agree on at least 8 − d of their eight bytes in place (pigeonhole),
+    so the candidates are the photos sharing that many (api/photos/service.py: _near_duplicates)."""
 
     __tablename__ = "photo_hash_bands"
 

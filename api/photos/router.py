@@ -2,6 +2,7 @@ import base64
 import hashlib
 import os
 import uuid
+from pathlib import Path
 from typing import Literal
 
 from fastapi import APIRouter, Request
@@ -9,11 +10,13 @@ from fastapi.responses import FileResponse, JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from api.accounts.deps import CurrentUser
+from api.accounts.models import User
 from api.database import SessionDep
 from api.errors import ApiError, forbidden
 from api.photos import pipeline, service
 from api.photos.models import Photo
 from api.tickets import access
+from api.tickets.models import Ticket
 
 router = APIRouter(prefix="/api/v1", tags=["photos"])
 CHUNK = 256 * 1024
@@ -48,8 +51,9 @@ async def upload_photo(ticket_id: uuid.UUID, photo_id: uuid.UUID, request: Reque
     """Raw bytes of one photo. `before`: declared in the capture. `after` (整改照片, the handling
     bureau), `verification` (核查照片, a verifier) and `spotcheck` (抽查照片, supervisors): announced by
     a `Content-Digest` header instead.
-    201 first time, 200 on replay. The bytes are streamed to a temp file, hashed, decoded, stored
-    (fsync + rename), and only then recorded."""
+    201 first time, 200 on replay. The bytes are streamed to a temp file, hashed, checked to be a whole
+    picture, stored (fsync + rename), and only then recorded. The analysis (copies, perceptual hash,
+    the flags that need pixels) follows in the background."""
     state = request.app.state
     settings, storage = state.settings, state.storage
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -85,27 +89,37 @@ async def upload_photo(ticket_id: uuid.UUID, photo_id: uuid.UUID, request: Reque
                     raise _too_large(settings.photo_max_bytes)
                 digest.update(chunk)
                 out.write(chunk)
-            out.flush()
-            await run_in_threadpool(os.fsync, out.fileno())
         if digest.hexdigest() != expected_sha or (expected_size is not None and size != expected_size):
             raise ApiError(422, "photo_hash_mismatch", "照片内容与声明的 SHA-256 不符（传输损坏？请重传）",
                            "the bytes do not match the declared SHA-256 (corrupted in transit? retry)",
                            {"expected": expected_sha, "received": digest.hexdigest(), "size": size})
-        try:
-            facts = await run_in_threadpool(pipeline.inspect, temp, content_type, settings.photo_max_pixels)
-        except pipeline.PhotoInvalid as exc:
-            raise ApiError(422, "photo_invalid", exc.message, exc.message_en) from None
-        await run_in_threadpool(storage.put_original, temp, expected_sha)
         if extra is not None:
             extra["size"] = size
-        created = await run_in_threadpool(service.record_photo, state.engine, settings, state.grid_index, user,
-                                          ticket, photo_id, facts, extra, photo)
+        # One trip to the thread pool for everything blocking: check, fsync, store, record.
+        created = await run_in_threadpool(_keep, state, user, ticket, photo_id, temp, expected_sha, content_type,
+                                          extra, photo)
     finally:
         temp.unlink(missing_ok=True)
     if created:
-        state.derive_pool.submit(service.derive_in_background, storage, expected_sha)
+        state.analysis_pool.submit(service.analyse_in_background, state.engine, settings, storage, photo_id)
     return JSONResponse({"photo_id": str(photo_id), "status": "received" if created else "already_received"},
                         status_code=201 if created else 200)
+
+
+def _keep(state, user: User, ticket: Ticket, photo_id: uuid.UUID, temp: Path, sha256: str, content_type: str,
+          extra: dict | None, declared: Photo | None) -> bool:
+    """Refuse what is not a whole picture, then make the bytes durable before the commit that
+    references them: fsync, atomic rename into content-addressed storage, record."""
+    settings = state.settings
+    try:
+        facts = pipeline.inspect(temp, content_type, settings.photo_max_pixels)
+    except pipeline.PhotoInvalid as exc:
+        raise ApiError(422, "photo_invalid", exc.message, exc.message_en) from None
+    with open(temp, "rb") as written:
+        os.fsync(written.fileno())
+    state.storage.put_original(temp, sha256)
+    return service.record_photo(state.engine, settings, state.grid_index, user, ticket, photo_id, facts, extra,
+                                declared)
 
 
 @router.get("/photos/{photo_id}/{variant}")
@@ -127,6 +141,13 @@ def get_photo(photo_id: uuid.UUID, variant: Literal["thumb", "display", "origina
             raise forbidden({"variant": "original"})
         return FileResponse(storage.original_path(photo.sha256), media_type=photo.content_type, headers=headers)
     path = storage.derived_path(photo.sha256, variant)
-    if not path.exists():  # the background job has not run yet, or died with its process
-        service.ensure_derivatives(storage, photo.sha256)
+    no_preview = ApiError(404, "no_preview", "该照片的图像数据无法解码，没有预览，请查看原件",
+                          "this photo's picture data cannot be decoded: no preview; see the original")
+    if photo.analysed_at is not None and photo.phash is None:  # analysed, and found undecodable
+        raise no_preview
+    if not path.exists():  # not analysed yet (a backlog, or its process died), or the copy was lost
+        try:
+            service.ensure_derivatives(storage, photo.sha256)
+        except pipeline.PhotoInvalid:
+            raise no_preview from None
     return FileResponse(path, media_type="image/jpeg", headers=headers)

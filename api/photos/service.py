@@ -4,9 +4,10 @@ import os
 import threading
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, or_
+from sqlalchemy import and_, delete, or_, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, select
 
@@ -58,11 +59,10 @@ def _hamming(a: str, b: str) -> int:
     return (int(a, 16) ^ int(b, 16)).bit_count()
 
 
-def integrity_flags(session: Session, settings: Settings, ticket: Ticket, photo: Photo,
-                    facts: pipeline.PhotoFacts) -> list[dict]:
-    """Reasons a verifier should look twice. Flags inform; they never reject."""
+def metadata_flags(settings: Settings, ticket: Ticket, photo: Photo, exif: dict) -> list[dict]:
+    """Reasons from EXIF a verifier should look twice at, known at upload. Flags inform; they never reject."""
     exif = {k: v for k, v in (photo.client_exif or {}).items() if v is not None} | {
-        k: v for k, v in facts.exif.items() if v is not None}
+        k: v for k, v in exif.items() if v is not None}
     flags = []
     software = (exif.get("software") or "").lower()
     editor = next((e for e in EDITORS if e in software), None)
@@ -95,14 +95,21 @@ def integrity_flags(session: Session, settings: Settings, ticket: Ticket, photo:
         if far > settings.flag_gps_distance_m:
             flags.append(_flag("gps_far", f"照片GPS位置距工单位置 {far / 1000:.1f} 公里",
                                f"EXIF GPS is {far / 1000:.1f} km from the ticket's location"))
+    return flags
+
+
+def likeness_flags(session: Session, settings: Settings, ticket: Ticket, photo: Photo, phash: str) -> list[dict]:
+    """Reasons from the pixels, known once the photo is analysed: an after-photo that looks like the
+    before-photo, and a photo that looks like another ticket's."""
+    flags = []
     # A verifier's photo of a failed rectification is expected to look like the before-photo.
     if photo.kind in ("after", "spotcheck"):
         befores = session.exec(select(Photo.phash).where(Photo.ticket_id == ticket.id, Photo.kind == "before",
                                                          col(Photo.phash).is_not(None))).all()
-        if any(_hamming(h, facts.phash) <= settings.flag_phash_distance for h in befores):
+        if any(_hamming(h, phash) <= settings.flag_phash_distance for h in befores):
             flags.append(_flag("same_as_before", "整改照片与问题照片几乎相同（疑似未整改或重复使用）",
                                "the after-photo is near-identical to the before-photo"))
-    twins, capped = _near_duplicates(session, ticket.id, facts.phash, settings.flag_phash_distance)
+    twins, capped = _near_duplicates(session, ticket.id, phash, settings.flag_phash_distance)
     if twins:
         at_least, at_least_en = ("至少 ", "at least ") if capped else ("", "")
         flags.append(_flag("near_duplicate", f"与其他{at_least}{len(twins)} 张工单照片几乎相同（疑似重复使用）",
@@ -123,12 +130,16 @@ def index_phash(session: Session, photo: Photo) -> None:
 
 def _near_duplicates(session: Session, ticket_id: uuid.UUID, phash: str, distance: int) -> tuple[list[str], bool]:
     """Other tickets with a photo within `distance` bits: (their ids, sorted; whether the search hit
-    its cap). Within 7 bits two hashes share a byte in place, so only photos sharing one are read."""
+    its cap). Hashes at most d bits apart differ in at most d of their eight bytes, so they agree on at
+    least 8 − d bytes in place: only photos sharing that many are read (2 at the default 6 bits: about
+    one stored photo in 2,000 by chance, where sharing any one byte would be one in 32)."""
     query = select(Photo.ticket_id, Photo.phash).where(Photo.ticket_id != ticket_id, col(Photo.phash).is_not(None))
     if distance < 8:
-        shares_a_byte = select(PhotoHashBand.photo_id).where(or_(*(
-            and_(PhotoHashBand.band == band, PhotoHashBand.value == value) for band, value in hash_bands(phash))))
-        query = query.where(col(Photo.id).in_(shares_a_byte))
+        sharing = (select(PhotoHashBand.photo_id)
+                   .where(or_(*(and_(PhotoHashBand.band == band, PhotoHashBand.value == value)
+                                for band, value in hash_bands(phash))))
+                   .group_by(PhotoHashBand.photo_id).having(func.count() >= 8 - distance))
+        query = query.where(col(Photo.id).in_(sharing))
     rows = session.exec(query.limit(NEAR_DUPLICATE_CANDIDATES)).all()
     twins = sorted({str(t) for t, h in rows if _hamming(h, phash) <= distance})
     return twins, len(rows) == NEAR_DUPLICATE_CANDIDATES
@@ -183,12 +194,10 @@ def record_photo(engine: Engine, settings: Settings, grid_index: GridIndexCache,
     ticket when it was the last one. `extra` ({kind, sha256, content_type, size}) creates an
     undeclared photo (after / spotcheck).
     False when another request recorded it first (a replay).
-    `ticket` and `declared` (the photo row, for a declared photo) are as read before the upload.
-    The integrity flags are worked out before taking the lock: on SQLite the lock is the database's."""
+    `ticket` and `declared` (the photo row, for a declared photo) are as read before the upload."""
     ticket_id = ticket.id
-    with Session(engine) as session:
-        photo = declared or Photo(id=photo_id, ticket_id=ticket_id, position=0, uploaded_by=user.id, **extra)
-        flags = integrity_flags(session, settings, ticket, photo, facts)
+    flags = metadata_flags(settings, ticket, declared or Photo(id=photo_id, ticket_id=ticket_id, position=0,
+                                                               uploaded_by=user.id, **extra), facts.exif)
     with write_session(engine) as session:
         # Lock the ticket first, then read the photo: concurrent uploads of one ticket take turns here.
         ticket = session.exec(select(Ticket).where(Ticket.id == ticket_id).with_for_update()).one()
@@ -200,10 +209,8 @@ def record_photo(engine: Engine, settings: Settings, grid_index: GridIndexCache,
         elif photo.received_at is not None:
             return False
         photo.received_at = utcnow()
-        photo.width, photo.height, photo.exif, photo.phash = facts.width, facts.height, facts.exif, facts.phash
-        photo.flags = flags
+        photo.width, photo.height, photo.exif, photo.flags = facts.width, facts.height, facts.exif, flags
         session.add(photo)
-        index_phash(session, photo)
         ticket_service.add_event(session, ticket, "photo_received", actor=user, from_status=ticket.status,
                                  to_status=ticket.status, payload={"photo_id": str(photo.id), "kind": photo.kind,
                                                                    "flags": [f["code"] for f in photo.flags]})
@@ -213,22 +220,107 @@ def record_photo(engine: Engine, settings: Settings, grid_index: GridIndexCache,
         return True
 
 
-def ensure_derivatives(storage: LocalStorage, sha256: str) -> None:
-    if all(storage.derived_path(sha256, v).exists() for v in pipeline.VARIANTS):
-        return
-    for variant, data in pipeline.derive(storage.original_path(sha256)).items():
-        storage.put_derived(sha256, variant, data)
+UNDECODABLE = _flag("undecodable", "图片内容无法解码，只保留原件（无预览）",
+                    "the picture data cannot be decoded; only the original is kept (no preview)")
 
 
-def derive_in_background(storage: LocalStorage, sha256: str) -> None:
-    # Linux schedules threads on their own: at the lowest priority a derivation thread only takes CPU
-    # that uploads leave idle, so under load copies wait (GET derives on demand) and acks do not.
+def _lowest_priority() -> None:
+    # Linux schedules threads on their own: at the lowest priority the decoding thread only takes CPU
+    # that uploads leave idle, so under load analyses wait (GET makes copies on demand) and acks do not.
     with contextlib.suppress(OSError):
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
+
+
+# Only the decode runs at the lowest priority. The database work around it does not: a thread the
+# scheduler starves must not hold SQLite's write lock, or anything other requests wait for.
+_decoder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="decode", initializer=_lowest_priority)
+
+
+def analyse_photo(engine: Engine, settings: Settings, storage: LocalStorage, photo_id: uuid.UUID) -> bool:
+    """After the acknowledgement: decode the received photo once for its display and thumbnail copies
+    and its perceptual hash, then add the flags that need pixels and file the hash for later searches.
+    False when there was nothing to do (not received, or analysed already by another worker)."""
+    with Session(engine) as session:
+        found = session.exec(select(Photo, Ticket).join(Ticket, col(Ticket.id) == Photo.ticket_id)
+                             .where(Photo.id == photo_id)).first()
+    if found is None or found[0].received_at is None or found[0].analysed_at is not None:
+        return False
+    photo, ticket = found
+    if not storage.has_original(photo.sha256):  # not a picture that cannot be decoded: the sweep retries
+        log.error("photo %s: its original %s is missing", photo_id, photo.sha256)
+        return False
     try:
-        ensure_derivatives(storage, sha256)
-    except Exception:  # the GET path derives on demand if this failed
-        log.exception("deriving %s failed", sha256)
+        analysis = _decoder.submit(pipeline.analyse, storage.original_path(photo.sha256)).result()
+    except pipeline.PhotoInvalid:
+        analysis, flags = None, [UNDECODABLE]
+    else:
+        for variant, data in analysis.copies.items():
+            storage.put_derived(photo.sha256, variant, data)
+        with Session(engine) as session:
+            flags = likeness_flags(session, settings, ticket, photo, analysis.phash)
+    with write_session(engine) as session:
+        photo = session.exec(select(Photo).where(Photo.id == photo_id).with_for_update()).one()
+        if photo.analysed_at is not None:
+            return False
+        if photo.phash is not None:  # filed by a server from before migration 0011, during an upgrade
+            session.exec(delete(PhotoHashBand).where(col(PhotoHashBand.photo_id) == photo_id))
+        photo.phash = analysis.phash if analysis else None
+        photo.flags = [*photo.flags, *flags]
+        photo.analysed_at = utcnow()
+        session.add(photo)
+        if analysis:
+            index_phash(session, photo)
+        session.commit()
+        return True
+
+
+def analyse_in_background(engine: Engine, settings: Settings, storage: LocalStorage, photo_id: uuid.UUID) -> None:
+    try:
+        analyse_photo(engine, settings, storage, photo_id)
+    except Exception:  # the worker's sweep (analyse_pending) retries
+        log.exception("analysing photo %s failed", photo_id)
+
+
+SWEEP_ATTEMPTS = 5
+
+
+def analyse_pending(engine: Engine, settings: Settings, storage: LocalStorage, *,
+                    grace: timedelta = timedelta(minutes=10), limit: int = 100) -> int:
+    """Analyse received photos that were not: their process died before its background job ran. Only
+    those received more than `grace` ago, so a live process's queue is not raced (under a load long
+    enough to queue for that long, the two may both analyse a photo; it is recorded once). A photo whose
+    analysis keeps failing is given up on after SWEEP_ATTEMPTS tries (logged), so it cannot hold up
+    the rest. Returns how many were analysed."""
+    with Session(engine) as session:
+        pending = session.exec(select(Photo.id).where(col(Photo.received_at).is_not(None),
+                                                      col(Photo.analysed_at).is_(None),
+                                                      col(Photo.received_at) < utcnow() - grace,
+                                                      Photo.analysis_attempts < SWEEP_ATTEMPTS)
+                               .order_by(Photo.analysis_attempts, Photo.received_at).limit(limit)).all()
+    analysed = 0
+    for photo_id in pending:
+        try:
+            done = analyse_photo(engine, settings, storage, photo_id)
+        except Exception:
+            log.exception("analysing photo %s failed", photo_id)
+            done = False
+        if done:
+            analysed += 1
+            continue
+        with write_session(engine) as session:
+            session.exec(update(Photo).where(col(Photo.id) == photo_id, col(Photo.analysed_at).is_(None))
+                         .values(analysis_attempts=Photo.analysis_attempts + 1))
+            session.commit()
+    return analysed
+
+
+def ensure_derivatives(storage: LocalStorage, sha256: str) -> None:
+    """The copies, made now if missing (not analysed yet, or lost). Raises PhotoInvalid when the
+    picture cannot be decoded."""
+    if all(storage.derived_path(sha256, v).exists() for v in pipeline.VARIANTS):
+        return
+    for variant, data in pipeline.analyse(storage.original_path(sha256)).copies.items():
+        storage.put_derived(sha256, variant, data)
 
 
 def sweep(engine: Engine, storage: LocalStorage, *, grace: timedelta = timedelta(hours=1)) -> dict[str, int]:

@@ -86,39 +86,34 @@ def put_ticket(session: Session, settings: Settings, user: User, ticket_id: uuid
     if too_big:
         raise ApiError(413, "photo_too_large", f"照片超过 {settings.photo_max_bytes // 2**20} MB 上限",
                        f"photos over the {settings.photo_max_bytes // 2**20} MB limit", {"photo_ids": too_big})
-    taken = session.exec(select(Photo.id).where(col(Photo.id).in_([p.id for p in body.photos]))).first()
-    if taken is not None:
-        # On PostgreSQL an identical request may have committed between our first look and this one:
-        # its photos are ours, and this is a replay.
-        found = session.get(Ticket, ticket_id)
-        if found is not None:
-            return existing_or_conflict(found)
-        raise ApiError(409, "photo_conflict", "照片编号已被其他工单使用", "a photo id is already used",
-                       {"photo_id": str(taken)})
     ticket = Ticket(id=ticket_id, author_id=user.id, source="supervision" if user.role == Role.supervisor
                     else "inspection", category_code=body.category, point_type_code=body.point_type,
                     description=body.description, lat=body.lat, lon=body.lon, accuracy_m=body.accuracy_m,
                     located_at=body.located_at, captured_at=body.captured_at, cell_override=body.cell_code,
                     request_sha256=request_sha)
+    photos = [Photo(id=declared.id, ticket_id=ticket_id, kind="before", position=position, sha256=declared.sha256,
+                    content_type=declared.content_type, size=declared.size, uploaded_by=user.id,
+                    client_exif=declared.exif.model_dump() if declared.exif else None)
+              for position, declared in enumerate(body.photos)]
     try:
-        with session.begin_nested():
-            session.add(ticket)
-            session.flush()
-            photos = [Photo(id=declared.id, ticket_id=ticket_id, kind="before", position=position,
-                            sha256=declared.sha256, content_type=declared.content_type, size=declared.size,
-                            uploaded_by=user.id, client_exif=declared.exif.model_dump() if declared.exif else None)
-                      for position, declared in enumerate(body.photos)]
-            session.add_all(photos)
-            add_event(session, ticket, "created", actor=user, from_status=None, to_status="incomplete",
-                      payload={"photos": len(body.photos)})
-            session.flush()
+        session.add(ticket)
+        session.flush()  # the ticket first: its row is what the photos and the event point at
+        session.add_all(photos)
+        add_event(session, ticket, "created", actor=user, from_status=None, to_status="incomplete",
+                  payload={"photos": len(body.photos)})
+        session.flush()
     except IntegrityError:
-        # An identical request won the race and committed first: answer as a replay.
-        session.expunge_all()
+        # This request wrote nothing else, so the whole transaction goes: either an identical request
+        # won the race and committed first (answer as a replay), or a photo id is another ticket's.
+        session.rollback()
         found = session.get(Ticket, ticket_id)
-        if found is None:
+        if found is not None:
+            return existing_or_conflict(found)
+        taken = session.exec(select(Photo.id).where(col(Photo.id).in_([p.id for p in body.photos]))).first()
+        if taken is None:
             raise
-        return existing_or_conflict(found)
+        raise ApiError(409, "photo_conflict", "照片编号已被其他工单使用", "a photo id is already used",
+                       {"photo_id": str(taken)}) from None
     return ticket, photos
 
 
@@ -196,6 +191,7 @@ def _photo_public(photo: Photo, user: User, ticket: Ticket) -> dict:
         urls["original"] = f"{base}/original"
     return {"id": str(photo.id), "kind": photo.kind, "position": photo.position, "sha256": photo.sha256,
             "content_type": photo.content_type, "size": photo.size, "received": photo.received_at is not None,
+            "analysed": photo.analysed_at is not None,
             "received_at": photo.received_at, "width": photo.width, "height": photo.height,
             "exif": photo.exif, "client_exif": photo.client_exif, "flags": photo.flags, "urls": urls}
 

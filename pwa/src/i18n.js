@@ -24,7 +24,7 @@ const EN = {
   延期申请: 'Extension request', 审批意见: 'Decision note', 同意延期: 'Approve', 不同意延期: 'Deny', 改派给: 'Reassign to',
   改派原因: 'Why', 在办: 'open', 超期: 'overdue', 反复: 'recurring', 返工: 'rework', 批量签收: 'Accept selected',
   请先勾选要签收的工单: 'Tick the tickets to accept first', 全部: 'All', 选择一张工单: 'Choose a ticket', 放大: 'Enlarge',
-  关闭: 'Close', 上报人: 'Reported by', 系统: 'system', 现场照片: 'On-site photos', 两次拍摄相距: 'Photos taken apart by',
+  正在比对相似照片: 'Comparing with other photos…', '（无预览）': ' (no preview)', '（离线）': ' (offline)', 关闭: 'Close', 上报人: 'Reported by', 系统: 'system', 现场照片: 'On-site photos', 两次拍摄相距: 'Photos taken apart by',
   相隔: 'time between', 未知: 'unknown', 抽取样本: 'Draw a sample', 结案日期从: 'Closed from', 至: 'to',
   '抽查比例（%）': 'Rate (%)', 每单位至少: 'At least per bureau', 随机种子: 'Seed', 留空则随机: 'random if empty', 抽取: 'Draw',
   抽中: 'Drawn', '待抽查（由近及远）': 'Open checks, nearest first', 导航: 'Navigate', 高德地图: 'AMap', 结案: 'closed',

@@ -47,6 +47,28 @@ def test_device_token_lives_long_for_offline_phones(client, db):
     assert token.device_name == "红米 Note 12"
 
 
+def test_a_device_is_noted_as_seen_at_most_every_ten_minutes(client, db):
+    make_user(db, "insp", Role.inspector)
+    db.commit()
+    body = _login(client, "insp", scope="device").json()
+    headers = {"Authorization": f"Bearer {body['access_token']}"}
+
+    def last_used():
+        db.expire_all()
+        return db.get(AuthToken, body["token_id"]).last_used_at
+
+    assert client.get("/api/v1/me", headers=headers).status_code == 200
+    seen = last_used()
+    assert seen is not None and utcnow() - seen < timedelta(minutes=1)
+    client.get("/api/v1/me", headers=headers)
+    assert last_used() == seen  # within ten minutes: not written again
+    token = db.get(AuthToken, body["token_id"])
+    token.last_used_at = utcnow() - timedelta(minutes=11)
+    db.commit()
+    client.get("/api/v1/me", headers=headers)
+    assert utcnow() - last_used() < timedelta(minutes=1)
+
+
 def test_passwords_are_argon2_and_tokens_stored_only_as_digests(client, db):
     make_user(db, "insp", Role.inspector)
     db.commit()

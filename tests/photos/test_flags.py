@@ -8,16 +8,18 @@ from sqlmodel import select
 
 from api.photos import pipeline
 from api.photos.models import Photo
-from api.photos.service import integrity_flags
+from api.photos.service import likeness_flags, metadata_flags
 from api.tickets.models import Ticket
 from tests.factories import PHOTOS, photo_bytes, submit
 
 
 def _after(db, settings, ticket: Ticket, path: Path, **exif):
     facts = pipeline.inspect(path, "image/jpeg", settings.photo_max_pixels)
+    phash = pipeline.analyse(path).phash
     photo = Photo(id=uuid.uuid4(), ticket_id=ticket.id, kind="after", position=0, sha256="0" * 64,
                   content_type="image/jpeg", size=1, uploaded_by=ticket.author_id, client_exif=exif or None)
-    return {f["code"] for f in integrity_flags(db, settings, ticket, photo, facts)}
+    return {f["code"] for f in metadata_flags(settings, ticket, photo, facts.exif)
+            + likeness_flags(db, settings, ticket, photo, phash)}
 
 
 def test_after_photo_flags(client, inspector, db, settings):
@@ -79,6 +81,20 @@ def test_near_duplicates_are_found_through_the_hash_bands_at_every_distance(clie
     assert service._near_duplicates(db, ticket.id, base, 6)[0] == [str(other.id)]
 
 
+def test_only_photos_sharing_enough_bytes_are_read(client, inspector, db, monkeypatch):
+    from api.photos import service
+
+    ticket_id, _ = submit(client, inspector, [photo_bytes("Canon_40D.jpg")], lat=28.9078, lon=120.027)
+    other_id, _ = submit(client, inspector, [photo_bytes("gps_DSCN0010.jpg")], lat=28.9078, lon=120.027)
+    ticket, other = db.get(Ticket, uuid.UUID(ticket_id)), db.get(Ticket, uuid.UUID(other_id))
+    base = "0123456789abcdef"
+    _stored_photo(db, other, "01" + "fe" * 7)  # one byte in place: cannot be within 6 bits
+    _stored_photo(db, other, "0123" + "fe" * 6)  # two bytes in place: a candidate (far, as it turns out)
+    monkeypatch.setattr(service, "NEAR_DUPLICATE_CANDIDATES", 2)
+    assert service._near_duplicates(db, ticket.id, base, 6) == ([], False)  # one row read, not two
+    assert service._near_duplicates(db, ticket.id, base, 7) == ([], True)  # within 7 bits one byte is enough
+
+
 def test_the_near_duplicate_search_is_bounded(client, inspector, db, settings, monkeypatch):
     from api.photos import service
 
@@ -93,8 +109,7 @@ def test_the_near_duplicate_search_is_bounded(client, inspector, db, settings, m
     monkeypatch.setattr(service, "NEAR_DUPLICATE_CANDIDATES", 3)
     twins, capped = service._near_duplicates(db, ticket.id, phash, 6)
     assert capped and len(twins) <= 3
-    facts = pipeline.PhotoFacts(10, 10, {}, phash)
     photo = Photo(id=uuid.uuid4(), ticket_id=ticket.id, kind="before", position=1, sha256="0" * 64,
                   content_type="image/jpeg", size=1, uploaded_by=ticket.author_id)
-    flag = next(f for f in integrity_flags(db, settings, ticket, photo, facts) if f["code"] == "near_duplicate")
+    flag = next(f for f in likeness_flags(db, settings, ticket, photo, phash) if f["code"] == "near_duplicate")
     assert "至少" in flag["reason"] and "at least" in flag["reason_en"]

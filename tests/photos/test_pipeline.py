@@ -10,7 +10,7 @@ from tests.factories import PHOTOS
 
 
 def _display(name: str) -> Image.Image:
-    return Image.open(io.BytesIO(pipeline.derive(PHOTOS / name)["display"])).convert("L")
+    return Image.open(io.BytesIO(pipeline.analyse(PHOTOS / name).copies["display"])).convert("L")
 
 
 def _difference(a: Image.Image, b: Image.Image) -> float:
@@ -40,7 +40,7 @@ def test_portrait_orientations_agree():
 
 
 def test_derivatives_are_small_and_exif_free():
-    variants = pipeline.derive(PHOTOS / "mobile_jolla.jpg")
+    variants = pipeline.analyse(PHOTOS / "mobile_jolla.jpg").copies
     display, thumb = (Image.open(io.BytesIO(variants[v])) for v in ("display", "thumb"))
     assert max(display.size) == 1600 and max(thumb.size) == 320
     assert not display.getexif() and not thumb.getexif()
@@ -65,8 +65,9 @@ def test_editing_software_and_missing_camera_are_read():
 
 def test_damaged_camera_file_does_not_crash():
     facts = pipeline.inspect(PHOTOS / "corrupted.jpg", "image/jpeg", 50_000_000)
-    assert (facts.width, facts.height) == (3648, 2736) and len(facts.phash) == 16
-    assert set(pipeline.derive(PHOTOS / "corrupted.jpg")) == {"display", "thumb"}
+    assert (facts.width, facts.height) == (3648, 2736)
+    analysis = pipeline.analyse(PHOTOS / "corrupted.jpg")
+    assert len(analysis.phash) == 16 and set(analysis.copies) == {"display", "thumb"}
 
 
 def test_truncated_and_garbage_and_bombs_are_refused(tmp_path):
@@ -113,7 +114,7 @@ def test_perceptual_hash_has_the_same_bits_as_imagehash_phash():
 
 def test_an_upright_jpeg_within_the_display_size_is_its_own_display_copy():
     original = (PHOTOS / "gps_DSCN0010.jpg").read_bytes()  # 640×480, upright, EXIF with GPS
-    display_bytes = pipeline.derive(PHOTOS / "gps_DSCN0010.jpg")["display"]
+    display_bytes = pipeline.analyse(PHOTOS / "gps_DSCN0010.jpg").copies["display"]
     display = Image.open(io.BytesIO(display_bytes))
     assert not display.getexif() and "exif" not in display.info and "xmp" not in display.info
     assert b"Exif" not in display_bytes[:200] and b"NIKON" not in display_bytes

@@ -79,6 +79,19 @@ def test_someone_elses_ticket_id(client, inspector, db):
     assert _count(db, Photo, col(Photo.received_at).is_not(None)) == 0
 
 
+def test_a_photo_id_of_another_ticket(client, inspector, db):
+    first = capture_body([photo_bytes()], lat=LAT, lon=LON)
+    assert client.put(f"/api/v1/tickets/{uuid.uuid4()}", json=first, headers=inspector).status_code == 201
+    second = capture_body([photo_bytes("Canon_40D.jpg"), photo_bytes()], lat=LAT, lon=LON)
+    second["photos"][1]["id"] = first["photos"][0]["id"]
+    ticket_id = uuid.uuid4()
+    error = _error(client.put(f"/api/v1/tickets/{ticket_id}", json=second, headers=inspector), 409, "photo_conflict")
+    assert error["details"]["photo_id"] == first["photos"][0]["id"]
+    assert _count(db, Ticket) == 1 and _count(db, Photo) == 1  # nothing of the second ticket stayed
+    second["photos"][1]["id"] = str(uuid.uuid4())
+    assert client.put(f"/api/v1/tickets/{ticket_id}", json=second, headers=inspector).status_code == 201
+
+
 def _bomb() -> bytes:
     buffer = io.BytesIO()
     Image.new("1", (10_000, 8_000)).save(buffer, "PNG")

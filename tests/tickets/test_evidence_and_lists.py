@@ -61,7 +61,7 @@ def test_derivatives_are_rebuilt_on_demand(client, inspector, app):
     _, ticket = submit(client, inspector, [photo_bytes("mobile_jolla.jpg")], lat=LAT, lon=LON)
     photo = ticket["photos"][0]
     storage = app.state.storage
-    app.state.derive_pool.shutdown(wait=True)  # let the background job finish, then lose its work
+    app.state.analysis_pool.shutdown(wait=True)  # let the background job finish, then lose its work
     for variant in ("display", "thumb"):
         storage.derived_path(photo["sha256"], variant).unlink(missing_ok=True)
     response = client.get(photo["urls"]["thumb"], headers=inspector)

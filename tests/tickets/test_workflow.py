@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from tests.factories import login, photo_bytes, submit
+from tests.factories import analysed, login, photo_bytes, submit
 
 LAT, LON = 28.9078, 120.0270  # insp05's cell; 人行道乱停车 here goes to 综合执法局 (zhzf)
 ACTORS = ["insp05", "insp06", "zhzf1", "jjdd1", "dispatcher", "supervisor", "leader", "ledger", "admin"]
@@ -247,8 +247,11 @@ def test_verification_photos(loop):
     assert failed["status"] == "rework"
     (event,) = [e for e in failed["events"] if e["action"] == "verify"]
     assert event["payload"]["photo_ids"] == [photo_id]
+    analysed(loop.client.app)
+    failed = loop.client.get(f"/api/v1/tickets/{ticket_id}", headers=loop.headers["insp05"]).json()
     (photo,) = [p for p in failed["photos"] if p["kind"] == "verification"]
-    assert photo["id"] == photo_id and "same_as_before" not in [f["code"] for f in photo["flags"]]
+    assert photo["id"] == photo_id and photo["analysed"]
+    assert "same_as_before" not in [f["code"] for f in photo["flags"]]
     assert upload("insp05")[1].status_code == 409  # rework: nothing to verify now
 
 

@@ -30,6 +30,14 @@ export function deadlineText(ticket) {
   return h('span', {}, light(ticket), ` ${t('期限')} ${formatTime(ticket.deadline_at)}${hours}`);
 }
 
+/** A photo's integrity flags in plain words, and a note while the server still compares its pixels
+ * with other photos (the flags for reused or unchanged pictures come a few seconds after the upload). */
+export function photoFlags(photo) {
+  const items = (photo?.flags || []).map((f) => h('li', { class: 'flag' }, `⚠ ${lang === 'en' ? f.reason_en || f.reason : f.reason}`));
+  if (photo?.received && photo.analysed === false) items.push(h('li', { class: 'flag pending' }, `⋯ ${t('正在比对相似照片')}`));
+  return items.length ? h('ul', { class: 'flags' }, ...items) : null;
+}
+
 export function ticketRow(ticket, href, { selectable = false } = {}) {
   const marks = [ticket.escalated ? t('督办') : null, ticket.recurring ? t('反复') : null,
                  ticket.rework_count ? `${t('返工')}×${ticket.rework_count}` : null].filter(Boolean);

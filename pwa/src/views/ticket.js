@@ -6,7 +6,7 @@ import { kvGet, kvSet } from '../db.js';
 import { h, formatTime, toast } from '../dom.js';
 import { t, lang, statusName, errorText } from '../i18n.js';
 import { items, subscribe } from '../outbox.js';
-import { deadlineText, onSitePhotos, queueAction } from './parts.js';
+import { deadlineText, onSitePhotos, photoFlags, queueAction } from './parts.js';
 
 export const RETURN_REASONS = ['不属于本单位职责', '位置不在本单位辖区', '问题已由其他单位处理', '照片无法判断问题', '重复上报'];
 const ACTION_NAMES = {
@@ -34,11 +34,11 @@ function photoStrip(ticket, kind) {
   return h('div', { class: 'gallery' }, ...photos.map((photo, index) => {
     const names = { before: '问题照片', after: '整改照片', verification: '核查照片', spotcheck: '现场照片' };
     const img = h('img', { alt: `${t(names[kind])} ${index + 1}` });
-    imageUrl(photo.urls.display).then((url) => { img.src = url; }).catch(() => { img.alt += '（离线）'; });
-    const flags = (photo.flags || []).map((flag) => h('li', { class: 'flag' }, `⚠ ${lang === 'en' ? flag.reason_en || flag.reason : flag.reason}`));
+    imageUrl(photo.urls.display).then((url) => { img.src = url; })
+      .catch((error) => { img.alt += error.status === 404 ? t('（无预览）') : t('（离线）'); });
     return h('figure', {},
       h('button', { type: 'button', class: 'zoom', 'aria-label': `${t('放大')} ${img.alt}`, onclick: () => zoom(img) }, img),
-      flags.length ? h('ul', { class: 'flags' }, ...flags) : null);
+      photoFlags(photo));
   }));
 }
 

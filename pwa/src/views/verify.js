@@ -4,16 +4,18 @@
 import { api, imageUrl } from '../api.js';
 import { kvGet } from '../db.js';
 import { h, formatTime } from '../dom.js';
-import { t, lang, errorText } from '../i18n.js';
+import { t, errorText } from '../i18n.js';
 import { distanceM } from '../geo.js';
-import { split, ticketRow } from './parts.js';
+import { photoFlags, split, ticketRow } from './parts.js';
 import { ticketDetail } from './ticket.js';
 
 function photoCell(photo, label) {
   const img = h('img', { alt: label });
-  if (photo?.urls.display) imageUrl(photo.urls.display).then((url) => { img.src = url; }).catch(() => {});
-  const flags = (photo?.flags || []).map((f) => h('li', { class: 'flag' }, `⚠ ${lang === 'en' ? f.reason_en || f.reason : f.reason}`));
-  return h('figure', { class: 'side' }, h('figcaption', {}, label), img, flags.length ? h('ul', { class: 'flags' }, ...flags) : null);
+  if (photo?.urls.display) {
+    imageUrl(photo.urls.display).then((url) => { img.src = url; })
+      .catch((error) => { if (error.status === 404) img.alt += t('（无预览）'); });
+  }
+  return h('figure', { class: 'side' }, h('figcaption', {}, label), img, photoFlags(photo));
 }
 
 /** Where and when the after-photo was taken relative to the report: EXIF GPS/time when present,

@@ -1,0 +1,164 @@
+"""What the acknowledgement checks without decoding, and the analysis after it: copies, perceptual hash
+and likeness flags, made once, by the live job or, when its process died first, by the worker."""
+
+import random
+import uuid
+from datetime import timedelta
+
+import httpx
+import pytest
+from sqlmodel import select, update
+
+from api.database import utcnow
+from api.notifications import worker
+from api.photos import pipeline, service
+from api.photos.models import Photo, PhotoHashBand
+from tests.factories import PHOTOS, photo_bytes, submit
+
+LAT, LON = 28.9078, 120.0270
+
+
+def _segment(data: bytes, marker: int) -> int:
+    segments, _scan = pipeline._header_segments(data)
+    return next(start for m, start, _end in segments if m == marker)
+
+
+def _broken_inside() -> bytes:
+    """A whole JPEG (every segment, an end marker) whose frame names a quantisation table that does not
+    exist: only a decode finds out."""
+    data = bytearray(photo_bytes("gps_DSCN0010.jpg"))
+    data[_segment(data, 0xC0) + 12] = 3  # the first component's table: 0 → 3
+    return bytes(data)
+
+
+def _codes(photo: dict) -> set[str]:
+    return {f["code"] for f in photo["flags"]}
+
+
+def test_whole_jpegs_are_vouched_for_without_a_decode_and_others_are_decoded(tmp_path):
+    broken = tmp_path / "broken.jpg"
+    broken.write_bytes(_broken_inside())
+    assert pipeline.inspect(broken, "image/jpeg", 50_000_000).width == 640
+    with pytest.raises(pipeline.PhotoInvalid):
+        pipeline.analyse(broken)
+    # Bytes between segments: the structure cannot be vouched for, so the picture is decoded to decide.
+    data = photo_bytes("gps_DSCN0010.jpg")
+    quant = _segment(data, 0xDB)
+    odd = data[:quant] + b"\0\0" + data[quant:]
+    assert pipeline._header_segments(odd) is None
+    (tmp_path / "odd.jpg").write_bytes(odd)
+    assert pipeline.inspect(tmp_path / "odd.jpg", "image/jpeg", 50_000_000).width == 640
+    for name, cut in (("odd_truncated.jpg", odd), ("truncated.jpg", data)):
+        (tmp_path / name).write_bytes(cut[: len(cut) * 6 // 10])
+        with pytest.raises(pipeline.PhotoInvalid, match="truncated"):
+            pipeline.inspect(tmp_path / name, "image/jpeg", 50_000_000)
+    # Random bytes behind a valid header and before an end marker: byte pairs no scan holds, so decoded.
+    scan = pipeline._header_segments(data)[1]
+    picture_data = scan + 2 + int.from_bytes(data[scan + 2:scan + 4], "big")  # after the scan's own header
+    noise = data[:picture_data] + random.Random(1).randbytes(50_000) + b"\xff\xd9"
+    (tmp_path / "noise.jpg").write_bytes(noise)
+    with pytest.raises(pipeline.PhotoInvalid, match="broken data stream"):
+        pipeline.inspect(tmp_path / "noise.jpg", "image/jpeg", 50_000_000)
+    # A read that fails is the machine's error, not the picture's: it is not reported as a damaged photo.
+    with pytest.raises(IsADirectoryError):
+        pipeline.inspect(tmp_path, "image/jpeg", 50_000_000)
+    # An embedded EXIF thumbnail has its own end marker, before the picture data: it does not count.
+    head = data[: _segment(data, 0xDB) + 400]
+    assert head.count(b"\xff\xd9") >= 1
+    (tmp_path / "head.jpg").write_bytes(head)
+    with pytest.raises(pipeline.PhotoInvalid):
+        pipeline.inspect(tmp_path / "head.jpg", "image/jpeg", 50_000_000)
+
+
+def test_one_decode_gives_the_hash_and_both_copies():
+    analysis = pipeline.analyse(PHOTOS / "mobile_jolla.jpg")  # 3264×2448: decoded at a quarter scale
+    assert len(analysis.phash) == 16 and set(analysis.copies) == {"display", "thumb"}
+
+
+def test_a_whole_jpeg_that_cannot_be_decoded_is_kept_and_flagged(client, inspector):
+    data = _broken_inside()
+    _, ticket = submit(client, inspector, [data], lat=LAT, lon=LON)
+    (photo,) = ticket["photos"]
+    assert ticket["status"] == "dispatched" and photo["analysed"] and "undecodable" in _codes(photo)
+    preview = client.get(photo["urls"]["thumb"], headers=inspector)
+    assert preview.status_code == 404 and preview.json()["error"]["code"] == "no_preview"
+    original = client.get(photo["urls"]["original"], headers=inspector)
+    assert original.status_code == 200 and original.content == data
+
+
+def test_photos_whose_analysis_never_ran_are_analysed_by_the_worker(client, inspector, db, engine, settings, app,
+                                                                       monkeypatch):
+    first_id, _ = submit(client, inspector, [photo_bytes("mobile_jolla.jpg")], lat=LAT, lon=LON)
+    monkeypatch.setattr(service, "analyse_in_background", lambda *args: None)  # its process died first
+    ticket_id, ticket = submit(client, inspector, [photo_bytes("mobile_jolla.jpg")], category="0102",
+                               lat=LAT, lon=LON)
+    (photo,) = ticket["photos"]
+    photo_id = uuid.UUID(photo["id"])
+    assert ticket["status"] == "dispatched" and not photo["analysed"] and "near_duplicate" not in _codes(photo)
+    assert client.get(photo["urls"]["thumb"], headers=inspector).status_code == 200  # made on demand meanwhile
+
+    def sweep() -> int:
+        with httpx.Client() as http:
+            return worker.run_once(engine, settings, http)["photos_analysed"]
+
+    assert sweep() == 0  # received just now: the live job's to do
+    db.exec(update(Photo).where(Photo.id == photo_id).values(received_at=utcnow() - timedelta(minutes=11)))
+    db.commit()
+    assert sweep() == 1
+    assert sweep() == 0 and not service.analyse_photo(engine, settings, app.state.storage, photo_id)
+    (photo,) = client.get(f"/api/v1/tickets/{ticket_id}", headers=inspector).json()["photos"]
+    assert photo["analysed"] and [f["code"] for f in photo["flags"]].count("near_duplicate") == 1
+    assert next(f for f in photo["flags"] if f["code"] == "near_duplicate")["tickets"] == [first_id]
+    db.expire_all()
+    stored = db.get(Photo, photo_id)
+    bands = db.exec(select(PhotoHashBand.band, PhotoHashBand.value).where(PhotoHashBand.photo_id == photo_id)).all()
+    assert sorted(bands) == service.hash_bands(stored.phash)
+
+
+def test_a_missing_original_is_not_taken_for_an_undecodable_picture(client, inspector, engine, settings, app,
+                                                                    monkeypatch, tmp_path):
+    monkeypatch.setattr(service, "analyse_in_background", lambda *args: None)
+    ticket_id, ticket = submit(client, inspector, [photo_bytes("mobile_jolla.jpg")], lat=LAT, lon=LON)
+    (photo,) = ticket["photos"]
+    storage, photo_id = app.state.storage, uuid.UUID(photo["id"])
+    original = storage.original_path(photo["sha256"])
+    original.rename(tmp_path / "away")  # a disk mishap, say
+    assert not service.analyse_photo(engine, settings, storage, photo_id)
+    (tmp_path / "away").rename(original)
+    assert service.analyse_photo(engine, settings, storage, photo_id)
+    (photo,) = client.get(f"/api/v1/tickets/{ticket_id}", headers=inspector).json()["photos"]
+    assert photo["analysed"] and "undecodable" not in _codes(photo)
+
+
+def test_a_photo_the_sweep_cannot_analyse_does_not_hold_up_the_others(client, inspector, db, engine, settings, app,
+                                                                      monkeypatch, tmp_path):
+    monkeypatch.setattr(service, "analyse_in_background", lambda *args: None)
+    storage = app.state.storage
+    stuck = submit(client, inspector, [photo_bytes("Canon_40D.jpg")], lat=LAT, lon=LON)[1]["photos"][0]
+    fine = submit(client, inspector, [photo_bytes("mobile_jolla.jpg")], lat=LAT, lon=LON)[1]["photos"][0]
+    storage.original_path(stuck["sha256"]).rename(tmp_path / "away")
+    db.exec(update(Photo).values(received_at=utcnow() - timedelta(minutes=11)))
+    db.commit()
+    assert service.analyse_pending(engine, settings, storage) == 1  # the stuck one first, and then the other
+    for _ in range(service.SWEEP_ATTEMPTS):
+        service.analyse_pending(engine, settings, storage)
+    db.expire_all()
+    stuck_row, fine_row = db.get(Photo, uuid.UUID(stuck["id"])), db.get(Photo, uuid.UUID(fine["id"]))
+    assert fine_row.analysed_at is not None and stuck_row.analysed_at is None
+    assert stuck_row.analysis_attempts == service.SWEEP_ATTEMPTS  # then left alone
+
+
+def test_a_hash_filed_before_the_upgrade_is_filed_again_not_twice(client, inspector, db, engine, settings, app,
+                                                                   monkeypatch):
+    monkeypatch.setattr(service, "analyse_in_background", lambda *args: None)
+    (photo,) = submit(client, inspector, [photo_bytes("mobile_jolla.jpg")], lat=LAT, lon=LON)[1]["photos"]
+    photo_id = uuid.UUID(photo["id"])
+    row = db.get(Photo, photo_id)
+    row.phash = "0123456789abcdef"  # what a server from before 0011 wrote, leaving analysed_at empty
+    service.index_phash(db, row)
+    db.commit()
+    assert service.analyse_photo(engine, settings, app.state.storage, photo_id)
+    db.expire_all()
+    phash = db.get(Photo, photo_id).phash
+    bands = db.exec(select(PhotoHashBand.band, PhotoHashBand.value).where(PhotoHashBand.photo_id == photo_id)).all()
+    assert phash != "0123456789abcdef" and sorted(bands) == service.hash_bands(phash)

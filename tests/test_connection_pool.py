@@ -1,0 +1,50 @@
+"""PostgreSQL connections that sat idle are pinged before use and replaced when the server cut them
+(api/database.py); busy ones are not pinged."""
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import OperationalError
+
+from api import database
+from tests import dbutil
+
+pytestmark = pytest.mark.skipif(dbutil.ENGINE_NAME != "postgresql", reason="the idle ping is PostgreSQL's")
+
+
+def _backend_pid(engine) -> int:
+    with engine.connect() as conn:
+        return conn.execute(text("SELECT pg_backend_pid()")).scalar_one()
+
+
+def _cut(database_url: str, pid: int) -> None:
+    """What a server restart does to one connection, from outside the pool."""
+    admin = create_engine(database.normalize_url(database_url))
+    try:
+        with admin.connect() as conn:
+            assert conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid}).scalar_one()
+    finally:
+        admin.dispose()
+
+
+@pytest.fixture
+def cut_connection(database_url):
+    """A pool whose one connection the server has cut while it sat in the pool: (engine, its pid)."""
+    engine = database.make_engine(database_url)
+    first = _backend_pid(engine)
+    _cut(database_url, first)
+    yield engine, first
+    engine.dispose()
+
+
+def test_an_idle_connection_that_was_cut_is_replaced_before_use(cut_connection, monkeypatch):
+    engine, first = cut_connection
+    monkeypatch.setattr(database, "PING_AFTER_IDLE_S", 0.0)  # as if it had sat idle for a while
+    assert _backend_pid(engine) != first  # the ping found it dead and the pool opened a new one: no error
+
+
+def test_a_connection_in_recent_use_is_not_pinged(cut_connection, monkeypatch):
+    engine, first = cut_connection
+    monkeypatch.setattr(database, "PING_AFTER_IDLE_S", 3600.0)
+    with pytest.raises(OperationalError):  # the trade-off: one request fails...
+        _backend_pid(engine)
+    assert _backend_pid(engine) != first  # ...and the pool has replaced the connection
