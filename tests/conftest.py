@@ -63,7 +63,11 @@ def db(engine):
 
 @pytest.fixture
 def app(settings, engine):
-    return create_app(settings, engine)
+    app = create_app(settings, engine)
+    yield app
+    # The app's shutdown leaves a running analysis to finish on its own; wait for it here, or its open
+    # transaction and the next test's TRUNCATE can deadlock on PostgreSQL.
+    app.state.analysis_pool.shutdown(wait=True)
 
 
 @pytest.fixture
