@@ -3,6 +3,7 @@ capture → bureau accepts and rectifies offline → the inspector fails then pa
 fails it on site → back in the bureau's queue as rework, every step in the history. Plus another
 bureau's blindness, return and reassign, the leader's overview, and screenshots of each main view."""
 
+import time
 import uuid
 
 import httpx
@@ -347,4 +348,49 @@ def test_supervisor_compares_before_and_after(county, browser):
     expect(compare.locator("figure")).to_have_count(2)
     expect(compare.locator(".meta")).to_contain_text("两次拍摄相距")
     page.wait_for_function("() => [...document.querySelectorAll('#compare img')].every((i) => i.naturalWidth > 0)")
+    context.close()
+
+
+def test_flags_that_arrive_late_appear_without_a_reload(county, browser):
+    """The likeness flags come a moment after an upload: a verifier who opened the ticket meanwhile
+    sees the "comparing" note replaced by the flag in place, and the note they were typing survives."""
+    from sqlmodel import Session
+
+    from api.database import make_engine, utcnow
+    from api.photos.models import Photo
+
+    server, proxy = county
+    lon, lat = cell_of(server.url, "insp21")["centroid"]
+    ticket_id = rectified_ticket(server, "insp21", lat, lon)
+    deadline = time.monotonic() + 30
+    while not all(p["analysed"] for p in status_of(server, ticket_id)["photos"]):
+        assert time.monotonic() < deadline, "the server never analysed the photos"
+        time.sleep(0.2)
+    after_id = next(p["id"] for p in status_of(server, ticket_id)["photos"] if p["kind"] == "after")
+    engine = make_engine(server.database_url)
+
+    def set_after_photo(**values):
+        with Session(engine) as session:
+            photo = session.get(Photo, uuid.UUID(after_id))
+            for name, value in values.items():
+                setattr(photo, name, value)
+            session.add(photo)
+            session.commit()
+
+    set_after_photo(analysed_at=None)  # as if its analysis were still queued
+    context = desktop(browser)
+    page = context.new_page()
+    sign_in(page, proxy.url, "supervisor")
+    page.locator(f'a[href="#/verify/{ticket_id}"]').click()
+    compare = page.locator("#compare")
+    expect(compare.locator(".flag.pending")).to_have_text("⋯ 正在比对相似照片")
+    page.get_by_label("核查说明").fill("现场再看一次")
+
+    flag = {"code": "same_as_before", "reason": "整改照片与问题照片几乎相同（疑似未整改或重复使用）",
+            "reason_en": "the after-photo is near-identical to the before-photo"}
+    set_after_photo(analysed_at=utcnow(), flags=[flag])
+    expect(compare).to_contain_text("整改照片与问题照片几乎相同", timeout=15_000)
+    expect(page.locator(".flag.pending")).to_have_count(0)
+    expect(page.get_by_label("核查说明")).to_have_value("现场再看一次")
+    engine.dispose()
     context.close()

@@ -1,5 +1,7 @@
 // Pieces the role views share: the list + detail layout, an on-site photo picker with its GPS fix,
 // queueing an action through the outbox, and a ticket row.
+import { api } from '../api.js';
+import { kvSet } from '../db.js';
 import { h, formatTime, toast } from '../dom.js';
 import { t, lang, statusName, errorText } from '../i18n.js';
 import { enqueue } from '../outbox.js';
@@ -35,7 +37,31 @@ export function deadlineText(ticket) {
 export function photoFlags(photo) {
   const items = (photo?.flags || []).map((f) => h('li', { class: 'flag' }, `⚠ ${lang === 'en' ? f.reason_en || f.reason : f.reason}`));
   if (photo?.received && photo.analysed === false) items.push(h('li', { class: 'flag pending' }, `⋯ ${t('正在比对相似照片')}`));
-  return items.length ? h('ul', { class: 'flags' }, ...items) : null;
+  return items.length ? h('ul', { class: 'flags', 'data-photo': photo.id }, ...items) : null;
+}
+
+/** While some of the ticket's photos are still being compared, ask the server again now and then and
+ * put their flags in place: the verifier sees "same as before" without reloading, and nothing else on
+ * the page is redrawn (a half-typed reason survives). Stops once every photo is analysed, or when the
+ * user leaves the ticket. */
+export function refreshPendingFlags(ticketId, root, delay = 2000) {
+  if (!root.querySelector('.flag.pending')) return;
+  const timer = setTimeout(async () => {
+    stoppers.delete(stop);
+    if (!root.isConnected) return;
+    try {
+      const ticket = await api(`/api/v1/tickets/${ticketId}`);
+      await kvSet(`ticket:${ticketId}`, ticket);
+      for (const photo of ticket.photos) {
+        root.querySelectorAll(`ul.flags[data-photo="${photo.id}"]`).forEach((old) => old.replaceWith(photoFlags(photo) ?? ''));
+      }
+    } catch {
+      // offline or refused: keep the note, try again later
+    }
+    refreshPendingFlags(ticketId, root, Math.min(delay * 2, 60000));
+  }, delay);
+  const stop = () => clearTimeout(timer);
+  stoppers.add(stop);
 }
 
 export function ticketRow(ticket, href, { selectable = false } = {}) {

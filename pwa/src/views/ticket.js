@@ -6,7 +6,7 @@ import { kvGet, kvSet } from '../db.js';
 import { h, formatTime, toast } from '../dom.js';
 import { t, lang, statusName, errorText } from '../i18n.js';
 import { items, subscribe } from '../outbox.js';
-import { deadlineText, onSitePhotos, photoFlags, queueAction } from './parts.js';
+import { deadlineText, onSitePhotos, photoFlags, queueAction, refreshPendingFlags } from './parts.js';
 
 export const RETURN_REASONS = ['不属于本单位职责', '位置不在本单位辖区', '问题已由其他单位处理', '照片无法判断问题', '重复上报'];
 const ACTION_NAMES = {
@@ -96,7 +96,7 @@ export async function ticketDetail(id, { sync, back, rerender }) {
   const actions = h('div', { class: 'actions-panel' }, ...refusals, ...(pending.length
     ? [h('p', { role: 'status', class: 'queued' }, `${t('已保存待发送')} · ${pending.map((p) => p.summary.title).join('、')}`)]
     : actionForms(ticket, allowed, { sync, done })));
-  return h('section', { class: 'detail' }, back,
+  const view = h('section', { class: 'detail' }, back,
     h('h2', {}, lang === 'en' ? ticket.category.name_en : ticket.category.name, ' ',
       h('span', { class: 'status', id: 'ticket-status' }, statusName(ticket.status))),
     stale ? h('p', { class: 'hint' }, t('离线数据')) : null,
@@ -114,6 +114,8 @@ export async function ticketDetail(id, { sync, back, rerender }) {
     ticket.photos.some((p) => p.kind === 'spotcheck') ? h('h3', {}, t('现场照片')) : null, photoStrip(ticket, 'spotcheck'),
     h('h3', {}, t('位置')), mapBox,
     h('h3', {}, t('处理记录')), history);
+  refreshPendingFlags(id, view);
+  return view;
 }
 
 function field(label, input) {
