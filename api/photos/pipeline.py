@@ -129,23 +129,33 @@ def _decoding():
 # Inside a scan a 0xFF byte is followed by 0x00 (stuffing), a restart marker or the end; between the
 # scans of a progressive JPEG come tables, comments and APPn segments. Any other pair means the picture
 # data is not what it should be.
-_NOT_IN_PICTURE_DATA = re.compile(rb"\xff[^\x00\xd0-\xd9\xff\xc4\xcc\xda\xdb\xdd\xfe\xe0-\xef]")
+_MAY_FOLLOW_FF = numpy.zeros(256, dtype=bool)
+_MAY_FOLLOW_FF[[0x00, *range(0xD0, 0xDA), 0xFF, 0xC4, 0xCC, 0xDA, 0xDB, 0xDD, 0xFE, *range(0xE0, 0xF0)]] = True
 
 
 def _jpeg_is_whole(path: Path) -> bool:
     """Every header segment in place, an end-of-image marker after the start of the picture data, and
     nothing between them that picture data cannot contain. A truncated upload has no end marker (inside
     entropy-coded data FF D9 can only be the end); random bytes are caught by the pairs. Mapped, not
-    read: the scan runs in C over the page cache (~0.2 ms for 600 KB). False means "decode to decide"."""
+    read, and scanned by numpy, which lets go of the GIL (a regex held it: ~1 ms of a 600 KB photo on
+    the acknowledgement's path). False means "decode to decide"."""
     try:
         with open(path, "rb") as file, mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ) as data:
             header = _header_segments(data)
-            if header is None:
-                return False
-            end = data.find(b"\xff\xd9", header[1])
-            return end != -1 and _NOT_IN_PICTURE_DATA.search(data, header[1], end) is None
+            return header is not None and _picture_data_ends_cleanly(data, header[1])
     except (OSError, ValueError):  # a file system without mmap, say: the decode decides
         return False
+
+
+def _picture_data_ends_cleanly(buffer, start: int) -> bool:
+    data = numpy.frombuffer(buffer, dtype=numpy.uint8)
+    try:
+        marks = numpy.flatnonzero(data[start:-1] == 0xFF) + start
+        following = data[marks + 1]  # a copy: nothing keeps the mapping once `data` goes
+    finally:
+        del data  # the mapping cannot close while an array still points into it
+    ends = numpy.flatnonzero(following == 0xD9)
+    return bool(ends.size) and bool(_MAY_FOLLOW_FF[following[:ends[0]]].all())
 
 
 def inspect(path: Path, content_type: str, max_pixels: int) -> PhotoFacts:

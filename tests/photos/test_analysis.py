@@ -70,6 +70,21 @@ def test_whole_jpegs_are_vouched_for_without_a_decode_and_others_are_decoded(tmp
         pipeline.inspect(tmp_path / "head.jpg", "image/jpeg", 50_000_000)
 
 
+def test_a_single_byte_pair_no_scan_holds_is_found_anywhere_in_the_picture_data(tmp_path):
+    """The structural check's edges: a forbidden pair (FF 02) at the first byte of the picture data, in
+    the middle, and right before the end marker; stuffing (FF 00) and restart markers are allowed."""
+    data = photo_bytes("gps_DSCN0010.jpg")
+    scan = pipeline._header_segments(data)[1]
+    first = scan + 2 + int.from_bytes(data[scan + 2:scan + 4], "big")
+    end = data.index(b"\xff\xd9", first)
+    assert pipeline._jpeg_is_whole(PHOTOS / "gps_DSCN0010.jpg")
+    for at in (first, (first + end) // 2, end - 2):
+        for pair, whole in ((b"\xff\x02", False), (b"\xff\x00", True), (b"\xff\xd3", True)):
+            path = tmp_path / f"{at}-{pair.hex()}.jpg"
+            path.write_bytes(data[:at] + pair + data[at + 2:])
+            assert pipeline._jpeg_is_whole(path) is whole, (at - first, pair)
+
+
 def test_one_decode_gives_the_hash_and_both_copies():
     analysis = pipeline.analyse(PHOTOS / "mobile_jolla.jpg")  # 3264×2448: decoded at a quarter scale
     assert len(analysis.phash) == 16 and set(analysis.copies) == {"display", "thumb"}
