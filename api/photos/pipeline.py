@@ -147,15 +147,22 @@ def _jpeg_is_whole(path: Path) -> bool:
         return False
 
 
-def _picture_data_ends_cleanly(buffer, start: int) -> bool:
-    data = numpy.frombuffer(buffer, dtype=numpy.uint8)
-    try:
-        marks = numpy.flatnonzero(data[start:-1] == 0xFF) + start
-        following = data[marks + 1]  # a copy: nothing keeps the mapping once `data` goes
-    finally:
-        del data  # the mapping cannot close while an array still points into it
-    ends = numpy.flatnonzero(following == 0xD9)
-    return bool(ends.size) and bool(_MAY_FOLLOW_FF[following[:ends[0]]].all())
+_SCAN_CHUNK = 256 * 1024  # bounds the scan's arrays: 16 uploads of 12-MP photos at once stay small
+
+
+def _picture_data_ends_cleanly(data, start: int) -> bool:
+    """From `start`: an end marker, and before it only pairs picture data can hold. In chunks that
+    overlap by a byte, so a pair across a chunk's edge is seen; each chunk is a copy, so no array
+    points into the mapping when it closes."""
+    for low in range(start, len(data) - 1, _SCAN_CHUNK):
+        chunk = numpy.frombuffer(data[low:low + _SCAN_CHUNK + 1], dtype=numpy.uint8)
+        following = chunk[numpy.flatnonzero(chunk[:-1] == 0xFF) + 1]
+        ends = numpy.flatnonzero(following == 0xD9)
+        if not _MAY_FOLLOW_FF[following[:ends[0] if ends.size else None]].all():
+            return False
+        if ends.size:
+            return True
+    return False
 
 
 def inspect(path: Path, content_type: str, max_pixels: int) -> PhotoFacts:

@@ -70,15 +70,18 @@ def test_whole_jpegs_are_vouched_for_without_a_decode_and_others_are_decoded(tmp
         pipeline.inspect(tmp_path / "head.jpg", "image/jpeg", 50_000_000)
 
 
-def test_a_single_byte_pair_no_scan_holds_is_found_anywhere_in_the_picture_data(tmp_path):
+@pytest.mark.parametrize("chunk", [pipeline._SCAN_CHUNK, 1000, 7])
+def test_a_single_byte_pair_no_scan_holds_is_found_anywhere_in_the_picture_data(tmp_path, monkeypatch, chunk):
     """The structural check's edges: a forbidden pair (FF 02) at the first byte of the picture data, in
-    the middle, and right before the end marker; stuffing (FF 00) and restart markers are allowed."""
+    the middle, and right before the end marker; stuffing (FF 00) and restart markers are allowed. With
+    small chunks, pairs fall across the edges between them."""
+    monkeypatch.setattr(pipeline, "_SCAN_CHUNK", chunk)
     data = photo_bytes("gps_DSCN0010.jpg")
     scan = pipeline._header_segments(data)[1]
     first = scan + 2 + int.from_bytes(data[scan + 2:scan + 4], "big")
     end = data.index(b"\xff\xd9", first)
     assert pipeline._jpeg_is_whole(PHOTOS / "gps_DSCN0010.jpg")
-    for at in (first, (first + end) // 2, end - 2):
+    for at in (first, first + 999, (first + end) // 2, end - 2):
         for pair, whole in ((b"\xff\x02", False), (b"\xff\x00", True), (b"\xff\xd3", True)):
             path = tmp_path / f"{at}-{pair.hex()}.jpg"
             path.write_bytes(data[:at] + pair + data[at + 2:])
