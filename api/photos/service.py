@@ -98,6 +98,10 @@ def metadata_flags(settings: Settings, ticket: Ticket, photo: Photo, exif: dict)
     return flags
 
 
+SAME_AS_BEFORE = _flag("same_as_before", "整改照片与问题照片几乎相同（疑似未整改或重复使用）",
+                       "the after-photo is near-identical to the before-photo")
+
+
 def likeness_flags(session: Session, settings: Settings, ticket: Ticket, photo: Photo, phash: str) -> list[dict]:
     """Reasons from the pixels, known once the photo is analysed: an after-photo that looks like the
     before-photo, and a photo that looks like another ticket's."""
@@ -107,8 +111,7 @@ def likeness_flags(session: Session, settings: Settings, ticket: Ticket, photo: 
         befores = session.exec(select(Photo.phash).where(Photo.ticket_id == ticket.id, Photo.kind == "before",
                                                          col(Photo.phash).is_not(None))).all()
         if any(_hamming(h, phash) <= settings.flag_phash_distance for h in befores):
-            flags.append(_flag("same_as_before", "整改照片与问题照片几乎相同（疑似未整改或重复使用）",
-                               "the after-photo is near-identical to the before-photo"))
+            flags.append(SAME_AS_BEFORE)
     twins, capped = _near_duplicates(session, ticket.id, phash, settings.flag_phash_distance)
     if twins:
         at_least, at_least_en = ("至少 ", "at least ") if capped else ("", "")
@@ -236,6 +239,48 @@ def _lowest_priority() -> None:
 _decoder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="decode", initializer=_lowest_priority)
 
 
+def _decode_and_copy(storage: LocalStorage, photo: Photo, *, in_background: bool) -> pipeline.Analysis | None:
+    """The decode and the copies stored; None when the picture cannot be decoded. In the background the
+    decode runs on the lowest-priority thread; a request that holds locks decodes in its own thread."""
+    path = storage.original_path(photo.sha256)
+    try:
+        analysis = _decoder.submit(pipeline.analyse, path).result() if in_background else pipeline.analyse(path)
+    except pipeline.PhotoInvalid:
+        return None
+    for variant, data in analysis.copies.items():
+        storage.put_derived(photo.sha256, variant, data)
+    return analysis
+
+
+def _record_analysis(session: Session, settings: Settings, photo: Photo, analysis: pipeline.Analysis | None,
+                     flags: list[dict]) -> None:
+    """The photo (locked, not yet analysed) gets its hash, its likeness flags and analysed_at, and its
+    hash is filed for later searches."""
+    if photo.phash is not None:  # filed by a server from before migration 0011, during an upgrade
+        session.exec(delete(PhotoHashBand).where(col(PhotoHashBand.photo_id) == photo.id))
+    photo.phash = analysis.phash if analysis else None
+    photo.flags = [*photo.flags, *(flags if analysis else [UNDECODABLE])]
+    photo.analysed_at = utcnow()
+    session.add(photo)
+    if analysis:
+        index_phash(session, photo)
+        if photo.kind == "before":
+            _recheck_later_photos(session, settings, photo)
+
+
+def _recheck_later_photos(session: Session, settings: Settings, before: Photo) -> None:
+    """A before-photo analysed after the ticket's after-photos (its own analysis was lost to a crash and
+    redone by the sweep): they were compared with no before-photo, so compare them now."""
+    later = session.exec(select(Photo).where(Photo.ticket_id == before.ticket_id,
+                                             col(Photo.kind).in_(("after", "spotcheck")),
+                                             col(Photo.phash).is_not(None))).all()
+    for photo in later:
+        if (_hamming(photo.phash, before.phash) <= settings.flag_phash_distance
+                and not any(f["code"] == "same_as_before" for f in photo.flags)):
+            photo.flags = [*photo.flags, SAME_AS_BEFORE]
+            session.add(photo)
+
+
 def analyse_photo(engine: Engine, settings: Settings, storage: LocalStorage, photo_id: uuid.UUID) -> bool:
     """After the acknowledgement: decode the received photo once for its display and thumbnail copies
     and its perceptual hash, then add the flags that need pixels and file the hash for later searches.
@@ -249,29 +294,38 @@ def analyse_photo(engine: Engine, settings: Settings, storage: LocalStorage, pho
     if not storage.has_original(photo.sha256):  # not a picture that cannot be decoded: the sweep retries
         log.error("photo %s: its original %s is missing", photo_id, photo.sha256)
         return False
-    try:
-        analysis = _decoder.submit(pipeline.analyse, storage.original_path(photo.sha256)).result()
-    except pipeline.PhotoInvalid:
-        analysis, flags = None, [UNDECODABLE]
-    else:
-        for variant, data in analysis.copies.items():
-            storage.put_derived(photo.sha256, variant, data)
+    analysis, flags = _decode_and_copy(storage, photo, in_background=True), []
+    if analysis:
         with Session(engine) as session:
             flags = likeness_flags(session, settings, ticket, photo, analysis.phash)
     with write_session(engine) as session:
         photo = session.exec(select(Photo).where(Photo.id == photo_id).with_for_update()).one()
         if photo.analysed_at is not None:
             return False
-        if photo.phash is not None:  # filed by a server from before migration 0011, during an upgrade
-            session.exec(delete(PhotoHashBand).where(col(PhotoHashBand.photo_id) == photo_id))
-        photo.phash = analysis.phash if analysis else None
-        photo.flags = [*photo.flags, *flags]
-        photo.analysed_at = utcnow()
-        session.add(photo)
-        if analysis:
-            index_phash(session, photo)
+        _record_analysis(session, settings, photo, analysis, flags)
         session.commit()
         return True
+
+
+def analyse_now(session: Session, settings: Settings, storage: LocalStorage, ticket: Ticket) -> int:
+    """Analyse, inside the caller's transaction, the ticket's received photos still waiting for their
+    analysis (seconds under load; after a crash, until the worker's sweep): a verdict on the ticket is
+    then recorded with every evidence check done. Returns how many were analysed."""
+    pending = session.exec(select(Photo).where(Photo.ticket_id == ticket.id, col(Photo.received_at).is_not(None),
+                                               col(Photo.analysed_at).is_(None))
+                           .order_by(Photo.received_at).with_for_update()
+                           .execution_options(populate_existing=True)).all()
+    analysed = 0
+    for photo in pending:
+        if not storage.has_original(photo.sha256):
+            log.error("photo %s: its original %s is missing", photo.id, photo.sha256)
+            continue
+        analysis = _decode_and_copy(storage, photo, in_background=False)
+        flags = likeness_flags(session, settings, ticket, photo, analysis.phash) if analysis else []
+        _record_analysis(session, settings, photo, analysis, flags)
+        session.flush()  # the next photo's search sees this one's hash
+        analysed += 1
+    return analysed
 
 
 def analyse_in_background(engine: Engine, settings: Settings, storage: LocalStorage, photo_id: uuid.UUID) -> None:

@@ -1,12 +1,13 @@
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Response, status
+from fastapi import APIRouter, Depends, Request, Response, status
 from sqlmodel import col, select
 
 from api.accounts.deps import STAFF, require_roles
 from api.accounts.models import Role, User
 from api.database import SessionDep
 from api.errors import not_found
+from api.photos import service as photo_service
 from api.spotchecks import service
 from api.spotchecks.models import DrawRequest, SpotCheck, SpotCheckDraw, SpotCheckResult
 from api.tickets.models import Ticket
@@ -53,10 +54,13 @@ def list_spotchecks(session: SessionDep, _user: Staff, status: Literal["open", "
 
 
 @router.post("/{task_id}/result")
-def record_result(task_id: int, body: SpotCheckResult, response: Response, session: SessionDep,
+def record_result(task_id: int, body: SpotCheckResult, request: Request, response: Response, session: SessionDep,
                   user: Supervisor):
     """The on-site verdict with spot-check photos (`PUT …/photos/{id}?kind=spotcheck` first). A failure
     reopens the ticket as rework and is counted as a false closure against the bureau."""
     task, applied = service.record_result(session, user, task_id, body)
+    if applied:  # the verdict is stored with every evidence check done
+        photo_service.analyse_now(session, request.app.state.settings, request.app.state.storage,
+                                  session.get(Ticket, task.ticket_id))
     response.status_code = 200
     return {**_task_public(task), "replayed": not applied}

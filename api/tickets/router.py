@@ -10,6 +10,7 @@ from api.accounts.deps import CurrentUser, require_roles
 from api.accounts.models import User
 from api.county.reference import reference
 from api.database import SessionDep
+from api.photos import service as photo_service
 from api.tickets import access, service, workflow
 from api.tickets.models import TicketCapture
 from api.workcalendar.service import WorkCalendar
@@ -54,10 +55,13 @@ def ticket_action(ticket_id: uuid.UUID, action: str, body: Annotated[dict[str, A
     unpark {note}; each with the
     client's `action_id`. A replay answers 200 with the ticket; a different request under the same
     action_id is 409 `action_conflict`; an action the state does not allow is 409 `invalid_transition`."""
+    settings = request.app.state.settings
     try:
-        ticket, applied = workflow.perform(session, request.app.state.settings, user, ticket_id, action, body)
+        ticket, applied = workflow.perform(session, settings, user, ticket_id, action, body)
     except ValidationError as exc:
         raise RequestValidationError(exc.errors()) from None
+    if applied and action == "verify":  # the verdict is stored with every evidence check done
+        photo_service.analyse_now(session, settings, request.app.state.storage, ticket)
     response.status_code = 200
     return {**service.ticket_public(session, ticket, user, calendar=calendar), "replayed": not applied,
             "allowed_actions": workflow.allowed_actions(session, user, ticket)}

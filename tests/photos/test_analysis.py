@@ -1,6 +1,8 @@
 """What the acknowledgement checks without decoding, and the analysis after it: copies, perceptual hash
 and likeness flags, made once, by the live job or, when its process died first, by the worker."""
 
+import base64
+import hashlib
 import random
 import uuid
 from datetime import timedelta
@@ -13,7 +15,7 @@ from api.database import utcnow
 from api.notifications import worker
 from api.photos import pipeline, service
 from api.photos.models import Photo, PhotoHashBand
-from tests.factories import PHOTOS, photo_bytes, submit
+from tests.factories import PHOTOS, analysed, login, photo_bytes, submit
 
 LAT, LON = 28.9078, 120.0270
 
@@ -180,3 +182,65 @@ def test_a_hash_filed_before_the_upgrade_is_filed_again_not_twice(client, inspec
     phash = db.get(Photo, photo_id).phash
     bands = db.exec(select(PhotoHashBand.band, PhotoHashBand.value).where(PhotoHashBand.photo_id == photo_id)).all()
     assert phash != "0123456789abcdef" and sorted(bands) == service.hash_bands(phash)
+
+
+def _act(client, headers, ticket_id, action, **body):
+    response = client.post(f"/api/v1/tickets/{ticket_id}/actions/{action}", headers=headers,
+                           json={"action_id": str(uuid.uuid4()), **body})
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def _after_photo(client, headers, ticket_id, data: bytes) -> str:
+    photo_id = str(uuid.uuid4())
+    digest = base64.b64encode(hashlib.sha256(data).digest()).decode()
+    response = client.put(f"/api/v1/tickets/{ticket_id}/photos/{photo_id}", params={"kind": "after"}, content=data,
+                          headers={**headers, "Content-Type": "image/jpeg", "Content-Digest": f"sha-256=:{digest}:"})
+    assert response.status_code == 201, response.text
+    return photo_id
+
+
+def test_a_verdict_is_recorded_with_the_evidence_checked(client, inspector, db, monkeypatch):
+    """A verification that arrives while an after-photo still waits for its analysis (its process died;
+    the sweep would come in minutes) analyses it first, in the same transaction: the closed ticket
+    carries the "same as before" flag the verifier's screen was still waiting for."""
+    bureau = login(client, "zhzf1", "demo1234")
+    picture = photo_bytes("mobile_jolla.jpg")
+    ticket_id, _ = submit(client, inspector, [picture], category="0506", lat=LAT, lon=LON)
+    _act(client, bureau, ticket_id, "accept")
+    monkeypatch.setattr(service, "analyse_in_background", lambda *args: None)
+    after_id = _after_photo(client, bureau, ticket_id, picture)  # "fixed": the same picture again
+    rectified = _act(client, bureau, ticket_id, "rectify", note="已整改", photo_ids=[after_id])
+    (after,) = [p for p in rectified["photos"] if p["kind"] == "after"]
+    assert not after["analysed"] and "same_as_before" not in _codes(after)
+
+    closed = _act(client, inspector, ticket_id, "verify", result="pass", note="已核实")
+    (after,) = [p for p in closed["photos"] if p["kind"] == "after"]
+    assert closed["status"] == "closed" and after["analysed"] and "same_as_before" in _codes(after)
+    stored = db.get(Photo, uuid.UUID(after_id))
+    bands = db.exec(select(PhotoHashBand.band, PhotoHashBand.value).where(PhotoHashBand.photo_id == stored.id)).all()
+    assert sorted(bands) == service.hash_bands(stored.phash)
+    thumb = client.get(after["urls"]["thumb"], headers=inspector)
+    assert thumb.status_code == 200 and thumb.headers["content-type"] == "image/jpeg"
+
+
+def test_a_before_photo_analysed_late_is_compared_with_the_after_photos(client, inspector, db, engine, settings,
+                                                                          app, monkeypatch):
+    """After a crash the sweep may analyse a before-photo after the ticket's after-photos, which were
+    then compared with nothing: they are compared when it comes."""
+    bureau = login(client, "zhzf1", "demo1234")
+    picture = photo_bytes("mobile_jolla.jpg")
+    monkeypatch.setattr(service, "analyse_in_background", lambda *args: None)  # the before-photo's job is lost
+    ticket_id, ticket = submit(client, inspector, [picture], category="0506", lat=LAT, lon=LON)
+    before_id = uuid.UUID(ticket["photos"][0]["id"])
+    monkeypatch.undo()
+    _act(client, bureau, ticket_id, "accept")
+    after_id = _after_photo(client, bureau, ticket_id, picture)
+    analysed(app)
+    after = db.get(Photo, uuid.UUID(after_id))
+    assert after.analysed_at is not None and "same_as_before" not in {f["code"] for f in after.flags}
+
+    db.rollback()  # end the read snapshot
+    assert service.analyse_photo(engine, settings, app.state.storage, before_id)
+    codes = [f["code"] for f in db.get(Photo, uuid.UUID(after_id)).flags]
+    assert codes.count("same_as_before") == 1

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
+from api.photos import service as photo_service
 from api.spotchecks.service import sample
 from tests.factories import photo_bytes
 from tests.tickets.test_workflow import Loop
@@ -39,7 +40,7 @@ def _spotcheck_photo(loop, ticket_id):
     return photo_id, response
 
 
-def test_draw_then_fail_on_site_reopens_the_ticket(client, county):
+def test_draw_then_fail_on_site_reopens_the_ticket(client, county, monkeypatch):
     loop = Loop(client)
     closed = [loop.ticket_in("closed") for _ in range(3)]
     drawn = client.post("/api/v1/spotchecks/draws", headers=loop.headers["supervisor"],
@@ -54,6 +55,7 @@ def test_draw_then_fail_on_site_reopens_the_ticket(client, county):
     assert [t["id"] for t in open_tasks] == [t["id"] for t in draw["tasks"]]
 
     task = draw["tasks"][0]
+    monkeypatch.setattr(photo_service, "analyse_in_background", lambda *args: None)  # its analysis is lost
     photo_id, upload = _spotcheck_photo(loop, task["ticket_id"])
     assert upload.status_code == 201, upload.text
     body = {"action_id": str(uuid.uuid4()), "result": "fail", "note": "车辆仍占用人行道", "photo_ids": [photo_id]}
@@ -65,6 +67,8 @@ def test_draw_then_fail_on_site_reopens_the_ticket(client, county):
     assert event["action"] == "spotcheck" and event["payload"]["false_closure"] is True
     assert event["actor"]["username"] == "supervisor"
     assert "rectify" in ticket["allowed_actions"]
+    (on_site,) = [p for p in ticket["photos"] if p["kind"] == "spotcheck"]
+    assert on_site["id"] == photo_id and on_site["analysed"]  # done with the verdict, not left to the sweep
 
     replay = client.post(f"/api/v1/spotchecks/{task['id']}/result", json=body, headers=loop.headers["supervisor"])
     assert replay.status_code == 200 and replay.json()["replayed"] is True
