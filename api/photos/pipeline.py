@@ -136,9 +136,9 @@ _MAY_FOLLOW_FF[[0x00, *range(0xD0, 0xDA), 0xFF, 0xC4, 0xCC, 0xDA, 0xDB, 0xDD, 0x
 def _jpeg_is_whole(path: Path) -> bool:
     """Every header segment in place, an end-of-image marker after the start of the picture data, and
     nothing between them that picture data cannot contain. A truncated upload has no end marker (inside
-    entropy-coded data FF D9 can only be the end); random bytes are caught by the pairs. Mapped, not
-    read, and scanned by numpy, which lets go of the GIL (a regex held it: ~1 ms of a 600 KB photo on
-    the acknowledgement's path). False means "decode to decide"."""
+    entropy-coded data FF D9 can only be the end); random bytes are caught by the pairs. The header is
+    walked in a mapping, the picture data scanned by numpy in chunks (numpy lets go of the GIL; a regex
+    held it, ~1 ms of a 600 KB photo on the acknowledgement's path). False means "decode to decide"."""
     try:
         with open(path, "rb") as file, mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ) as data:
             header = _header_segments(data)

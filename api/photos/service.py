@@ -239,6 +239,10 @@ def _lowest_priority() -> None:
 _decoder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="decode", initializer=_lowest_priority)
 
 
+# How often the worker's sweep tries a photo's analysis before giving up on it (logged).
+SWEEP_ATTEMPTS = 5
+
+
 def _decode_and_copy(storage: LocalStorage, photo: Photo, *, in_background: bool) -> pipeline.Analysis | None:
     """The decode and the copies stored; None when the picture cannot be decoded. In the background the
     decode runs on the lowest-priority thread; a request that holds locks decodes in its own thread."""
@@ -269,11 +273,12 @@ def _record_analysis(session: Session, settings: Settings, photo: Photo, analysi
 
 
 def _recheck_later_photos(session: Session, settings: Settings, before: Photo) -> None:
-    """A before-photo analysed after the ticket's after-photos (its own analysis was lost to a crash and
-    redone by the sweep): they were compared with no before-photo, so compare them now."""
+    """A before-photo analysed after the ticket's after-photos (its own job was lost to a crash; the
+    sweep or a verdict does it later): they were compared with no before-photo, so compare them now."""
     later = session.exec(select(Photo).where(Photo.ticket_id == before.ticket_id,
                                              col(Photo.kind).in_(("after", "spotcheck")),
-                                             col(Photo.phash).is_not(None))).all()
+                                             col(Photo.phash).is_not(None))
+                         .with_for_update().execution_options(populate_existing=True)).all()
     for photo in later:
         if (_hamming(photo.phash, before.phash) <= settings.flag_phash_distance
                 and not any(f["code"] == "same_as_before" for f in photo.flags)):
@@ -308,11 +313,15 @@ def analyse_photo(engine: Engine, settings: Settings, storage: LocalStorage, pho
 
 
 def analyse_now(session: Session, settings: Settings, storage: LocalStorage, ticket: Ticket) -> int:
-    """Analyse, inside the caller's transaction, the ticket's received photos still waiting for their
-    analysis (seconds under load; after a crash, until the worker's sweep): a verdict on the ticket is
-    then recorded with every evidence check done. Returns how many were analysed."""
+    """Analyse, in the caller's transaction, the ticket's received photos still waiting for their
+    analysis (seconds under load; after a crash, until the worker's sweep), so a verdict is stored with
+    the likeness flags of its evidence. The decode runs here, at normal priority, holding the caller's
+    locks (SQLite's writer lock too): tens of milliseconds, for an action far rarer than uploads. A photo
+    that cannot be read or was given up on by the sweep stays pending and does not fail the verdict.
+    Returns how many were analysed."""
     pending = session.exec(select(Photo).where(Photo.ticket_id == ticket.id, col(Photo.received_at).is_not(None),
-                                               col(Photo.analysed_at).is_(None))
+                                               col(Photo.analysed_at).is_(None),
+                                               Photo.analysis_attempts < SWEEP_ATTEMPTS)
                            .order_by(Photo.received_at).with_for_update()
                            .execution_options(populate_existing=True)).all()
     analysed = 0
@@ -320,7 +329,11 @@ def analyse_now(session: Session, settings: Settings, storage: LocalStorage, tic
         if not storage.has_original(photo.sha256):
             log.error("photo %s: its original %s is missing", photo.id, photo.sha256)
             continue
-        analysis = _decode_and_copy(storage, photo, in_background=False)
+        try:
+            analysis = _decode_and_copy(storage, photo, in_background=False)
+        except Exception:  # a read or write error, a decoder bug: the sweep retries, the verdict stands
+            log.exception("analysing photo %s failed", photo.id)
+            continue
         flags = likeness_flags(session, settings, ticket, photo, analysis.phash) if analysis else []
         _record_analysis(session, settings, photo, analysis, flags)
         session.flush()  # the next photo's search sees this one's hash
@@ -334,8 +347,6 @@ def analyse_in_background(engine: Engine, settings: Settings, storage: LocalStor
     except Exception:  # the worker's sweep (analyse_pending) retries
         log.exception("analysing photo %s failed", photo_id)
 
-
-SWEEP_ATTEMPTS = 5
 
 
 def analyse_pending(engine: Engine, settings: Settings, storage: LocalStorage, *,

@@ -59,7 +59,7 @@ def record_result(task_id: int, body: SpotCheckResult, request: Request, respons
     """The on-site verdict with spot-check photos (`PUT …/photos/{id}?kind=spotcheck` first). A failure
     reopens the ticket as rework and is counted as a false closure against the bureau."""
     task, applied = service.record_result(session, user, task_id, body)
-    if applied:  # the verdict is stored with every evidence check done
+    if applied:  # stored with the likeness flags of its evidence, not before them
         photo_service.analyse_now(session, request.app.state.settings, request.app.state.storage,
                                   session.get(Ticket, task.ticket_id))
     response.status_code = 200

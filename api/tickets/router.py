@@ -60,7 +60,7 @@ def ticket_action(ticket_id: uuid.UUID, action: str, body: Annotated[dict[str, A
         ticket, applied = workflow.perform(session, settings, user, ticket_id, action, body)
     except ValidationError as exc:
         raise RequestValidationError(exc.errors()) from None
-    if applied and action == "verify":  # the verdict is stored with every evidence check done
+    if applied and action == "verify":  # stored with the likeness flags of its evidence, not before them
         photo_service.analyse_now(session, settings, request.app.state.storage, ticket)
     response.status_code = 200
     return {**service.ticket_public(session, ticket, user, calendar=calendar), "replayed": not applied,

@@ -379,18 +379,21 @@ def test_flags_that_arrive_late_appear_without_a_reload(county, browser):
 
     set_after_photo(analysed_at=None)  # as if its analysis were still queued
     context = desktop(browser)
-    page = context.new_page()
-    sign_in(page, proxy.url, "supervisor")
-    page.locator(f'a[href="#/verify/{ticket_id}"]').click()
-    compare = page.locator("#compare")
-    expect(compare.locator(".flag.pending")).to_have_text("⋯ 正在比对相似照片")
-    page.get_by_label("核查说明").fill("现场再看一次")
+    try:
+        page = context.new_page()
+        sign_in(page, proxy.url, "supervisor")
+        page.locator(f'a[href="#/verify/{ticket_id}"]').click()
+        compare = page.locator("#compare")
+        expect(compare.locator(".flag.pending")).to_have_text("⋯ 正在比对相似照片")
+        page.get_by_label("核查说明").fill("现场再看一次")
 
-    flag = {"code": "same_as_before", "reason": "整改照片与问题照片几乎相同（疑似未整改或重复使用）",
-            "reason_en": "the after-photo is near-identical to the before-photo"}
-    set_after_photo(analysed_at=utcnow(), flags=[flag])
-    expect(compare).to_contain_text("整改照片与问题照片几乎相同", timeout=15_000)
-    expect(page.locator(".flag.pending")).to_have_count(0)
-    expect(page.get_by_label("核查说明")).to_have_value("现场再看一次")
-    engine.dispose()
-    context.close()
+        flag = {"code": "same_as_before", "reason": "整改照片与问题照片几乎相同（疑似未整改或重复使用）",
+                "reason_en": "the after-photo is near-identical to the before-photo"}
+        set_after_photo(analysed_at=utcnow(), flags=[flag])
+        # The page asks again 2, 6, 14 and 30 s after it opened.
+        expect(compare).to_contain_text("整改照片与问题照片几乎相同", timeout=35_000)
+        expect(page.locator(".flag.pending")).to_have_count(0)
+        expect(page.get_by_label("核查说明")).to_have_value("现场再看一次")
+    finally:
+        context.close()
+        engine.dispose()

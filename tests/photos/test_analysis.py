@@ -2,6 +2,7 @@
 and likeness flags, made once, by the live job or, when its process died first, by the worker."""
 
 import base64
+import errno
 import hashlib
 import random
 import uuid
@@ -88,6 +89,30 @@ def test_a_single_byte_pair_no_scan_holds_is_found_anywhere_in_the_picture_data(
             path = tmp_path / f"{at}-{pair.hex()}.jpg"
             path.write_bytes(data[:at] + pair + data[at + 2:])
             assert pipeline._jpeg_is_whole(path) is whole, (at - first, pair)
+
+
+def _ends_cleanly_by_the_rule(data: bytes, start: int) -> bool:
+    """The rule read plainly: the first FF D9 from `start`, and every FF before it followed by a byte
+    picture data may hold."""
+    for i in range(start, len(data) - 1):
+        if data[i] == 0xFF:
+            if data[i + 1] == 0xD9:
+                return True
+            if not pipeline._MAY_FOLLOW_FF[data[i + 1]]:
+                return False
+    return False
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 3, 5, pipeline._SCAN_CHUNK])
+def test_the_chunked_scan_follows_the_rule_on_every_short_string(monkeypatch, chunk):
+    monkeypatch.setattr(pipeline, "_SCAN_CHUNK", chunk)
+    rng = random.Random(chunk)
+    alphabet = [0xFF, 0xFF, 0xD9, 0x00, 0x02, 0xD3, 0xC4, 0x41]
+    for _ in range(3000):
+        data = bytes(rng.choice(alphabet) for _ in range(rng.randrange(14)))
+        start = rng.randrange(len(data) + 1)
+        assert pipeline._picture_data_ends_cleanly(data, start) == _ends_cleanly_by_the_rule(data, start), \
+            (data.hex(), start)
 
 
 def test_one_decode_gives_the_hash_and_both_copies():
@@ -222,6 +247,23 @@ def test_a_verdict_is_recorded_with_the_evidence_checked(client, inspector, db, 
     assert sorted(bands) == service.hash_bands(stored.phash)
     thumb = client.get(after["urls"]["thumb"], headers=inspector)
     assert thumb.status_code == 200 and thumb.headers["content-type"] == "image/jpeg"
+
+
+def test_a_verdict_stands_when_a_pending_photo_cannot_be_read(client, inspector, monkeypatch):
+    bureau = login(client, "zhzf1", "demo1234")
+    ticket_id, _ = submit(client, inspector, [photo_bytes("Canon_40D.jpg")], category="0506", lat=LAT, lon=LON)
+    _act(client, bureau, ticket_id, "accept")
+    monkeypatch.setattr(service, "analyse_in_background", lambda *args: None)
+    after_id = _after_photo(client, bureau, ticket_id, photo_bytes("mobile_jolla.jpg"))
+    _act(client, bureau, ticket_id, "rectify", note="已整改", photo_ids=[after_id])
+
+    def unreadable(path):
+        raise OSError(errno.EIO, "Input/output error", str(path))
+
+    monkeypatch.setattr(pipeline, "analyse", unreadable)
+    closed = _act(client, inspector, ticket_id, "verify", result="pass")
+    (after,) = [p for p in closed["photos"] if p["kind"] == "after"]
+    assert closed["status"] == "closed" and not after["analysed"]  # left to the sweep
 
 
 def test_a_before_photo_analysed_late_is_compared_with_the_after_photos(client, inspector, db, engine, settings,

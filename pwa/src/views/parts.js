@@ -42,15 +42,17 @@ export function photoFlags(photo) {
 
 /** While some of the ticket's photos are still being compared, ask the server again now and then and
  * put their flags in place: the verifier sees "same as before" without reloading, and nothing else on
- * the page is redrawn (a half-typed reason survives). Stops once every photo is analysed, or when the
- * user leaves the ticket. */
-export function refreshPendingFlags(ticketId, root, delay = 2000) {
-  if (!root.querySelector('.flag.pending')) return;
+ * the page is redrawn (a half-typed reason survives). Stops once every photo is analysed, when the
+ * user leaves the ticket, or after ten tries over about six minutes (a photo the server could not read
+ * stays pending). */
+export function refreshPendingFlags(ticketId, root, attempt = 0) {
+  if (!root.querySelector('.flag.pending') || attempt >= 10) return;
   const timer = setTimeout(async () => {
     stoppers.delete(stop);
     if (!root.isConnected) return;
     try {
       const ticket = await api(`/api/v1/tickets/${ticketId}`);
+      if (!root.isConnected) return;
       await kvSet(`ticket:${ticketId}`, ticket);
       for (const photo of ticket.photos) {
         root.querySelectorAll(`ul.flags[data-photo="${photo.id}"]`).forEach((old) => old.replaceWith(photoFlags(photo) ?? ''));
@@ -58,8 +60,8 @@ export function refreshPendingFlags(ticketId, root, delay = 2000) {
     } catch {
       // offline or refused: keep the note, try again later
     }
-    refreshPendingFlags(ticketId, root, Math.min(delay * 2, 60000));
-  }, delay);
+    refreshPendingFlags(ticketId, root, attempt + 1);
+  }, Math.min(2000 * 2 ** attempt, 60000));
   const stop = () => clearTimeout(timer);
   stoppers.add(stop);
 }
