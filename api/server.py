@@ -36,8 +36,10 @@ def _config(host: str, port: int):
 
     from api.config import get_settings
 
+    settings = get_settings()
     return uvicorn.Config("api.main:create_app", factory=True, host=host, port=port, proxy_headers=True,
-                          forwarded_allow_ips=get_settings().forwarded_allow_ips, log_level="info")
+                          forwarded_allow_ips=settings.forwarded_allow_ips, access_log=settings.access_log,
+                          log_level="info")
 
 
 def _listen(host: str, port: int) -> socket.socket:

@@ -313,6 +313,7 @@ def bench_engine(engine: str, phases: Phases) -> dict:
     with tempfile.TemporaryDirectory(prefix=f"ingest-{engine}-") as tmp:
         workers = 1 if engine == "sqlite" else os.cpu_count() or 1
         server = LiveServer(Path(tmp), "ingest", workers=workers)
+        server.env["GRIDPATROL_ACCESS_LOG"] = "true"  # log_problems counts 5xx in it
         clients: list[httpx.Client] = []
         try:
             server.cli("demo", "--history", "0")

@@ -31,6 +31,15 @@ def test_development_generates_and_keeps_a_secret(tmp_path):
     assert Settings(data_dir=tmp_path / "var").sqlalchemy_url.endswith("/var/gridpatrol.db")
 
 
+def test_the_access_log_can_be_left_to_a_proxy_that_keeps_one(tmp_path, monkeypatch):
+    from api import server
+
+    monkeypatch.setenv("GRIDPATROL_DATA_DIR", str(tmp_path))
+    assert server._config("127.0.0.1", 8000).access_log is True
+    monkeypatch.setenv("GRIDPATROL_ACCESS_LOG", "false")  # as docker-compose sets it behind nginx
+    assert server._config("127.0.0.1", 8000).access_log is False
+
+
 @pytest.fixture
 def cli_env(tmp_path, database_url, monkeypatch):
     monkeypatch.setenv("GRIDPATROL_DATABASE_URL", database_url)
