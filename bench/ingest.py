@@ -382,9 +382,9 @@ def bench_pipeline(seconds: float) -> tuple[float, float]:
 
 
 def machine_speed() -> float:
-    """Million iterations per second of a fixed pure-Python loop, best of five: this machine type's
-    speed varies by 3x between sessions, so the figures above are only comparable with it beside them
-    (the acknowledgement path is mostly Python)."""
+    """Million iterations per second of a fixed pure-Python loop, best of five. This machine type's
+    speed varies by 2-3x between sessions, so the benchmark's figures are comparable only with this one
+    beside them (the acknowledgement path is mostly Python)."""
     def loop() -> float:
         start, total = time.perf_counter(), 0
         for i in range(2_000_000):
