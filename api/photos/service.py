@@ -347,6 +347,7 @@ def analyse_in_background(engine: Engine, settings: Settings, storage: LocalStor
     except Exception:  # the worker's sweep (analyse_pending) retries
         log.exception("analysing photo %s failed", photo_id)
 
+
 def analyse_pending(engine: Engine, settings: Settings, storage: LocalStorage, *,
                     grace: timedelta = timedelta(minutes=10), limit: int = 100) -> int:
     """Analyse received photos that were not: their process died before its background job ran. Only
