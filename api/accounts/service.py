@@ -1,5 +1,6 @@
 from datetime import timedelta
 
+from sqlalchemy import bindparam
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, delete, func, select, update
 
@@ -27,7 +28,9 @@ from api.database import utcnow, write_session
 from api.errors import ApiError
 from api.grid import service as grid_service
 
-INVALID_CREDENTIALS = ApiError(401, "invalid_credentials", "用户名或密码错误", "Wrong username or password")
+
+def _invalid_credentials() -> ApiError:  # a new one per raise: a raised instance keeps its traceback
+    return ApiError(401, "invalid_credentials", "用户名或密码错误", "Wrong username or password")
 
 
 def _check_throttle(session: Session, settings: Settings, username: str, client_ip: str) -> None:
@@ -54,7 +57,7 @@ def authenticate(engine: Engine, settings: Settings, *, username: str, password:
         if not ok or user is None or not user.is_active:
             session.add(LoginFailure(username=username, client_ip=client_ip))
             session.commit()
-            raise INVALID_CREDENTIALS
+            raise _invalid_credentials()
         # A success forgives this user's earlier typos.
         session.exec(delete(LoginFailure).where(col(LoginFailure.username) == username))
         session.commit()
@@ -74,19 +77,27 @@ def issue_token(session: Session, settings: Settings, user: User, *, device: boo
     return token, row
 
 
-def resolve_token(engine: Engine, settings: Settings, token: str) -> tuple[User, AuthToken] | None:
-    """The token's user, read in a short session of its own so that no request holds a connection or
-    a snapshot just for authentication (uploads stream for a while)."""
-    now = utcnow()
-    with Session(engine, expire_on_commit=False) as session:
-        found = session.exec(select(AuthToken, User).join(User, col(User.id) == AuthToken.user_id).where(
-            AuthToken.digest == token_digest(token, settings.signing_key))).first()
+def token_user(session: Session, settings: Settings, token: str) -> tuple[User, AuthToken] | None:
+    """The token's user, or None when the token is unknown, revoked, expired, or its user inactive."""
+    found = session.exec(_TOKEN_USER, params={"digest": token_digest(token, settings.signing_key)}).first()
     if found is None:
         return None
     row, user = found
-    if row.revoked_at is not None or row.expires_at <= now or not user.is_active:
+    if row.revoked_at is not None or row.expires_at <= utcnow() or not user.is_active:
         return None
     return user, row
+
+
+# Built once: this runs on every request, and building the statement cost more than running it.
+_TOKEN_USER = select(AuthToken, User).join(User, col(User.id) == AuthToken.user_id).where(
+    AuthToken.digest == bindparam("digest"))
+
+
+def resolve_token(engine: Engine, settings: Settings, token: str) -> tuple[User, AuthToken] | None:
+    """token_user in a short session of its own, so that no request holds a connection or a snapshot
+    just for authentication (uploads stream for a while)."""
+    with Session(engine, expire_on_commit=False) as session:
+        return token_user(session, settings, token)
 
 
 def due_for_last_used(token: AuthToken) -> bool:

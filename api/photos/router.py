@@ -5,12 +5,13 @@ import uuid
 from pathlib import Path
 from typing import Literal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, BackgroundTasks, Request
 from fastapi.responses import FileResponse, JSONResponse
+from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
-from api.accounts.deps import CurrentUser
-from api.accounts.models import User
+from api.accounts.deps import BearerToken, CurrentUser, authorize, note_use
+from api.accounts.models import AuthToken, User
 from api.database import SessionDep
 from api.errors import ApiError, forbidden
 from api.photos import pipeline, service
@@ -46,8 +47,8 @@ def _content_digest(header: str | None) -> str:
 
 
 @router.put("/tickets/{ticket_id}/photos/{photo_id}", status_code=201)
-async def upload_photo(ticket_id: uuid.UUID, photo_id: uuid.UUID, request: Request, user: CurrentUser,
-                       kind: Literal["before", "after", "verification", "spotcheck"] = "before"):
+async def upload_photo(ticket_id: uuid.UUID, photo_id: uuid.UUID, request: Request, background: BackgroundTasks,
+                       token: BearerToken, kind: Literal["before", "after", "verification", "spotcheck"] = "before"):
     """Raw bytes of one photo. `before`: declared in the capture. `after` (整改照片, the handling
     bureau), `verification` (核查照片, a verifier) and `spotcheck` (抽查照片, supervisors): announced by
     a `Content-Digest` header instead.
@@ -57,18 +58,17 @@ async def upload_photo(ticket_id: uuid.UUID, photo_id: uuid.UUID, request: Reque
     state = request.app.state
     settings, storage = state.settings, state.storage
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    expected_sha = _content_digest(request.headers.get("content-digest")) if kind != "before" else None
+    user, auth, ticket, photo = await run_in_threadpool(_find, state, token, ticket_id, photo_id, kind, expected_sha)
+    note_use(request, background, auth)
     if kind == "before":
-        ticket, photo = await run_in_threadpool(service.find_declared_photo, state.engine, user, ticket_id,
-                                                photo_id)
         expected_sha, expected_size, extra = photo.sha256, photo.size, None
     else:
-        expected_sha = _content_digest(request.headers.get("content-digest"))
-        ticket, photo = await run_in_threadpool(service.extra_photo_replay, state.engine, user, ticket_id,
-                                                photo_id, expected_sha, kind)
         expected_size = photo.size if photo else None
         extra = {"kind": kind, "sha256": expected_sha, "content_type": content_type}
     if photo is not None and photo.received_at is not None:
-        return JSONResponse({"photo_id": str(photo_id), "status": "already_received"}, status_code=200)
+        return JSONResponse({"photo_id": str(photo_id), "status": "already_received"}, status_code=200,
+                            background=background)
     if content_type not in pipeline.FORMATS:
         raise ApiError(415, "unsupported_media_type", "照片须为 JPEG、PNG、WebP 或 HEIC",
                        "photos must be image/jpeg, image/png, image/webp or image/heic")
@@ -103,7 +103,19 @@ async def upload_photo(ticket_id: uuid.UUID, photo_id: uuid.UUID, request: Reque
     if created:
         state.analysis_pool.submit(service.analyse_in_background, state.engine, settings, storage, photo_id)
     return JSONResponse({"photo_id": str(photo_id), "status": "received" if created else "already_received"},
-                        status_code=201 if created else 200)
+                        status_code=201 if created else 200, background=background)
+
+
+def _find(state, token: str, ticket_id: uuid.UUID, photo_id: uuid.UUID, kind: str,
+          sha256: str | None) -> tuple[User, AuthToken, Ticket, Photo | None]:
+    """Who is uploading, and what: one trip to the thread pool, one session (see `authorize`)."""
+    with Session(state.engine, expire_on_commit=False) as session:
+        user, auth = authorize(session, state.settings, token)
+        if kind == "before":
+            ticket, photo = service.find_declared_photo(session, user, ticket_id, photo_id)
+        else:
+            ticket, photo = service.extra_photo_replay(session, user, ticket_id, photo_id, sha256, kind)
+        return user, auth, ticket, photo
 
 
 def _keep(state, user: User, ticket: Ticket, photo_id: uuid.UUID, temp: Path, sha256: str, content_type: str,

@@ -2,14 +2,18 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Depends, Query, Request, Response
+from fastapi import APIRouter, BackgroundTasks, Body, Depends, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
+from sqlalchemy.engine import Engine
+from starlette.concurrency import run_in_threadpool
 
-from api.accounts.deps import CurrentUser, require_roles
-from api.accounts.models import User
+from api.accounts.deps import BearerToken, CurrentUser, authorize, note_use
+from api.accounts.models import AuthToken
+from api.config import Settings
 from api.county.reference import reference
-from api.database import SessionDep
+from api.database import SessionDep, write_session
+from api.jsonbody import json_response
 from api.photos import service as photo_service
 from api.tickets import access, service, workflow
 from api.tickets.models import TicketCapture
@@ -24,19 +28,31 @@ def _calendar(request: Request, session: SessionDep) -> WorkCalendar:
 
 
 CalendarDep = Annotated[WorkCalendar, Depends(_calendar)]
-Capturer = Annotated[User, Depends(require_roles(*access.CAPTURERS))]
 
 
 @router.put("/{ticket_id}", status_code=201)
-def put_ticket(ticket_id: uuid.UUID, body: TicketCapture, request: Request, response: Response,
-               session: SessionDep, user: Capturer):
+async def put_ticket(ticket_id: uuid.UUID, body: TicketCapture, request: Request, background: BackgroundTasks,
+                     token: BearerToken):
     """Capture a ticket under the phone's UUID: 201 first time, 200 for the same body again, 409
-    `ticket_conflict` for a different body. Then upload each declared photo."""
-    ticket, new_photos = service.put_ticket(session, request.app.state.settings, user, ticket_id, body)
-    if new_photos is None:
-        response.status_code = 200
-        return service.ticket_public(session, ticket, user, with_history=False)
-    return service.new_capture_public(session, ticket, user, new_photos)
+    `ticket_conflict` for a different body. Then upload each declared photo. (Authenticated inside
+    its one transaction, see `authorize`: the busiest write there is.)"""
+    state = request.app.state
+    status, content, auth = await run_in_threadpool(_capture, state.engine, state.settings, token, ticket_id, body)
+    note_use(request, background, auth)
+    return json_response(content, status, background)
+
+
+def _capture(engine: Engine, settings: Settings, token: str, ticket_id: uuid.UUID,
+             body: TicketCapture) -> tuple[int, dict, AuthToken]:
+    with write_session(engine) as session:
+        user, auth = authorize(session, settings, token, access.CAPTURERS)
+        ticket, new_photos = service.put_ticket(session, settings, user, ticket_id, body)
+        if new_photos is None:
+            status, content = 200, service.ticket_public(session, ticket, user, with_history=False)
+        else:
+            status, content = 201, service.new_capture_public(session, ticket, user, new_photos)
+        session.commit()
+        return status, content, auth
 
 
 @router.get("/{ticket_id}")

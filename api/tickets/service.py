@@ -27,7 +27,9 @@ from api.tickets.deadlines import deadline_info
 from api.tickets.models import OPEN_STATUSES, Ticket, TicketCapture, TicketEvent
 from api.workcalendar.service import WorkCalendar
 
-CONFLICT = ApiError(409, "ticket_conflict", "该工单编号已被使用且内容不同",
+
+def _conflict() -> ApiError:  # a new one per raise: a raised instance keeps its traceback, and its frames
+    return ApiError(409, "ticket_conflict", "该工单编号已被使用且内容不同",
                     "this ticket id is already used with a different body")
 
 
@@ -75,7 +77,7 @@ def put_ticket(session: Session, settings: Settings, user: User, ticket_id: uuid
 
     def existing_or_conflict(ticket: Ticket) -> tuple[Ticket, None]:
         if ticket.author_id != user.id or ticket.request_sha256 != request_sha:
-            raise CONFLICT
+            raise _conflict()
         return ticket, None
 
     found = session.get(Ticket, ticket_id)

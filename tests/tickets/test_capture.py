@@ -111,3 +111,27 @@ def test_heic_from_an_iphone_is_accepted(client, inspector):
     assert photo["exif"]["make"] == "NIKON" and (photo["width"], photo["height"]) == (640, 480)
     display = client.get(photo["urls"]["display"], headers=inspector)
     assert display.headers["content-type"] == "image/jpeg" and display.content[:2] == b"\xff\xd8"
+
+
+def test_each_conflict_is_a_fresh_error(db, county):
+    """A module-level exception raised again keeps growing its traceback, and every frame on it (with
+    the request's data) stays alive: conflicts must not pile up."""
+    from api.accounts.models import User
+    from api.config import Settings
+    from api.tickets import service
+    from api.tickets.models import TicketCapture
+
+    user = db.exec(select(User).where(User.username == "insp05")).one()
+    settings = Settings(secret_key="t" * 40)
+    body = capture_body([photo_bytes()], lat=LAT, lon=LON)
+    ticket_id = uuid.uuid4()
+    service.put_ticket(db, settings, user, ticket_id, TicketCapture.model_validate(body))
+    changed = TicketCapture.model_validate({**body, "description": "不同的内容"})
+    raised = []
+    for _ in range(2):
+        try:
+            service.put_ticket(db, settings, user, ticket_id, changed)
+        except Exception as exc:  # noqa: BLE001
+            raised.append(exc)
+    assert [e.code for e in raised] == ["ticket_conflict"] * 2
+    assert raised[0] is not raised[1]
