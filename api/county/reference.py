@@ -62,6 +62,7 @@ class Reference:
 
 
 _cached: dict[str, tuple[str, Reference]] = {}  # database URL → (token, reference)
+_TOKEN = select(ReferenceVersion.token).where(ReferenceVersion.id == 1)  # built once: read by every capture
 
 
 def reference(session: Session) -> Reference:
@@ -69,7 +70,7 @@ def reference(session: Session) -> Reference:
     stands."""
     if "reference" in session.info:
         return session.info["reference"]
-    token = session.exec(select(ReferenceVersion.token).where(ReferenceVersion.id == 1)).first()
+    token = session.exec(_TOKEN).first()
     key = str(session.get_bind().url)
     cached = _cached.get(key)
     if token is not None and cached is not None and cached[0] == token:

@@ -15,6 +15,9 @@ from sqlmodel import Session, func, select
 
 from api.grid.models import GridCell, GridRevision
 
+# Checked on every completed ticket; built once (building a statement costs more than running this one).
+_LATEST_REVISION = select(func.max(GridRevision.id))
+
 
 @dataclass(frozen=True)
 class IndexedCell:
@@ -52,7 +55,7 @@ class GridIndexCache:
         self._index = CellIndex([], [])
 
     def get(self, session: Session) -> CellIndex:
-        version = session.exec(select(func.max(GridRevision.id))).one()
+        version = session.exec(_LATEST_REVISION).one()
         if version != self._version:
             with self._lock:
                 if version != self._version:

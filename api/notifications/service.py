@@ -2,10 +2,12 @@
 ticket event that causes them (a transactional outbox), so none is lost and none is sent for a change
 that rolled back. The worker delivers the webhooks."""
 
+from sqlalchemy import bindparam, insert
 from sqlmodel import Session, select
 
 from api.accounts.models import Role, User
 from api.county.reference import reference
+from api.database import utcnow
 from api.notifications.models import Notification, WebhookDelivery
 from api.tickets.models import Ticket
 
@@ -26,14 +28,21 @@ RULES = {
 }
 
 
+# Built once (every dispatch asks): building a statement costs more than running it.
+_ACTIVE = select(User.id).where(User.is_active == True)  # noqa: E712
+_AUDIENCES = {
+    "bureau": _ACTIVE.where(User.role == Role.bureau, User.bureau_code == bindparam("bureau_code")),
+    "dispatchers": _ACTIVE.where(User.role == Role.dispatcher),
+    "author": _ACTIVE.where(User.id == bindparam("author_id")),
+}
+
+
+_INSERT_NOTIFICATION = insert(Notification.__table__)
+
+
 def _recipients(session: Session, ticket: Ticket, audience: str) -> list[int]:
-    if audience == "bureau":
-        query = select(User.id).where(User.role == Role.bureau, User.bureau_code == ticket.bureau_code)
-    elif audience == "dispatchers":
-        query = select(User.id).where(User.role == Role.dispatcher)
-    else:
-        query = select(User.id).where(User.id == ticket.author_id)
-    return list(session.exec(query.where(User.is_active == True)))  # noqa: E712
+    return list(session.exec(_AUDIENCES[audience],
+                             params={"bureau_code": ticket.bureau_code, "author_id": ticket.author_id}))
 
 
 def notify(session: Session, ticket: Ticket, action: str, to_status: str | None, detail: str = "") -> None:
@@ -46,8 +55,10 @@ def notify(session: Session, ticket: Ticket, action: str, to_status: str | None,
     body = (f"**{title}**\n> 工单 {str(ticket.id)[:8]} · 类别 {ticket.category_code} · 网格 {ticket.cell_code or '—'}"
             + (f"\n> 时限 {ticket.deadline_at:%Y-%m-%d %H:%M} UTC" if ticket.deadline_at else "")
             + (f"\n> {detail}" if detail else ""))
-    for user_id in _recipients(session, ticket, audience):
-        session.add(Notification(user_id=user_id, ticket_id=ticket.id, kind=kind, title=title, body=body))
+    rows = [{"user_id": user_id, "ticket_id": ticket.id, "kind": kind, "title": title, "body": body,
+             "created_at": utcnow()} for user_id in _recipients(session, ticket, audience)]
+    if rows:  # plain INSERTs, like the event that causes them (see add_event)
+        session.execute(_INSERT_NOTIFICATION, rows)
     if audience == "bureau" and ticket.bureau_code:
         webhook_url = reference(session).webhook_urls.get(ticket.bureau_code)
         if webhook_url:

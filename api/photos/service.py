@@ -49,6 +49,7 @@ def find_declared_photo(session: Session, user: User, ticket_id: uuid.UUID,
 _TICKET_AND_PHOTO = select(Ticket, Photo).outerjoin(Photo, and_(
     col(Photo.id) == bindparam("photo_id"), col(Photo.ticket_id) == Ticket.id)).where(
     Ticket.id == bindparam("ticket_id"))
+_TICKET_FOR_UPDATE = select(Ticket).where(Ticket.id == bindparam("ticket_id")).with_for_update()
 
 
 def _flag(code: str, reason: str, reason_en: str) -> dict:
@@ -206,7 +207,7 @@ def record_photo(engine: Engine, settings: Settings, grid_index: GridIndexCache,
                                                                uploaded_by=user.id, **extra), facts.exif)
     with write_session(engine) as session:
         # Lock the ticket first, then read the photo: concurrent uploads of one ticket take turns here.
-        ticket = session.exec(select(Ticket).where(Ticket.id == ticket_id).with_for_update()).one()
+        ticket = session.exec(_TICKET_FOR_UPDATE, params={"ticket_id": ticket_id}).one()
         photo = session.get(Photo, photo_id)
         if photo is None:
             position = session.exec(select(func.count()).select_from(Photo).where(
