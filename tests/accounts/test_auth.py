@@ -1,12 +1,13 @@
 """Login, tokens (session and device), revocation, throttling, /me."""
 
+import uuid
 from datetime import timedelta
 
 from sqlmodel import select
 
 from api.accounts.models import AuthToken, Role, User
 from api.database import utcnow
-from tests.factories import PASSWORD, login, make_bureau, make_cell, make_user
+from tests.factories import PASSWORD, capture_body, login, make_bureau, make_cell, make_user, photo_bytes
 
 CELL = "330790001001001"
 
@@ -66,6 +67,30 @@ def test_a_device_is_noted_as_seen_at_most_every_ten_minutes(client, db):
     token.last_used_at = utcnow() - timedelta(minutes=11)
     db.commit()
     client.get("/api/v1/me", headers=headers)
+    assert utcnow() - last_used() < timedelta(minutes=1)
+
+
+def test_the_capture_path_notes_the_device_too(client, db, county):
+    """PUT ticket and photo uploads authenticate inside their own transaction (deps.authorize)."""
+    body = _login(client, "insp05", "demo1234", scope="device").json()
+    headers = {"Authorization": f"Bearer {body['access_token']}"}
+
+    def last_used():
+        db.expire_all()
+        return db.get(AuthToken, body["token_id"]).last_used_at
+
+    def long_ago():
+        db.get(AuthToken, body["token_id"]).last_used_at = utcnow() - timedelta(minutes=11)
+        db.commit()
+
+    photo = photo_bytes()
+    capture, ticket_id = capture_body([photo], lat=28.9078, lon=120.0270), uuid.uuid4()
+    long_ago()
+    assert client.put(f"/api/v1/tickets/{ticket_id}", json=capture, headers=headers).status_code == 201
+    assert utcnow() - last_used() < timedelta(minutes=1)
+    long_ago()
+    assert client.put(f"/api/v1/tickets/{ticket_id}/photos/{capture['photos'][0]['id']}", content=photo,
+                      headers={**headers, "Content-Type": "image/jpeg"}).status_code == 201
     assert utcnow() - last_used() < timedelta(minutes=1)
 
 
