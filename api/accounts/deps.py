@@ -4,6 +4,7 @@ from typing import Annotated
 
 from fastapi import BackgroundTasks, Depends, Request
 from fastapi.security import OAuth2PasswordBearer
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from api.accounts import service
@@ -34,31 +35,33 @@ async def _bearer(token: Annotated[str | None, Depends(oauth2_scheme)]) -> str:
 BearerToken = Annotated[str, Depends(_bearer)]
 
 
-def note_use(request: Request, background: BackgroundTasks, token: AuthToken) -> None:
+def _note_use(background: BackgroundTasks, engine: Engine, token: AuthToken) -> None:
+    """Note the device as seen, after the response, when due (by id: the row may be expired by then)."""
     if service.due_for_last_used(token):
-        background.add_task(service.token_used, request.app.state.engine, token)
+        background.add_task(service.token_used, engine, token.id)
 
 
 def _authenticated(request: Request, background: BackgroundTasks, token: BearerToken) -> tuple[User, AuthToken]:
     found = service.resolve_token(request.app.state.engine, request.app.state.settings, token)
     if found is None:
         raise _invalid_token()
-    note_use(request, background, found[1])
+    _note_use(background, request.app.state.engine, found[1])
     return found
 
 
-def authorize(session: Session, settings: Settings, token: str,
-              roles: tuple[Role, ...] | None = None) -> tuple[User, AuthToken]:
+def authorize(session: Session, settings: Settings, token: str, background: BackgroundTasks,
+              roles: tuple[Role, ...] | None = None) -> User:
     """What the dependencies here do, inside the caller's session: for the capture path, whose
     endpoints take the bare BearerToken and make one trip to the thread pool with one session per
-    request, instead of one for authentication and more for the work (a fifth of a PUT's CPU).
-    The caller passes the token to note_use."""
+    request, instead of one for authentication and more for the work (a fifth of a PUT's CPU)."""
     found = service.token_user(session, settings, token)
     if found is None:
         raise _invalid_token()
-    if roles and found[0].role not in roles:
-        raise _role_refused(roles, found[0])
-    return found
+    user, row = found
+    if roles and user.role not in roles:
+        raise _role_refused(roles, user)
+    _note_use(background, session.get_bind(), row)
+    return user
 
 
 def _role_refused(roles: tuple[Role, ...], user: User) -> ApiError:

@@ -105,10 +105,10 @@ def due_for_last_used(token: AuthToken) -> bool:
     return token.last_used_at is None or utcnow() - token.last_used_at >= timedelta(minutes=10)
 
 
-def token_used(engine: Engine, token: AuthToken) -> None:
+def token_used(engine: Engine, token_id: int) -> None:
     """Note when a device was last seen; run after the response."""
     with write_session(engine) as session:
-        session.exec(update(AuthToken).where(col(AuthToken.id) == token.id).values(last_used_at=utcnow()))
+        session.exec(update(AuthToken).where(col(AuthToken.id) == token_id).values(last_used_at=utcnow()))
         session.commit()
 
 

@@ -10,8 +10,8 @@ from fastapi.responses import FileResponse, JSONResponse
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
-from api.accounts.deps import BearerToken, CurrentUser, authorize, note_use
-from api.accounts.models import AuthToken, User
+from api.accounts.deps import BearerToken, CurrentUser, authorize
+from api.accounts.models import User
 from api.database import SessionDep
 from api.errors import ApiError, forbidden
 from api.photos import pipeline, service
@@ -59,8 +59,8 @@ async def upload_photo(ticket_id: uuid.UUID, photo_id: uuid.UUID, request: Reque
     settings, storage = state.settings, state.storage
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     expected_sha = _content_digest(request.headers.get("content-digest")) if kind != "before" else None
-    user, auth, ticket, photo = await run_in_threadpool(_find, state, token, ticket_id, photo_id, kind, expected_sha)
-    note_use(request, background, auth)
+    user, ticket, photo = await run_in_threadpool(_find, state, token, background, ticket_id, photo_id, kind,
+                                                  expected_sha)
     if kind == "before":
         expected_sha, expected_size, extra = photo.sha256, photo.size, None
     else:
@@ -106,16 +106,16 @@ async def upload_photo(ticket_id: uuid.UUID, photo_id: uuid.UUID, request: Reque
                         status_code=201 if created else 200, background=background)
 
 
-def _find(state, token: str, ticket_id: uuid.UUID, photo_id: uuid.UUID, kind: str,
-          sha256: str | None) -> tuple[User, AuthToken, Ticket, Photo | None]:
+def _find(state, token: str, background: BackgroundTasks, ticket_id: uuid.UUID, photo_id: uuid.UUID, kind: str,
+          sha256: str | None) -> tuple[User, Ticket, Photo | None]:
     """Who is uploading, and what: one trip to the thread pool, one session (see `authorize`)."""
     with Session(state.engine, expire_on_commit=False) as session:
-        user, auth = authorize(session, state.settings, token)
+        user = authorize(session, state.settings, token, background)
         if kind == "before":
             ticket, photo = service.find_declared_photo(session, user, ticket_id, photo_id)
         else:
             ticket, photo = service.extra_photo_replay(session, user, ticket_id, photo_id, sha256, kind)
-        return user, auth, ticket, photo
+        return user, ticket, photo
 
 
 def _keep(state, user: User, ticket: Ticket, photo_id: uuid.UUID, temp: Path, sha256: str, content_type: str,

@@ -8,8 +8,7 @@ from pydantic import ValidationError
 from sqlalchemy.engine import Engine
 from starlette.concurrency import run_in_threadpool
 
-from api.accounts.deps import BearerToken, CurrentUser, authorize, note_use
-from api.accounts.models import AuthToken
+from api.accounts.deps import BearerToken, CurrentUser, authorize
 from api.config import Settings
 from api.county.reference import reference
 from api.database import SessionDep, write_session
@@ -37,22 +36,22 @@ async def put_ticket(ticket_id: uuid.UUID, body: TicketCapture, request: Request
     `ticket_conflict` for a different body. Then upload each declared photo. (Authenticated inside
     its one transaction, see `authorize`: the busiest write there is.)"""
     state = request.app.state
-    status, content, auth = await run_in_threadpool(_capture, state.engine, state.settings, token, ticket_id, body)
-    note_use(request, background, auth)
+    status, content = await run_in_threadpool(_capture, state.engine, state.settings, token, background,
+                                              ticket_id, body)
     return json_response(content, status, background)
 
 
-def _capture(engine: Engine, settings: Settings, token: str, ticket_id: uuid.UUID,
-             body: TicketCapture) -> tuple[int, dict, AuthToken]:
+def _capture(engine: Engine, settings: Settings, token: str, background: BackgroundTasks, ticket_id: uuid.UUID,
+             body: TicketCapture) -> tuple[int, dict]:
     with write_session(engine) as session:
-        user, auth = authorize(session, settings, token, access.CAPTURERS)
+        user = authorize(session, settings, token, background, access.CAPTURERS)
         ticket, new_photos = service.put_ticket(session, settings, user, ticket_id, body)
         if new_photos is None:
             status, content = 200, service.ticket_public(session, ticket, user, with_history=False)
         else:
             status, content = 201, service.new_capture_public(session, ticket, user, new_photos)
         session.commit()
-        return status, content, auth
+        return status, content
 
 
 @router.get("/{ticket_id}")

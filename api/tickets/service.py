@@ -87,14 +87,20 @@ def put_ticket(session: Session, settings: Settings, user: User, ticket_id: uuid
             raise _conflict()
         return ticket, None
 
-    found = session.get(Ticket, ticket_id)
-    if found is not None:
-        return existing_or_conflict(found)
-    _check_references(session, user, body)
-    too_big = [str(p.id) for p in body.photos if p.size > settings.photo_max_bytes]
-    if too_big:
-        raise ApiError(413, "photo_too_large", f"照片超过 {settings.photo_max_bytes // 2**20} MB 上限",
-                       f"photos over the {settings.photo_max_bytes // 2**20} MB limit", {"photo_ids": too_big})
+    # A first sight is far more common than a replay, so the INSERT below is what finds a replay (as a
+    # duplicate key), and the ticket is read first only when the body would be refused: a replay is
+    # answered as one even if, say, its category was retired since.
+    try:
+        _check_references(session, user, body)
+        too_big = [str(p.id) for p in body.photos if p.size > settings.photo_max_bytes]
+        if too_big:
+            raise ApiError(413, "photo_too_large", f"照片超过 {settings.photo_max_bytes // 2**20} MB 上限",
+                           f"photos over the {settings.photo_max_bytes // 2**20} MB limit", {"photo_ids": too_big})
+    except ApiError:
+        found = session.get(Ticket, ticket_id)
+        if found is not None:
+            return existing_or_conflict(found)
+        raise
     ticket = Ticket(id=ticket_id, author_id=user.id, source="supervision" if user.role == Role.supervisor
                     else "inspection", category_code=body.category, point_type_code=body.point_type,
                     description=body.description, lat=body.lat, lon=body.lon, accuracy_m=body.accuracy_m,
@@ -112,8 +118,8 @@ def put_ticket(session: Session, settings: Settings, user: User, ticket_id: uuid
                   payload={"photos": len(body.photos)})
         session.flush()
     except IntegrityError:
-        # This request wrote nothing else, so the whole transaction goes: either an identical request
-        # won the race and committed first (answer as a replay), or a photo id is another ticket's.
+        # This request wrote nothing else, so the whole transaction goes: either the ticket exists (a
+        # replay, or a racing identical request committed first), or a photo id is another ticket's.
         session.rollback()
         found = session.get(Ticket, ticket_id)
         if found is not None:

@@ -126,12 +126,34 @@ def test_each_conflict_is_a_fresh_error(db, county):
     body = capture_body([photo_bytes()], lat=LAT, lon=LON)
     ticket_id = uuid.uuid4()
     service.put_ticket(db, settings, user, ticket_id, TicketCapture.model_validate(body))
+    db.commit()
     changed = TicketCapture.model_validate({**body, "description": "不同的内容"})
     raised = []
     for _ in range(2):
+        db.expunge_all()  # as in a request's own session
         try:
             service.put_ticket(db, settings, user, ticket_id, changed)
         except Exception as exc:  # noqa: BLE001
             raised.append(exc)
     assert [e.code for e in raised] == ["ticket_conflict"] * 2
     assert raised[0] is not raised[1]
+
+
+def test_a_replay_is_answered_as_one_after_its_category_was_retired(client, inspector, db):
+    """The INSERT finds replays; a body that would now be refused is checked against the stored ticket
+    first, so a phone resending after a change of the catalogue does not get a 422 for a ticket it has."""
+    from api.catalog.models import Category
+
+    photos = [photo_bytes()]
+    ticket_id, body = str(uuid.uuid4()), capture_body(photos, lat=LAT, lon=LON)
+    url = f"/api/v1/tickets/{ticket_id}"
+    assert client.put(url, json=body, headers=inspector).status_code == 201
+    category = db.get(Category, body["category"])
+    category.is_active = False
+    db.commit()
+    replay = client.put(url, json=body, headers=inspector)
+    assert replay.status_code == 200 and replay.json()["id"] == ticket_id
+    refused = client.put(f"/api/v1/tickets/{uuid.uuid4()}", json=capture_body(photos, lat=LAT, lon=LON),
+                         headers=inspector)
+    assert refused.status_code == 422 and refused.json()["error"]["code"] == "unknown_category"
+    assert db.exec(select(func.count()).select_from(Ticket)).one() == 1
