@@ -50,6 +50,7 @@ _TICKET_AND_PHOTO = select(Ticket, Photo).outerjoin(Photo, and_(
     col(Photo.id) == bindparam("photo_id"), col(Photo.ticket_id) == Ticket.id)).where(
     Ticket.id == bindparam("ticket_id"))
 _TICKET_FOR_UPDATE = select(Ticket).where(Ticket.id == bindparam("ticket_id")).with_for_update()
+_PHOTOS_OF_KIND = select(Photo).where(Photo.ticket_id == bindparam("ticket_id"), Photo.kind == bindparam("kind"))
 
 
 def _flag(code: str, reason: str, reason_en: str) -> dict:
@@ -206,13 +207,14 @@ def record_photo(engine: Engine, settings: Settings, grid_index: GridIndexCache,
     flags = metadata_flags(settings, ticket, declared or Photo(id=photo_id, ticket_id=ticket_id, position=0,
                                                                uploaded_by=user.id, **extra), facts.exif)
     with write_session(engine) as session:
-        # Lock the ticket first, then read the photo: concurrent uploads of one ticket take turns here.
+        # Lock the ticket first, then read its photos of this kind: concurrent uploads of one ticket take
+        # turns here. One read tells whether this one was recorded already, and what else is missing.
         ticket = session.exec(_TICKET_FOR_UPDATE, params={"ticket_id": ticket_id}).one()
-        photo = session.get(Photo, photo_id)
+        kind = declared.kind if declared else extra["kind"]
+        siblings = session.exec(_PHOTOS_OF_KIND, params={"ticket_id": ticket_id, "kind": kind}).all()
+        photo = next((p for p in siblings if p.id == photo_id), None)
         if photo is None:
-            position = session.exec(select(func.count()).select_from(Photo).where(
-                Photo.ticket_id == ticket_id, Photo.kind == extra["kind"])).one()
-            photo = Photo(id=photo_id, ticket_id=ticket_id, position=position, uploaded_by=user.id, **extra)
+            photo = Photo(id=photo_id, ticket_id=ticket_id, position=len(siblings), uploaded_by=user.id, **extra)
         elif photo.received_at is not None:
             return False
         photo.received_at = utcnow()
@@ -221,8 +223,8 @@ def record_photo(engine: Engine, settings: Settings, grid_index: GridIndexCache,
         ticket_service.add_event(session, ticket, "photo_received", actor=user, from_status=ticket.status,
                                  to_status=ticket.status, payload={"photo_id": str(photo.id), "kind": photo.kind,
                                                                    "flags": [f["code"] for f in photo.flags]})
-        session.flush()
-        ticket_service.complete_if_ready(session, settings, grid_index, ticket, user)
+        if ticket.status == "incomplete" and all(p.received_at for p in siblings):
+            ticket_service.complete(session, settings, grid_index, ticket, user)
         session.commit()
         return True
 

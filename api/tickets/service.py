@@ -139,9 +139,7 @@ def photos_missing(session: Session, ticket_id: uuid.UUID, kind: str, photo_ids:
     return [str(i) for i in photo_ids if i not in usable]
 
 
-# Built once: every completed ticket runs these, and building a statement costs more than running it.
-_PHOTOS_WAITING = select(func.count()).select_from(Photo).where(
-    Photo.ticket_id == bindparam("ticket_id"), Photo.kind == "before", col(Photo.received_at).is_(None))
+# Built once: every completed ticket runs it, and building a statement costs more than running it.
 _RECURRENCE_CANDIDATES = select(Ticket.id, Ticket.lat, Ticket.lon).where(
     Ticket.cell_code == bindparam("cell_code"), Ticket.category_code == bindparam("category_code"),
     Ticket.id != bindparam("ticket_id"),
@@ -168,14 +166,9 @@ def _recurrence_of(session: Session, settings: Settings, ticket: Ticket) -> uuid
     return min(near)[1] if near else None
 
 
-def complete_if_ready(session: Session, settings: Settings, grid_index: GridIndexCache, ticket: Ticket,
-                      actor: User) -> bool:
-    """Once every declared photo has arrived: locate, route, set the deadline, link recurrence."""
-    if ticket.status != "incomplete":
-        return False
-    waiting = session.exec(_PHOTOS_WAITING, params={"ticket_id": ticket.id}).one()
-    if waiting:
-        return False
+def complete(session: Session, settings: Settings, grid_index: GridIndexCache, ticket: Ticket, actor: User) -> None:
+    """Every declared photo has arrived (the caller holds the ticket's lock and has checked): locate,
+    route, set the deadline, link recurrence."""
     now = utcnow()
     with session.no_autoflush:  # one UPDATE at the end, not one per lookup below
         local_day = ticket.captured_at.astimezone(settings.tz).date()
@@ -203,7 +196,6 @@ def complete_if_ready(session: Session, settings: Settings, grid_index: GridInde
                        "rule_id": decision.rule_id, "reason": decision.reason,
                        "recurring_of": str(earlier) if earlier else None})
     session.flush()
-    return True
 
 
 # --- reading ---
