@@ -35,8 +35,6 @@ _AUDIENCES = {
     "dispatchers": _ACTIVE.where(User.role == Role.dispatcher),
     "author": _ACTIVE.where(User.id == bindparam("author_id")),
 }
-
-
 _INSERT_NOTIFICATION = insert(Notification.__table__)
 
 

@@ -58,11 +58,10 @@ async def upload_photo(ticket_id: uuid.UUID, photo_id: uuid.UUID, request: Reque
     state = request.app.state
     settings, storage = state.settings, state.storage
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    expected_sha = _content_digest(request.headers.get("content-digest")) if kind != "before" else None
-    user, ticket, photo = await run_in_threadpool(_find, state, token, background, ticket_id, photo_id, kind,
-                                                  expected_sha)
+    user, ticket, photo, expected_sha = await run_in_threadpool(_find, state, token, background, ticket_id,
+                                                                photo_id, kind, request.headers.get("content-digest"))
     if kind == "before":
-        expected_sha, expected_size, extra = photo.sha256, photo.size, None
+        expected_size, extra = photo.size, None
     else:
         expected_size = photo.size if photo else None
         extra = {"kind": kind, "sha256": expected_sha, "content_type": content_type}
@@ -107,15 +106,17 @@ async def upload_photo(ticket_id: uuid.UUID, photo_id: uuid.UUID, request: Reque
 
 
 def _find(state, token: str, background: BackgroundTasks, ticket_id: uuid.UUID, photo_id: uuid.UUID, kind: str,
-          sha256: str | None) -> tuple[User, Ticket, Photo | None]:
-    """Who is uploading, and what: one trip to the thread pool, one session (see `authorize`)."""
+          content_digest: str | None) -> tuple[User, Ticket, Photo | None, str]:
+    """Who is uploading, what, and the SHA-256 expected: one trip to the thread pool, one session (see
+    `authorize`)."""
     with Session(state.engine, expire_on_commit=False) as session:
         user = authorize(session, state.settings, token, background)
         if kind == "before":
             ticket, photo = service.find_declared_photo(session, user, ticket_id, photo_id)
-        else:
-            ticket, photo = service.extra_photo_replay(session, user, ticket_id, photo_id, sha256, kind)
-        return user, ticket, photo
+            return user, ticket, photo, photo.sha256
+        sha256 = _content_digest(content_digest)
+        ticket, photo = service.extra_photo_replay(session, user, ticket_id, photo_id, sha256, kind)
+        return user, ticket, photo, sha256
 
 
 def _keep(state, user: User, ticket: Ticket, photo_id: uuid.UUID, temp: Path, sha256: str, content_type: str,
