@@ -33,8 +33,8 @@ CalendarDep = Annotated[WorkCalendar, Depends(_calendar)]
 async def put_ticket(ticket_id: uuid.UUID, body: TicketCapture, request: Request, background: BackgroundTasks,
                      token: BearerToken):
     """Capture a ticket under the phone's UUID: 201 first time, 200 for the same body again, 409
-    `ticket_conflict` for a different body. Then upload each declared photo. (Authenticated inside
-    its one transaction, see `authorize`: the busiest write there is.)"""
+    `ticket_conflict` for a different body. Then upload each declared photo. (The busiest write
+    there is, so it authenticates inside its own transaction: see `authorize`.)"""
     state = request.app.state
     status, content = await run_in_threadpool(_capture, state.engine, state.settings, token, background,
                                               ticket_id, body)
