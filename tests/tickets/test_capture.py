@@ -7,8 +7,12 @@ import uuid
 from PIL import Image
 from sqlmodel import func, select
 
+from api.accounts.models import User
+from api.catalog.models import Category
+from api.config import Settings
 from api.photos.models import Photo
-from api.tickets.models import Ticket, TicketEvent
+from api.tickets import service
+from api.tickets.models import Ticket, TicketCapture, TicketEvent
 from tests.factories import PHOTOS, capture_body, login, photo_bytes, submit
 
 # A point inside insp05's cell 330790001002001 (解放社区1号网格), unit 生态环境分局 (sthj).
@@ -116,11 +120,6 @@ def test_heic_from_an_iphone_is_accepted(client, inspector):
 def test_each_conflict_is_a_fresh_error(db, county):
     """A module-level exception raised again keeps growing its traceback, and every frame on it (with
     the request's data) stays alive: conflicts must not pile up."""
-    from api.accounts.models import User
-    from api.config import Settings
-    from api.tickets import service
-    from api.tickets.models import TicketCapture
-
     user = db.exec(select(User).where(User.username == "insp05")).one()
     settings = Settings(secret_key="t" * 40)
     body = capture_body([photo_bytes()], lat=LAT, lon=LON)
@@ -142,8 +141,6 @@ def test_each_conflict_is_a_fresh_error(db, county):
 def test_a_replay_is_answered_as_one_after_its_category_was_retired(client, inspector, db):
     """The INSERT finds replays; a body that would now be refused is checked against the stored ticket
     first, so a phone resending after a change of the catalogue does not get a 422 for a ticket it has."""
-    from api.catalog.models import Category
-
     photos = [photo_bytes()]
     ticket_id, body = str(uuid.uuid4()), capture_body(photos, lat=LAT, lon=LON)
     url = f"/api/v1/tickets/{ticket_id}"
