@@ -1,8 +1,11 @@
 """Engine, metadata conventions, the session dependency and shared column types."""
 
+import fcntl
 import math
+import os
 import threading
 import time
+import weakref
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Annotated
@@ -61,6 +64,17 @@ WRITER_WAIT_S = 30
 PING_AFTER_IDLE_S = 5.0
 
 
+def _writer_lock_file(engine: Engine) -> int | None:
+    """A file beside the database whose flock() the writers of every process take in turn (none for an
+    in-memory database, which no other process can open)."""
+    database = engine.url.database
+    if not database or database == ":memory:":
+        return None
+    fd = os.open(f"{database}-writer", os.O_RDWR | os.O_CREAT, 0o600)
+    weakref.finalize(engine, os.close, fd)
+    return fd
+
+
 def make_engine(url: str) -> Engine:
     url = normalize_url(url)
     if url.startswith("sqlite"):
@@ -79,13 +93,17 @@ def make_engine(url: str) -> Engine:
             cursor.close()
 
         # SQLite lets one writer in at a time and makes the others poll with growing sleeps (up to
-        # 100 ms each), which under load left some requests waiting seconds. Writers of this process
-        # queue on a lock instead and are woken the moment the previous one commits; SQLite's own
-        # lock (busy_timeout) still arbitrates between processes.
+        # 100 ms each), which under load left some requests waiting seconds. Writers queue on locks
+        # instead and are woken the moment the previous one commits: the writers of this process on a
+        # thread lock, then the one holding it on a file lock shared by every process (serve
+        # --workers N, the worker, the CLI). SQLite's own lock (busy_timeout) stays the last word.
         writers = threading.Lock()
+        lock_file = _writer_lock_file(engine)
 
         def _release(info) -> None:
             if info.pop("holds_writer_lock", False):
+                if lock_file is not None:
+                    fcntl.flock(lock_file, fcntl.LOCK_UN)
                 writers.release()
 
         @event.listens_for(engine, "begin")
@@ -98,6 +116,10 @@ def make_engine(url: str) -> Engine:
             if writers.acquire(timeout=WRITER_WAIT_S):  # on timeout, fall back to SQLite's busy wait
                 conn.info["holds_writer_lock"] = True
             try:
+                if conn.info.get("holds_writer_lock") and lock_file is not None:
+                    # No timeout: the holder is in a transaction SQLite's lock would make us wait for
+                    # anyway, and the file lock goes when that ends or its process dies.
+                    fcntl.flock(lock_file, fcntl.LOCK_EX)
                 conn.exec_driver_sql("BEGIN IMMEDIATE")
             except BaseException:
                 _release(conn.info)

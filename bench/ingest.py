@@ -3,9 +3,7 @@ the bare image pipeline, how long display/thumb copies take to appear, and the s
 
 Run: .venv/bin/python bench/ingest.py [--seconds 30] [--quick] [--db sqlite|postgresql|both]
 
-Each engine gets a fresh demo county behind `gridpatrol serve` on loopback, in the topology each is run
-in: one worker process on SQLite (the embedded default: SQLite takes one writer at a time, and writers
-in one process queue on a lock instead of SQLite's polling sleeps), one per CPU on PostgreSQL. Driven
+Each engine gets a fresh demo county behind `gridpatrol serve --workers <CPUs>` on loopback. Driven
 from a child process of this script (tests/dbutil picks the engine from GRIDPATROL_TEST_DATABASE_URL
 when it is imported). PostgreSQL: postgresql://postgres@127.0.0.1:5432/postgres, skipped if unreachable.
 
@@ -311,8 +309,7 @@ def bench_engine(engine: str, phases: Phases) -> dict:
     medium = base_jpeg((1600, 1200), 600_000)
     large = base_jpeg((4000, 3000), 3_000_000)  # a phone's 12-MP original
     with tempfile.TemporaryDirectory(prefix=f"ingest-{engine}-") as tmp:
-        workers = 1 if engine == "sqlite" else os.cpu_count() or 1
-        server = LiveServer(Path(tmp), "ingest", workers=workers)
+        server = LiveServer(Path(tmp), "ingest", workers=os.cpu_count() or 1)
         server.env["GRIDPATROL_ACCESS_LOG"] = "true"  # log_problems counts 5xx in it
         clients: list[httpx.Client] = []
         try:
