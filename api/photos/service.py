@@ -49,8 +49,11 @@ def find_declared_photo(session: Session, user: User, ticket_id: uuid.UUID,
 _TICKET_AND_PHOTO = select(Ticket, Photo).outerjoin(Photo, and_(
     col(Photo.id) == bindparam("photo_id"), col(Photo.ticket_id) == Ticket.id)).where(
     Ticket.id == bindparam("ticket_id"))
-_TICKET_FOR_UPDATE = select(Ticket).where(Ticket.id == bindparam("ticket_id")).with_for_update()
-_PHOTOS_OF_KIND = select(Photo).where(Photo.ticket_id == bindparam("ticket_id"), Photo.kind == bindparam("kind"))
+_LOCK_TICKET = select(Ticket.status).where(Ticket.id == bindparam("ticket_id")).with_for_update()
+_ARRIVALS = select(Photo.id, Photo.received_at).where(Photo.ticket_id == bindparam("ticket_id"),
+                                                      Photo.kind == bindparam("kind"))
+# SET what the parameters name: received_at, width, height, exif, flags.
+_MARK_RECEIVED = Photo.__table__.update().where(Photo.__table__.c.id == bindparam("photo_id"))
 
 
 def _flag(code: str, reason: str, reason_en: str) -> dict:
@@ -202,28 +205,30 @@ def record_photo(engine: Engine, settings: Settings, grid_index: GridIndexCache,
     ticket when it was the last one. `extra` ({kind, sha256, content_type, size}) creates an
     undeclared photo (after / spotcheck).
     False when another request recorded it first (a replay).
-    `ticket` and `declared` (the photo row, for a declared photo) are as read before the upload."""
-    ticket_id = ticket.id
-    flags = metadata_flags(settings, ticket, declared or Photo(id=photo_id, ticket_id=ticket_id, position=0,
-                                                               uploaded_by=user.id, **extra), facts.exif)
+    `ticket` and `declared` (the photo row, for a declared photo) are as read before the upload: what
+    is read under the lock is only what may have changed since (the ticket's status, which photos
+    have arrived), and the writes are plain UPDATEs of the columns that change."""
+    photo = declared or Photo(id=photo_id, ticket_id=ticket.id, position=0, uploaded_by=user.id, **extra)
+    received = {"received_at": utcnow(), "width": facts.width, "height": facts.height, "exif": facts.exif,
+                "flags": metadata_flags(settings, ticket, photo, facts.exif)}
     with write_session(engine) as session:
         # Lock the ticket first, then read its photos of this kind: concurrent uploads of one ticket take
         # turns here. One read tells whether this one was recorded already, and what else is missing.
-        ticket = session.exec(_TICKET_FOR_UPDATE, params={"ticket_id": ticket_id}).one()
-        kind = declared.kind if declared else extra["kind"]
-        siblings = session.exec(_PHOTOS_OF_KIND, params={"ticket_id": ticket_id, "kind": kind}).all()
-        photo = next((p for p in siblings if p.id == photo_id), None)
-        if photo is None:
-            photo = Photo(id=photo_id, ticket_id=ticket_id, position=len(siblings), uploaded_by=user.id, **extra)
-        elif photo.received_at is not None:
+        status = session.execute(_LOCK_TICKET, {"ticket_id": ticket.id}).scalar_one()
+        arrived = dict(session.execute(_ARRIVALS, {"ticket_id": ticket.id, "kind": photo.kind}).all())
+        if arrived.get(photo_id) is not None:
             return False
-        photo.received_at = utcnow()
-        photo.width, photo.height, photo.exif, photo.flags = facts.width, facts.height, facts.exif, flags
-        session.add(photo)
-        ticket_service.add_event(session, ticket, "photo_received", actor=user, from_status=ticket.status,
-                                 to_status=ticket.status, payload={"photo_id": str(photo.id), "kind": photo.kind,
-                                                                   "flags": [f["code"] for f in photo.flags]})
-        if ticket.status == "incomplete" and all(p.received_at for p in siblings):
+        if photo_id in arrived:
+            session.execute(_MARK_RECEIVED, {"photo_id": photo_id, **received})
+        else:
+            photo.position = len(arrived)
+            photo.sqlmodel_update(received)
+            session.add(photo)
+            session.flush()
+        ticket_service.add_event(session, ticket, "photo_received", actor=user, from_status=status,
+                                 to_status=status, payload={"photo_id": str(photo_id), "kind": photo.kind,
+                                                            "flags": [f["code"] for f in received["flags"]]})
+        if status == "incomplete" and all(at is not None for i, at in arrived.items() if i != photo_id):
             ticket_service.complete(session, settings, grid_index, ticket, user)
         session.commit()
         return True

@@ -3,11 +3,13 @@ import hashlib
 import json
 import math
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 
 from sqlalchemy import Row, Uuid, bindparam, func, insert, literal, or_, tuple_
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import Session, SQLModel, col, select
 
 from api.accounts.models import Role, User
 from api.bureaus.models import Bureau
@@ -75,11 +77,27 @@ def _check_references(session: Session, user: User, body: TicketCapture) -> None
                            f"you may not report in cell {body.cell_code}", {"cell_code": body.cell_code})
 
 
+def _row_maker(model: type[SQLModel]) -> Callable[..., dict]:
+    """Rows for a plain INSERT into `model`'s table: every column, the model's defaults (factories
+    called for each row) under the caller's values. Building, then flushing, ORM objects cost more
+    than the INSERTs of a capture themselves."""
+    fields = model.model_fields.items()
+    fixed = {name: None if field.is_required() else field.default for name, field in fields
+             if field.default_factory is None}
+    factories = {name: field.default_factory for name, field in fields if field.default_factory is not None}
+    return lambda **values: {**fixed, **{name: make() for name, make in factories.items()}, **values}
+
+
+_ticket_row, _photo_row = _row_maker(Ticket), _row_maker(Photo)
+_INSERT_TICKET, _INSERT_PHOTO = insert(Ticket.__table__), insert(Photo.__table__)
+
+
 def put_ticket(session: Session, settings: Settings, user: User, ticket_id: uuid.UUID,
                body: TicketCapture) -> tuple[Ticket, list[Photo] | None]:
     """Create the ticket on first sight; the same body again is a harmless replay; a different body
     under the same id is a conflict. Safe under racing identical requests.
-    Returns the ticket and, when this call created it, its declared photos (None for a replay)."""
+    Returns the ticket and, when this call created it, its declared photos (None for a replay): a new
+    ticket and its photos as written, with a Ticket's and a Photo's attributes, to render."""
     request_sha = capture_sha256(body)
 
     def existing_or_conflict(ticket: Ticket) -> tuple[Ticket, None]:
@@ -101,22 +119,21 @@ def put_ticket(session: Session, settings: Settings, user: User, ticket_id: uuid
         if found is not None:
             return existing_or_conflict(found)
         raise
-    ticket = Ticket(id=ticket_id, author_id=user.id, source="supervision" if user.role == Role.supervisor
-                    else "inspection", category_code=body.category, point_type_code=body.point_type,
-                    description=body.description, lat=body.lat, lon=body.lon, accuracy_m=body.accuracy_m,
-                    located_at=body.located_at, captured_at=body.captured_at, cell_override=body.cell_code,
-                    request_sha256=request_sha)
-    photos = [Photo(id=declared.id, ticket_id=ticket_id, kind="before", position=position, sha256=declared.sha256,
-                    content_type=declared.content_type, size=declared.size, uploaded_by=user.id,
-                    client_exif=declared.exif.model_dump() if declared.exif else None)
+    ticket = _ticket_row(id=ticket_id, author_id=user.id, source="supervision" if user.role == Role.supervisor
+                         else "inspection", category_code=body.category, point_type_code=body.point_type,
+                         description=body.description, lat=body.lat, lon=body.lon, accuracy_m=body.accuracy_m,
+                         located_at=body.located_at, captured_at=body.captured_at, cell_override=body.cell_code,
+                         request_sha256=request_sha)
+    photos = [_photo_row(id=declared.id, ticket_id=ticket_id, kind="before", position=position,
+                         sha256=declared.sha256, content_type=declared.content_type, size=declared.size,
+                         uploaded_by=user.id, client_exif=declared.exif.model_dump() if declared.exif else None)
               for position, declared in enumerate(body.photos)]
     try:
-        session.add(ticket)
-        session.flush()  # the ticket first: its row is what the photos and the event point at
-        session.add_all(photos)
+        session.execute(_INSERT_TICKET, ticket)  # the ticket first: its row is what the others point at
+        session.execute(_INSERT_PHOTO, photos)
+        ticket, photos = SimpleNamespace(**ticket), [SimpleNamespace(**photo) for photo in photos]
         add_event(session, ticket, "created", actor=user, from_status=None, to_status="incomplete",
                   payload={"photos": len(body.photos)})
-        session.flush()
     except IntegrityError:
         # This request wrote nothing else, so the whole transaction goes: either the ticket exists (a
         # replay, or a racing identical request committed first), or a photo id is another ticket's.
@@ -140,62 +157,69 @@ def photos_missing(session: Session, ticket_id: uuid.UUID, kind: str, photo_ids:
 
 
 # Built once: every completed ticket runs it, and building a statement costs more than running it.
-_RECURRENCE_CANDIDATES = select(Ticket.id, Ticket.lat, Ticket.lon).where(
+# The nearest candidate comes first: at these distances degrees scaled by cos(latitude) order tickets as
+# metres do, and the database sorts a handful of rows where reading every one of them cost far more.
+_dlat, _dlon = Ticket.lat - bindparam("lat"), (Ticket.lon - bindparam("lon")) * bindparam("lon_scale")
+_NEAREST_RECURRENCE = select(Ticket.id, Ticket.lat, Ticket.lon).where(
     Ticket.cell_code == bindparam("cell_code"), Ticket.category_code == bindparam("category_code"),
     Ticket.id != bindparam("ticket_id"),
     col(Ticket.lat).between(bindparam("lat_from"), bindparam("lat_to")),
     col(Ticket.lon).between(bindparam("lon_from"), bindparam("lon_to")),
     or_(col(Ticket.status).in_(OPEN_STATUSES), col(Ticket.closed_at) >= bindparam("since"))
-).order_by(col(Ticket.created_at).desc()).limit(50)
+).order_by(_dlat * _dlat + _dlon * _dlon, col(Ticket.created_at).desc()).limit(1)
 
 
 def _recurrence_of(session: Session, settings: Settings, ticket: Ticket) -> uuid.UUID | None:
-    """An open, or recently closed, ticket of the same cell and category within the radius."""
+    """The nearest open, or recently closed, ticket of the same cell and category within the radius."""
     if ticket.cell_code is None:
         return None
     since = utcnow() - timedelta(days=settings.recurrence_days)
     # A bounding box in degrees narrows the rows before the exact distance (1° of latitude ≈ 111 km).
+    lon_scale = max(0.1, math.cos(math.radians(ticket.lat)))
     dlat = settings.recurrence_radius_m / 111_000
-    dlon = dlat / max(0.1, math.cos(math.radians(ticket.lat)))
-    candidates = session.exec(_RECURRENCE_CANDIDATES, params={
+    dlon = dlat / lon_scale
+    nearest = session.exec(_NEAREST_RECURRENCE, params={
         "cell_code": ticket.cell_code, "category_code": ticket.category_code, "ticket_id": ticket.id,
-        "lat_from": ticket.lat - dlat, "lat_to": ticket.lat + dlat, "lon_from": ticket.lon - dlon,
-        "lon_to": ticket.lon + dlon, "since": since}).all()
-    near = [(distance_m(ticket.lat, ticket.lon, lat, lon), ticket_id) for ticket_id, lat, lon in candidates]
-    near = [(d, i) for d, i in near if d <= settings.recurrence_radius_m]
-    return min(near)[1] if near else None
+        "lat": ticket.lat, "lon": ticket.lon, "lon_scale": lon_scale, "lat_from": ticket.lat - dlat,
+        "lat_to": ticket.lat + dlat, "lon_from": ticket.lon - dlon, "lon_to": ticket.lon + dlon,
+        "since": since}).first()
+    if nearest is None:
+        return None
+    ticket_id, lat, lon = nearest
+    return ticket_id if distance_m(ticket.lat, ticket.lon, lat, lon) <= settings.recurrence_radius_m else None
+
+
+# SET what the parameters name (the columns completion sets).
+_COMPLETE = Ticket.__table__.update().where(Ticket.__table__.c.id == bindparam("ticket_id"))
 
 
 def complete(session: Session, settings: Settings, grid_index: GridIndexCache, ticket: Ticket, actor: User) -> None:
-    """Every declared photo has arrived (the caller holds the ticket's lock and has checked): locate,
-    route, set the deadline, link recurrence."""
+    """Every declared photo has arrived (the caller holds the ticket's lock and has checked it is still
+    incomplete): locate, route, set the deadline, link recurrence. `ticket` may be as read before the
+    lock (what is read here never changes after capture); it gets the new values too, and the row one
+    UPDATE of them."""
     now = utcnow()
-    with session.no_autoflush:  # one UPDATE at the end, not one per lookup below
-        local_day = ticket.captured_at.astimezone(settings.tz).date()
-        ticket.cell_code = ticket.cell_override or grid_index.get(session).locate(ticket.lon, ticket.lat, local_day)
-        decision = routing_service.decide(session, category_code=ticket.category_code,
-                                          point_type=ticket.point_type_code, cell_code=ticket.cell_code,
-                                          at=ticket.captured_at, tz=settings.tz)
-        ticket.bureau_code = decision.bureau_code
-        ticket.routing_rule_id, ticket.routing_source = decision.rule_id, decision.source
-        ticket.routing_reason, ticket.routing_reason_en = decision.reason, decision.reason_en
-        ticket.completed_at = now
-        ticket.status = "dispatched" if decision.bureau_code else "reported"
-        if decision.bureau_code:
-            ticket.dispatched_at = now
-            ref = reference(session)
-            category = ref.categories[ticket.category_code]
-            calendar = ref.calendar(settings.tz, settings.working_hours)
-            ticket.deadline_at = calendar.deadline(now, category.deadline_value, category.deadline_unit)
-        earlier = _recurrence_of(session, settings, ticket)
-        ticket.recurring_of = earlier
-    session.add(ticket)
-    add_event(session, ticket, "dispatched" if decision.bureau_code else "reported", actor=actor,
-              from_status="incomplete", to_status=ticket.status,
-              payload={"cell_code": ticket.cell_code, "bureau_code": decision.bureau_code,
-                       "rule_id": decision.rule_id, "reason": decision.reason,
-                       "recurring_of": str(earlier) if earlier else None})
-    session.flush()
+    local_day = ticket.captured_at.astimezone(settings.tz).date()
+    cell_code = ticket.cell_override or grid_index.get(session).locate(ticket.lon, ticket.lat, local_day)
+    decision = routing_service.decide(session, category_code=ticket.category_code, point_type=ticket.point_type_code,
+                                      cell_code=cell_code, at=ticket.captured_at, tz=settings.tz)
+    values = {"cell_code": cell_code, "bureau_code": decision.bureau_code, "routing_rule_id": decision.rule_id,
+              "routing_source": decision.source, "routing_reason": decision.reason,
+              "routing_reason_en": decision.reason_en, "completed_at": now,
+              "status": "dispatched" if decision.bureau_code else "reported",
+              "dispatched_at": now if decision.bureau_code else None, "deadline_at": None}
+    if decision.bureau_code:
+        ref = reference(session)
+        category = ref.categories[ticket.category_code]
+        calendar = ref.calendar(settings.tz, settings.working_hours)
+        values["deadline_at"] = calendar.deadline(now, category.deadline_value, category.deadline_unit)
+    ticket.sqlmodel_update(values)
+    values["recurring_of"] = ticket.recurring_of = _recurrence_of(session, settings, ticket)
+    session.execute(_COMPLETE, {"ticket_id": ticket.id, **values})
+    add_event(session, ticket, ticket.status, actor=actor, from_status="incomplete", to_status=ticket.status,
+              payload={"cell_code": cell_code, "bureau_code": decision.bureau_code, "rule_id": decision.rule_id,
+                       "reason": decision.reason, "recurring_of": str(ticket.recurring_of)
+                       if ticket.recurring_of else None})
 
 
 # --- reading ---

@@ -96,6 +96,15 @@ def test_recurrence_links_the_earlier_ticket(client, inspector):
     assert elsewhere["recurring"] is False
 
 
+def test_recurrence_links_the_nearest_earlier_ticket_not_the_newest(client, inspector):
+    near_id, _ = submit(client, inspector, [photo_bytes()], category="0508", lat=LAT + 0.0001, lon=LON)  # ~11 m
+    newer_id, newer = submit(client, inspector, [photo_bytes("mobile_jolla.jpg")], category="0508",
+                             lat=LAT + 0.0004, lon=LON)  # ~44 m, and ~33 m from the first
+    assert newer["recurring_of"] == near_id
+    _, again = submit(client, inspector, [photo_bytes("Canon_40D.jpg")], category="0508", lat=LAT, lon=LON)
+    assert again["recurring_of"] == near_id != newer_id
+
+
 def test_photo_hash_is_what_the_server_received(client, inspector, db):
     data = photo_bytes("orientation_landscape_6.jpg")
     _, ticket = submit(client, inspector, [data], lat=LAT, lon=LON)
