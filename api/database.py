@@ -135,7 +135,11 @@ def make_engine(url: str) -> Engine:
             _release(record.info)  # a connection returned without commit or rollback
 
         return engine
-    engine = create_engine(url, pool_size=10, max_overflow=20)
+    # The pool keeps up to 20 connections: beyond pool_size each one is closed when it is returned, and
+    # under load that was a new PostgreSQL backend every few requests (120 in 15 s of the ingest bench
+    # in one process at 10, a sixth of its throughput). At most 30 a process (docker-compose.yml sizes
+    # max_connections for that).
+    engine = create_engine(url, pool_size=20, max_overflow=10)
 
     # A connection that sat idle may have been cut (server restart, failover, a firewall's timeout):
     # ping it before use, and let the pool replace it if it is gone. Not on every checkout, as

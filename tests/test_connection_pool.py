@@ -1,5 +1,5 @@
 """PostgreSQL connections that sat idle are pinged before use and replaced when the server cut them
-(api/database.py); busy ones are not pinged."""
+(api/database.py); busy ones are not pinged; a burst's connections are kept for the next."""
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -8,7 +8,7 @@ from sqlalchemy.exc import OperationalError
 from api import database
 from tests import dbutil
 
-pytestmark = pytest.mark.skipif(dbutil.ENGINE_NAME != "postgresql", reason="the idle ping is PostgreSQL's")
+pytestmark = pytest.mark.skipif(dbutil.ENGINE_NAME != "postgresql", reason="PostgreSQL's pool")
 
 
 def _backend_pid(engine) -> int:
@@ -48,3 +48,22 @@ def test_a_connection_in_recent_use_is_not_pinged(cut_connection, monkeypatch):
     with pytest.raises(OperationalError):  # the trade-off: one request fails...
         _backend_pid(engine)
     assert _backend_pid(engine) != first  # ...and the pool has replaced the connection
+
+
+def test_twenty_connections_at_once_are_kept_between_bursts(database_url):
+    """Beyond what the pool keeps, each connection is closed when it is returned: under load that was a
+    new server process every few requests."""
+    engine = database.make_engine(database_url)
+
+    def burst() -> set[int]:
+        connections = [engine.connect() for _ in range(20)]
+        try:
+            return {conn.execute(text("SELECT pg_backend_pid()")).scalar_one() for conn in connections}
+        finally:
+            for conn in connections:
+                conn.close()
+
+    try:
+        assert burst() == burst()
+    finally:
+        engine.dispose()
