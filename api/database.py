@@ -136,8 +136,8 @@ def make_engine(url: str) -> Engine:
 
         return engine
     # The pool keeps up to 20 connections: beyond pool_size each one is closed when it is returned, and
-    # under load that was a new PostgreSQL backend every few requests (120 in 15 s of the ingest bench
-    # in one process at 10, a sixth of its throughput). At most 30 a process (docker-compose.yml sizes
+    # under load that was a new PostgreSQL backend every few requests (with 10: 120 in 15 s of the
+    # ingest bench, a sixth of its throughput). At most 30 a process (docker-compose.yml sizes
     # max_connections for that).
     engine = create_engine(url, pool_size=20, max_overflow=10)
 
