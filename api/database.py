@@ -90,6 +90,10 @@ def make_engine(url: str) -> Engine:
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA busy_timeout=30000")
+            # 256 KB of pages per connection, not SQLite's 2 MB: a process keeps up to 40 connections,
+            # and each one's cache is emptied whenever another connection has written (under a load
+            # of uploads, every transaction), so a large one held memory and little else.
+            cursor.execute("PRAGMA cache_size=-256")
             cursor.close()
 
         # SQLite lets one writer in at a time and makes the others poll with growing sleeps (up to
