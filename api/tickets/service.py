@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 from sqlalchemy import Row, Uuid, bindparam, func, insert, literal, or_, tuple_
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, col, select
 
@@ -89,7 +90,12 @@ def _row_maker(model: type[SQLModel]) -> Callable[..., dict]:
 
 
 _ticket_row, _photo_row = _row_maker(Ticket), _row_maker(Photo)
-_INSERT_TICKET, _INSERT_PHOTO = insert(Ticket.__table__), insert(Photo.__table__)
+# A ticket whose id exists already (a replay, or a racing identical request that committed first) is
+# not inserted, rather than failing: a failed INSERT aborts the transaction, and PostgreSQL logs
+# each one as an ERROR. Each dialect spells it its own way.
+_INSERT_NEW_TICKET = {backend.dialect.name: backend.insert(Ticket.__table__).on_conflict_do_nothing(
+    index_elements=["id"]).execution_options(preserve_rowcount=True) for backend in (postgresql, sqlite)}
+_INSERT_PHOTO = insert(Photo.__table__)
 
 
 def put_ticket(session: Session, settings: Settings, user: User, ticket_id: uuid.UUID,
@@ -105,8 +111,8 @@ def put_ticket(session: Session, settings: Settings, user: User, ticket_id: uuid
             raise _conflict()
         return ticket, None
 
-    # A first sight is far more common than a replay, so the INSERT below is what finds a replay (as a
-    # duplicate key), and the ticket is read first only when the body would be refused: a replay is
+    # A first sight is far more common than a replay, so the INSERT below is what finds a replay (it
+    # inserts nothing), and the ticket is read first only when the body would be refused: a replay is
     # answered as one even if, say, its category was retired since.
     try:
         _check_references(session, user, body)
@@ -129,18 +135,16 @@ def put_ticket(session: Session, settings: Settings, user: User, ticket_id: uuid
                          uploaded_by=user.id, client_exif=declared.exif.model_dump() if declared.exif else None)
               for position, declared in enumerate(body.photos)]
     try:
-        session.execute(_INSERT_TICKET, ticket)  # the ticket first: its row is what the others point at
+        # The ticket first: its row is what the others point at.
+        if session.execute(_INSERT_NEW_TICKET[session.get_bind().dialect.name], ticket).rowcount == 0:
+            return existing_or_conflict(session.get(Ticket, ticket_id))
         session.execute(_INSERT_PHOTO, photos)
         ticket, photos = SimpleNamespace(**ticket), [SimpleNamespace(**photo) for photo in photos]
         add_event(session, ticket, "created", actor=user, from_status=None, to_status="incomplete",
                   payload={"photos": len(body.photos)})
     except IntegrityError:
-        # This request wrote nothing else, so the whole transaction goes: either the ticket exists (a
-        # replay, or a racing identical request committed first), or a photo id is another ticket's.
+        # This request wrote nothing else, so the whole transaction goes: a photo id is another ticket's.
         session.rollback()
-        found = session.get(Ticket, ticket_id)
-        if found is not None:
-            return existing_or_conflict(found)
         taken = session.exec(select(Photo.id).where(col(Photo.id).in_([p.id for p in body.photos]))).first()
         if taken is None:
             raise
