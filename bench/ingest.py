@@ -241,35 +241,43 @@ def derivative_delays(clients: list[httpx.Client], jpeg: bytes, derived: Path, r
 
 # --- the server side ---
 
-def rss_kb(pid: int) -> int:
-    """VmRSS of a process and all its descendants."""
-    total, stack = 0, [pid]
+def memory_kb(pid: int) -> tuple[int, int]:
+    """VmRSS and PSS of a process and all its descendants, summed. Summed RSS counts the pages the
+    processes share (the libraries each maps) once per process; PSS splits each among its sharers."""
+    rss = pss = 0
+    stack = [pid]
     while stack:
         current = stack.pop()
         try:
             status = Path(f"/proc/{current}/status").read_text()
+            rollup = Path(f"/proc/{current}/smaps_rollup").read_text()
             for task in Path(f"/proc/{current}/task").iterdir():
                 stack.extend(int(c) for c in (task / "children").read_text().split())
         except (FileNotFoundError, ProcessLookupError):
             continue  # exited between listing and reading
-        match = re.search(r"^VmRSS:\s+(\d+) kB", status, re.MULTILINE)
-        total += int(match.group(1)) if match else 0
-    return total
+        rss, pss = rss + _kb(status, "VmRSS"), pss + _kb(rollup, "Pss")
+    return rss, pss
 
 
-class PeakRss:
-    """Samples the server's summed RSS every 50 ms while in use."""
+def _kb(proc_file: str, key: str) -> int:
+    match = re.search(rf"^{key}:\s+(\d+) kB", proc_file, re.MULTILINE)
+    return int(match.group(1)) if match else 0
+
+
+class PeakMemory:
+    """Samples the server's summed RSS and PSS every 50 ms while in use."""
 
     def __init__(self, pid: int) -> None:
-        self.pid, self.peak_kb, self._stop = pid, 0, threading.Event()
+        self.pid, self.peak_kb, self.peak_pss_kb, self._stop = pid, 0, 0, threading.Event()
         self._thread = threading.Thread(target=self._sample)
 
     def _sample(self) -> None:
         while not self._stop.wait(0.05):
-            self.peak_kb = max(self.peak_kb, rss_kb(self.pid))
+            rss, pss = memory_kb(self.pid)
+            self.peak_kb, self.peak_pss_kb = max(self.peak_kb, rss), max(self.peak_pss_kb, pss)
 
     def __enter__(self) -> Self:
-        self.peak_kb = rss_kb(self.pid)
+        self.peak_kb, self.peak_pss_kb = memory_kb(self.pid)
         self._thread.start()
         return self
 
@@ -334,11 +342,12 @@ def bench_engine(engine: str, phases: Phases) -> dict:
                 f"p95 {percentile(delays_ms, 0.95):.0f} ms   max {max(delays_ms, default=float('nan')):.0f} ms"
                 f"   ({len(delays)} ready, {missing} not within {DERIVED_WAIT_S} s)")
 
-            with PeakRss(server.process.pid) as rss:
+            with PeakMemory(server.process.pid) as rss:
                 before_kb = rss.peak_kb
                 big = closed_loop(clients, large, phases.memory_s)
             say(f"{CLIENTS} clients, 12-MP", describe(big))
-            say("server RSS, all processes", f"{before_kb / 1024:.0f} MB before, peak {rss.peak_kb / 1024:.0f} MB")
+            say("server RSS, all processes", f"{before_kb / 1024:.0f} MB before, peak {rss.peak_kb / 1024:.0f} MB"
+                f" (PSS {rss.peak_pss_kb / 1024:.0f} MB)")
         finally:
             for client in clients:
                 client.close()
@@ -352,6 +361,7 @@ def bench_engine(engine: str, phases: Phases) -> dict:
             "p95_ms": percentile(latencies, 0.95), "failures": sum(load.errors.values()), "backlog_s": backlog_s,
             "derived_p95_ms": percentile(delays_ms, 0.95), "derived_max_ms": max(delays_ms, default=float("nan")),
             "derived_missing": missing, "peak_rss_mb": rss.peak_kb / 1024,
+            "peak_pss_mb": rss.peak_pss_kb / 1024,
             "server_5xx": sum(statuses.values()), "log_errors": len(errors)}
 
 
@@ -433,6 +443,7 @@ def table(pipeline_rates: tuple[float, float], speeds: tuple[float, float], resu
         ("derivatives max ms (missing)", "<= 2000", lambda r: f"{r['derived_max_ms']:.0f} ({r['derived_missing']}) "
          + mark(r["derived_max_ms"] <= 2000 and r["derived_missing"] == 0)),
         ("peak server RSS MB, 12-MP", "<= 400", lambda r: f"{r['peak_rss_mb']:.0f} {mark(r['peak_rss_mb'] <= 400)}"),
+        ("peak server PSS MB, 12-MP", "", lambda r: f"{r['peak_pss_mb']:.0f}"),
         ("server 5xx / log error lines", "0", lambda r: f"{r['server_5xx']} / {r['log_errors']} "
          + mark(r["server_5xx"] == 0 and r["log_errors"] == 0)),
     ]

@@ -42,18 +42,24 @@ def test_the_lock_is_released_however_the_transaction_ends(sqlite_engine, ending
                 session.execute(text("UPDATE missing SET n = 1"))
     finally:
         session.close()
+    done, thread = _write_in_thread(sqlite_engine, "UPDATE counter SET n = n + 1")
+    assert done.wait(10)  # another thread gets in at once (were the lock kept, it would wait 30 s)
+    thread.join()
+
+
+def _write_in_thread(engine, statement: str) -> tuple[threading.Event, threading.Thread]:
+    """A write transaction in another thread of this process; the event is set once it has committed."""
     done = threading.Event()
 
-    def write() -> None:  # another thread gets in at once (were the lock kept, it would wait 30 s)
-        with write_session(sqlite_engine) as other:
-            other.execute(text("UPDATE counter SET n = n + 1"))
-            other.commit()
+    def write() -> None:
+        with write_session(engine) as session:
+            session.execute(text(statement))
+            session.commit()
         done.set()
 
     thread = threading.Thread(target=write)
     thread.start()
-    assert done.wait(10)
-    thread.join()
+    return done, thread
 
 
 def test_racing_read_then_write_transactions_all_succeed(sqlite_engine):
@@ -112,16 +118,7 @@ def test_a_writer_in_another_process_holds_the_file_lock_until_it_commits(sqlite
         with open(f"{sqlite_engine.url.database}-writer", "rb") as lock:
             with pytest.raises(BlockingIOError):
                 fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            done = threading.Event()
-
-            def write() -> None:
-                with write_session(sqlite_engine) as session:
-                    session.execute(text("UPDATE counter SET n = n * 10"))
-                    session.commit()
-                done.set()
-
-            thread = threading.Thread(target=write)
-            thread.start()
+            done, thread = _write_in_thread(sqlite_engine, "UPDATE counter SET n = n * 10")
             assert not done.wait(0.5)  # queued behind the other process's transaction
             child.communicate("commit\n", timeout=30)
             assert child.returncode == 0
