@@ -405,7 +405,11 @@ def sweep(engine: Engine, storage: LocalStorage, *, grace: timedelta = timedelta
     cutoff = time.time() - grace.total_seconds()
     removed_temp = 0
     for path in storage.tmp.iterdir():
-        if path.stat().st_mtime < cutoff:
+        try:
+            stale = path.stat().st_mtime < cutoff
+        except FileNotFoundError:  # renamed into place, or removed, by a live process since the listing
+            continue
+        if stale:
             path.unlink(missing_ok=True)
             removed_temp += 1
     with Session(engine) as session:

@@ -72,7 +72,11 @@ class LocalStorage:
     def originals(self):
         """Every stored original: (sha256, path, mtime)."""
         for path in (self.root / "originals").glob("??/*"):
-            yield path.name, path, path.stat().st_mtime
+            try:
+                mtime = path.stat().st_mtime
+            except FileNotFoundError:  # removed since the listing (another sweep)
+                continue
+            yield path.name, path, mtime
 
     def delete_original(self, sha256: str) -> None:
         self.original_path(sha256).unlink(missing_ok=True)

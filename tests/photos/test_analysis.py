@@ -4,6 +4,7 @@ and likeness flags, made once, by the live job or, when its process died first, 
 import base64
 import errno
 import hashlib
+import os
 import random
 import uuid
 from datetime import timedelta
@@ -286,3 +287,17 @@ def test_a_before_photo_analysed_late_is_compared_with_the_after_photos(client, 
     assert service.analyse_photo(engine, settings, app.state.storage, before_id)
     codes = [f["code"] for f in db.get(Photo, uuid.UUID(after_id)).flags]
     assert codes.count("same_as_before") == 1
+
+
+def test_the_sweep_passes_over_temp_files_a_live_process_moves_meanwhile(engine, app, monkeypatch):
+    """The sweep runs beside live servers, whose copies pass through the temp folder: a file listed and
+    then renamed into place before it is looked at is not the sweep's, and no reason to fail."""
+    storage = app.state.storage
+    stale, moved = storage.tmp / "left-by-a-crash.jpg", storage.tmp / "renamed-meanwhile.derived"
+    stale.write_bytes(b"half a photo")
+    os.utime(stale, (0, 0))
+    real_iterdir = type(storage.tmp).iterdir
+    monkeypatch.setattr(type(storage.tmp), "iterdir",  # `moved` was there when the folder was listed
+                        lambda self: iter([stale, moved]) if self == storage.tmp else real_iterdir(self))
+    removed = service.sweep(engine, storage, grace=timedelta(hours=1))
+    assert removed["temp_files"] == 1 and not stale.exists()
