@@ -20,8 +20,10 @@ def _count(db, model, *where):
 
 
 def _stored_files(settings):
+    """Originals, and uploads' temp files (not the copies the background analysis may be writing)."""
     root = settings.data_dir / "photos"
-    return sorted(p.name for p in (root / "originals").glob("??/*")) + sorted(p.name for p in (root / "tmp").iterdir())
+    originals = sorted(p.name for p in (root / "originals").glob("??/*"))
+    return originals + sorted(p.name for p in (root / "tmp").glob("*.part"))
 
 
 def _error(response, status, code):
