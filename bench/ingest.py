@@ -342,12 +342,12 @@ def bench_engine(engine: str, phases: Phases) -> dict:
                 f"p95 {percentile(delays_ms, 0.95):.0f} ms   max {max(delays_ms, default=float('nan')):.0f} ms"
                 f"   ({len(delays)} ready, {missing} not within {DERIVED_WAIT_S} s)")
 
-            with PeakMemory(server.process.pid) as rss:
-                before_kb = rss.peak_kb
+            with PeakMemory(server.process.pid) as memory:
+                before_kb = memory.peak_kb
                 big = closed_loop(clients, large, phases.memory_s)
             say(f"{CLIENTS} clients, 12-MP", describe(big))
-            say("server RSS, all processes", f"{before_kb / 1024:.0f} MB before, peak {rss.peak_kb / 1024:.0f} MB"
-                f" (PSS {rss.peak_pss_kb / 1024:.0f} MB)")
+            say("server RSS, all processes", f"{before_kb / 1024:.0f} MB before, peak {memory.peak_kb / 1024:.0f} MB"
+                f" (PSS {memory.peak_pss_kb / 1024:.0f} MB)")
         finally:
             for client in clients:
                 client.close()
@@ -360,8 +360,8 @@ def bench_engine(engine: str, phases: Phases) -> dict:
     return {"rate": len(load.done) / load.elapsed, "p50_ms": percentile(latencies, 0.5),
             "p95_ms": percentile(latencies, 0.95), "failures": sum(load.errors.values()), "backlog_s": backlog_s,
             "derived_p95_ms": percentile(delays_ms, 0.95), "derived_max_ms": max(delays_ms, default=float("nan")),
-            "derived_missing": missing, "peak_rss_mb": rss.peak_kb / 1024,
-            "peak_pss_mb": rss.peak_pss_kb / 1024,
+            "derived_missing": missing, "peak_rss_mb": memory.peak_kb / 1024,
+            "peak_pss_mb": memory.peak_pss_kb / 1024,
             "server_5xx": sum(statuses.values()), "log_errors": len(errors)}
 
 
