@@ -1,14 +1,20 @@
 """Photo ingest under load, on SQLite and PostgreSQL: complete tickets per second and their latency,
 the bare image pipeline, how long display/thumb copies take to appear, and the server's peak memory.
 
-Run: .venv/bin/python bench/ingest.py [--seconds 30] [--quick] [--db sqlite|postgresql|both]
+Run: .venv/bin/python bench/ingest.py [--seconds 30] [--quick] [--db sqlite|postgresql|both] [--hotspot]
 
 Each engine gets a fresh demo county behind `gridpatrol serve --workers <CPUs>` on loopback. Driven
 from a child process of this script (tests/dbutil picks the engine from GRIDPATROL_TEST_DATABASE_URL
 when it is imported). PostgreSQL: postgresql://postgres@127.0.0.1:5432/postgres, skipped if unreachable.
 
-Every ticket carries its own JPEG: one base image, made distinct per ticket by a COM segment after SOI
-(new SHA-256, same decode cost).
+Tickets are what a county's inspectors send: each at its own point in a random cell of the demo county,
+of a category drawn with the demo history's weights, with its own JPEG. The load's pictures come from a
+pool of distinct scenes (a crop of the camera photo under a random low-frequency field, so no two look
+alike), each reused only every few hundred tickets, made distinct per ticket by a COM segment after SOI
+(new SHA-256, same decode cost). `--hotspot` sends every ticket of one category to one point with one
+picture instead: the recurrence and near-duplicate searches' worst case.
+The clients are plain keep-alive http.client connections: they run on the same two cores as the
+server, and httpx took 2.5 ms of CPU per ticket there, an eighth of the machine.
 Targets: >= 100 complete tickets/s and p95 <= 400 ms (16 clients, 1600x1200 JPEGs of ~600 KB);
 derivatives ready <= 2 s after acknowledgement (10 tickets/s); peak server RSS <= 400 MB
 (16 clients uploading 12-MP originals of ~3 MB).
@@ -17,10 +23,12 @@ Anchor: ODK Central acknowledged 49 submissions/s (p95 431 ms) on this machine t
 
 import argparse
 import hashlib
+import http.client
 import io
 import json
 import os
 import queue
+import random
 import re
 import struct
 import subprocess
@@ -35,12 +43,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Self
+from urllib.parse import urlsplit
 
-import httpx
-from PIL import Image
+from PIL import Image, ImageChops
+from shapely.geometry import Point, shape
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
 
+from api.county import demo
+from api.county.demo_history import CATEGORY_WEIGHTS
 from api.database import normalize_url
 from api.photos import pipeline
 
@@ -49,6 +60,7 @@ sys.path.insert(0, str(REPO))  # `tests` (LiveServer, dbutil) is not an installe
 SOURCE = Path(__file__).resolve().parents[2] / "shared" / "photos" / "mobile_jolla.jpg"
 PG_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 CLIENTS = 16
+SCENES = 200  # distinct pictures in the load's pool
 TICKET_TIMEOUT_S = 60
 DERIVED_WAIT_S = 30  # a ticket whose copies have not appeared by then counts as missing
 
@@ -67,19 +79,18 @@ class Phases:
         return cls(args.seconds or 30, 10, 15, 5)
 
 
-# --- photos ---
+# --- what the inspectors send ---
 
-def base_jpeg(size: tuple[int, int], target_bytes: int) -> bytes:
-    """The camera photo resized, EXIF kept, at the JPEG quality whose size lands nearest target_bytes."""
-    with Image.open(SOURCE) as image:
-        exif = image.info.get("exif", b"")
-        resized = image.convert("RGB").resize(size, Image.Resampling.LANCZOS)
-
+def _encoder(image: Image.Image, exif: bytes):
     def encode(quality: int) -> bytes:
         buffer = io.BytesIO()
-        resized.save(buffer, "JPEG", quality=quality, exif=exif)
+        image.save(buffer, "JPEG", quality=quality, exif=exif)
         return buffer.getvalue()
+    return encode
 
+
+def _quality_for(encode, target_bytes: int) -> int:
+    """The JPEG quality whose size lands nearest target_bytes."""
     low, high = 50, 98  # bisect for the lowest quality at or above the target, then take the nearer neighbour
     while low < high:
         middle = (low + high) // 2
@@ -87,13 +98,75 @@ def base_jpeg(size: tuple[int, int], target_bytes: int) -> bytes:
             low = middle + 1
         else:
             high = middle
-    return min(encode(low - 1), encode(low), key=lambda data: abs(len(data) - target_bytes))
+    return min(low - 1, low, key=lambda quality: abs(len(encode(quality)) - target_bytes))
+
+
+def _camera_photo() -> tuple[Image.Image, bytes]:
+    with Image.open(SOURCE) as image:
+        return image.convert("RGB"), image.info.get("exif", b"")
+
+
+def base_jpeg(size: tuple[int, int], target_bytes: int) -> bytes:
+    """The camera photo resized, EXIF kept, at the JPEG quality whose size lands nearest target_bytes."""
+    photo, exif = _camera_photo()
+    encode = _encoder(photo.resize(size, Image.Resampling.LANCZOS), exif)
+    return encode(_quality_for(encode, target_bytes))
+
+
+def scene_jpegs(count: int, size: tuple[int, int], target_bytes: int, seed: int = 2026) -> list[bytes]:
+    """`count` pictures no two alike to the perceptual hash: a random crop of the camera photo (its
+    detail keeps the size and decode cost of a real photo) under a random low-frequency colour field
+    (what the hash looks at), EXIF kept, all at the quality that puts the first nearest target_bytes."""
+    photo, exif = _camera_photo()
+    rng = random.Random(seed)
+    width, height = photo.size
+
+    def scene() -> Image.Image:
+        crop_w, crop_h = int(width * 0.8), int(height * 0.8)
+        x, y = rng.randrange(width - crop_w), rng.randrange(height - crop_h)
+        base = photo.crop((x, y, x + crop_w, y + crop_h)).resize(size, Image.Resampling.BILINEAR)
+        field = Image.frombytes("RGB", (8, 6), rng.randbytes(144)).resize(size, Image.Resampling.BICUBIC)
+        return ImageChops.add(base, field, offset=-128)  # the photo's detail, shifted by the field
+
+    scenes = [scene() for _ in range(count)]
+    quality = _quality_for(_encoder(scenes[0], exif), target_bytes)
+    with ThreadPoolExecutor(os.cpu_count()) as pool:  # Pillow encodes without the GIL
+        return list(pool.map(lambda image: _encoder(image, exif)(quality), scenes))
 
 
 def distinct(jpeg: bytes) -> bytes:
     """The same picture with a unique COM segment right after SOI."""
     payload = uuid.uuid4().bytes
     return jpeg[:2] + b"\xff\xfe" + struct.pack(">H", len(payload) + 2) + payload + jpeg[2:]
+
+
+HOTSPOT = (28.9078, 120.0270, "0508")  # a point in cell 330790001001001, 乱堆物堆料
+
+
+class Workload:
+    """Ticket after ticket, where it is, what it reports, and its picture: a random point in a random
+    cell of the demo county and a category drawn with the demo history's weights, the pictures taken in
+    turn; or, as a hotspot, every ticket at one point of one category."""
+
+    def __init__(self, pictures: list[bytes], *, hotspot: bool, seed: int = 2026) -> None:
+        self.pictures, self.hotspot = pictures, hotspot
+        self._cells = [shape(feature["geometry"]) for feature in demo.grid_geojson()["features"]]
+        self._rng, self._count, self._lock = random.Random(seed), 0, threading.Lock()
+
+    def next(self) -> tuple[bytes, float, float, str]:
+        with self._lock:  # the client threads share it
+            picture = self.pictures[self._count % len(self.pictures)]
+            self._count += 1
+            if self.hotspot:
+                return picture, *HOTSPOT
+            cell = self._rng.choice(self._cells)
+            min_lon, min_lat, max_lon, max_lat = cell.bounds
+            while True:
+                lon, lat = self._rng.uniform(min_lon, max_lon), self._rng.uniform(min_lat, max_lat)
+                if cell.contains(Point(lon, lat)):
+                    break
+            category = self._rng.choices(list(CATEGORY_WEIGHTS), weights=list(CATEGORY_WEIGHTS.values()))[0]
+            return picture, round(lat, 6), round(lon, 6), category
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -103,6 +176,38 @@ def percentile(values: list[float], q: float) -> float:
 
 # --- the client side ---
 
+class Client:
+    """One inspector's phone: a keep-alive connection, opened anew after an idle spell (the server
+    closes idle connections after 5 s) or an error."""
+    IDLE_S = 3.0
+
+    def __init__(self, url: str, headers: dict[str, str], timeout: float) -> None:
+        parts = urlsplit(url)
+        self.host, self.port, self.headers, self.timeout = parts.hostname, parts.port, headers, timeout
+        self._connection: http.client.HTTPConnection | None = None
+        self._used = 0.0
+
+    def put(self, path: str, body: bytes, content_type: str) -> int:
+        """PUT, read the whole response; its status."""
+        if self._connection is None or time.monotonic() - self._used > self.IDLE_S:
+            self.close()
+            self._connection = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
+        try:
+            self._connection.request("PUT", path, body, {**self.headers, "Content-Type": content_type})
+            response = self._connection.getresponse()
+            response.read()
+        except (OSError, http.client.HTTPException):
+            self.close()
+            raise
+        self._used = time.monotonic()
+        return response.status
+
+    def close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+
+
 @dataclass
 class Ticket:
     seconds: float
@@ -111,27 +216,27 @@ class Ticket:
     error: str | None = None
 
 
-def submit_ticket(client: httpx.Client, jpeg: bytes) -> Ticket:
+def submit_ticket(client: Client, workload: Workload) -> Ticket:
     """PUT a ticket declaring one photo, then PUT the photo; timed from the first PUT to the photo's 201."""
-    data = distinct(jpeg)
+    picture, lat, lon, category = workload.next()
+    data = distinct(picture)
     sha256 = hashlib.sha256(data).hexdigest()
     ticket_id, photo_id = uuid.uuid4(), uuid.uuid4()
     now = datetime.now(UTC) - timedelta(minutes=1)
-    body = {"category": "0508", "lat": 28.9078, "lon": 120.0270, "accuracy_m": 8.0,
+    body = {"category": category, "lat": lat, "lon": lon, "accuracy_m": 8.0,
             "located_at": now.isoformat(), "captured_at": now.isoformat(),
             "photos": [{"id": str(photo_id), "sha256": sha256, "content_type": "image/jpeg", "size": len(data)}]}
     start = time.monotonic()
     try:
-        response = client.put(f"/api/v1/tickets/{ticket_id}", json=body)
-        if response.status_code != 201:
-            return Ticket(time.monotonic() - start, sha256, None, f"PUT ticket {response.status_code}")
-        response = client.put(f"/api/v1/tickets/{ticket_id}/photos/{photo_id}", content=data,
-                              headers={"Content-Type": "image/jpeg"})
-    except httpx.HTTPError as exc:
+        status = client.put(f"/api/v1/tickets/{ticket_id}", json.dumps(body).encode(), "application/json")
+        if status != 201:
+            return Ticket(time.monotonic() - start, sha256, None, f"PUT ticket {status}")
+        status = client.put(f"/api/v1/tickets/{ticket_id}/photos/{photo_id}", data, "image/jpeg")
+    except (OSError, http.client.HTTPException) as exc:
         return Ticket(time.monotonic() - start, sha256, None, type(exc).__name__)
     end = time.monotonic()
-    if response.status_code != 201:
-        return Ticket(end - start, sha256, None, f"PUT photo {response.status_code}")
+    if status != 201:
+        return Ticket(end - start, sha256, None, f"PUT photo {status}")
     return Ticket(end - start, sha256, end)
 
 
@@ -149,15 +254,15 @@ class Load:
         return Counter(t.error for t in self.tickets if t.error)
 
 
-def closed_loop(clients: list[httpx.Client], jpeg: bytes, seconds: float) -> Load:
+def closed_loop(clients: list[Client], workload: Workload, seconds: float) -> Load:
     """Every client submits tickets back to back; none starts a new one after `seconds`."""
     start = time.monotonic()
     deadline = start + seconds
 
-    def run(client: httpx.Client) -> list[Ticket]:
+    def run(client: Client) -> list[Ticket]:
         tickets = []
         while time.monotonic() < deadline:
-            tickets.append(submit_ticket(client, jpeg))
+            tickets.append(submit_ticket(client, workload))
         return tickets
 
     with ThreadPoolExecutor(len(clients)) as pool:
@@ -183,11 +288,11 @@ def drain(derived: Path, tickets: list[Ticket], timeout: float = 120) -> tuple[f
         time.sleep(0.05)
 
 
-def derivative_delays(clients: list[httpx.Client], jpeg: bytes, derived: Path, rate: float,
+def derivative_delays(clients: list[Client], workload: Workload, derived: Path, rate: float,
                       seconds: float) -> tuple[Load, list[float], int]:
     """Tickets at a steady `rate`; a watcher polls each acknowledged photo's display and thumb files.
     Returns the load, the delays (s) from acknowledgement until both exist, and how many never did."""
-    idle: queue.Queue[httpx.Client] = queue.Queue()
+    idle: queue.Queue[Client] = queue.Queue()
     for client in clients:
         idle.put(client)
     acked: queue.Queue[Ticket] = queue.Queue()
@@ -198,7 +303,7 @@ def derivative_delays(clients: list[httpx.Client], jpeg: bytes, derived: Path, r
     def job() -> Ticket:
         client = idle.get()
         try:
-            ticket = submit_ticket(client, jpeg)
+            ticket = submit_ticket(client, workload)
         finally:
             idle.put(client)
         if ticket.acked_at is not None:
@@ -307,35 +412,41 @@ def describe(load: Load) -> str:
             f"   failures: {errors}")
 
 
-def bench_engine(engine: str, phases: Phases) -> dict:
+def bench_engine(engine: str, phases: Phases, hotspot: bool) -> dict:
     """One engine: a fresh server, then the load, pacing and memory phases against it."""
     from tests.live import LiveServer  # after GRIDPATROL_TEST_DATABASE_URL is set: dbutil reads it on import
 
     def say(label: str, figures: str) -> None:
         print(f"[{engine}] {label:<30} {figures}", flush=True)
 
-    medium = base_jpeg((1600, 1200), 600_000)
-    large = base_jpeg((4000, 3000), 3_000_000)  # a phone's 12-MP original
+    if hotspot:
+        pictures = [base_jpeg((1600, 1200), 600_000)]
+    else:
+        pictures = scene_jpegs(SCENES, (1600, 1200), 600_000)
+    workload = Workload(pictures, hotspot=hotspot)
+    large = Workload([base_jpeg((4000, 3000), 3_000_000)], hotspot=hotspot)  # a phone's 12-MP original
     with tempfile.TemporaryDirectory(prefix=f"ingest-{engine}-") as tmp:
         server = LiveServer(Path(tmp), "ingest", workers=os.cpu_count() or 1)
         server.env["GRIDPATROL_ACCESS_LOG"] = "true"  # log_problems counts 5xx in it
-        clients: list[httpx.Client] = []
+        clients: list[Client] = []
         try:
             server.cli("demo", "--history", "0")
             server.start()
-            clients = [httpx.Client(base_url=server.url, headers=server.token(f"insp{i:02d}"),
-                                    timeout=TICKET_TIMEOUT_S) for i in range(1, CLIENTS + 1)]
+            clients = [Client(server.url, server.token(f"insp{i:02d}"), TICKET_TIMEOUT_S)
+                       for i in range(1, CLIENTS + 1)]
             derived = server.data_dir / "photos" / "derived"
-            say("server", f"pid {server.process.pid}, --workers {server.workers}; photos "
-                f"{len(medium) // 1000} KB 1600x1200, {len(large) // 1000} KB 4000x3000")
+            mean_kb = sum(map(len, pictures)) // len(pictures) // 1000
+            say("server", f"pid {server.process.pid}, --workers {server.workers}; {len(pictures)} pictures of"
+                f" {mean_kb} KB (mean) 1600x1200, one of {len(large.pictures[0]) // 1000} KB 4000x3000; tickets"
+                f" {'at one hotspot' if hotspot else 'spread over the county'}")
 
-            load = closed_loop(clients, medium, phases.load_s)
+            load = closed_loop(clients, workload, phases.load_s)
             say(f"{CLIENTS} clients, 1600x1200", describe(load))
             backlog_s, backlog_missing = drain(derived, load.done)  # the paced phase starts with no backlog
             say("derivative backlog", f"drained {backlog_s:.1f} s after the load ended"
                 f" ({backlog_missing} never appeared)")
 
-            paced, delays, missing = derivative_delays(clients, medium, derived, 10, phases.paced_s)
+            paced, delays, missing = derivative_delays(clients, workload, derived, 10, phases.paced_s)
             delays_ms = [d * 1000 for d in delays]
             say("paced 10 tickets/s", describe(paced))
             say("derivatives after ack", f"p50 {percentile(delays_ms, 0.5):.0f} ms   "
@@ -421,6 +532,7 @@ def run_child(engine: str, args: argparse.Namespace) -> dict | None:
     with tempfile.NamedTemporaryFile(suffix=".json") as result:
         command = [sys.executable, __file__, "--engine", engine, "--result", result.name]
         command += ["--quick"] if args.quick else []
+        command += ["--hotspot"] if args.hotspot else []
         command += ["--seconds", str(args.seconds)] if args.seconds else []
         done = subprocess.run(command, env=env, cwd=REPO, check=False)
         if done.returncode != 0:
@@ -463,13 +575,16 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, help="duration of the 16-client load (default 30, --quick 5)")
     parser.add_argument("--quick", action="store_true", help="short phases, for a smoke run")
     parser.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="both")
+    parser.add_argument("--hotspot", action="store_true",
+                        help="every ticket at one point, of one category, with one picture: the worst case of"
+                        " the recurrence and near-duplicate searches")
     parser.add_argument("--engine", choices=("sqlite", "postgresql"), help=argparse.SUPPRESS)
     parser.add_argument("--result", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     phases = Phases.from_args(args)
 
     if args.engine:  # a child: one engine, results as JSON for the parent's table
-        args.result.write_text(json.dumps(bench_engine(args.engine, phases)))
+        args.result.write_text(json.dumps(bench_engine(args.engine, phases, args.hotspot)))
         return
 
     speed_before = machine_speed()
