@@ -1,5 +1,6 @@
 """Engine, metadata conventions, the session dependency and shared column types."""
 
+import contextlib
 import fcntl
 import math
 import os
@@ -172,6 +173,17 @@ def write_session(engine: Engine) -> Session:
     """A session for read-then-write work that may race (idempotent PUTs): on SQLite it holds the
     write lock from BEGIN, so racers queue instead of failing; PostgreSQL ignores the option."""
     return Session(engine.execution_options(sqlite_immediate=True), expire_on_commit=False)
+
+
+@contextlib.contextmanager
+def read_session(engine: Engine) -> Iterator[Session]:
+    """A session that only reads, ended by COMMIT where closing it would send ROLLBACK: the two are
+    the same for a transaction that wrote nothing, but psycopg drops all of a connection's prepared
+    statements on every ROLLBACK. Under a load of uploads (whose authentication ended that way) nothing
+    stayed prepared, and PostgreSQL parsed and planned every statement anew."""
+    with Session(engine, expire_on_commit=False) as session:
+        yield session
+        session.commit()
 
 
 def get_session(request: Request) -> Iterator[Session]:

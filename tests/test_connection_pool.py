@@ -1,5 +1,6 @@
 """PostgreSQL connections that sat idle are pinged before use and replaced when the server cut them
-(api/database.py); busy ones are not pinged; a burst's connections are kept for the next."""
+(api/database.py); busy ones are not pinged; a burst's connections are kept for the next; read
+sessions keep their connection's prepared statements."""
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -65,5 +66,22 @@ def test_twenty_connections_at_once_are_kept_between_bursts(database_url):
 
     try:
         assert burst() == burst()
+    finally:
+        engine.dispose()
+
+
+def test_statements_of_read_sessions_stay_prepared(database_url):
+    """psycopg prepares a statement once a connection has run it 5 times, and drops all of them on every
+    ROLLBACK: read sessions end with COMMIT instead, so what every request reads (its token, above
+    all) is parsed and planned once per connection, not each time."""
+    engine = database.make_engine(database_url)
+    statement = text("SELECT :n + 1")
+    try:
+        for n in range(8):
+            with database.read_session(engine) as session:
+                assert session.execute(statement, {"n": n}).scalar_one() == n + 1
+        with database.read_session(engine) as session:
+            prepared = session.execute(text("SELECT statement FROM pg_prepared_statements")).scalars().all()
+        assert "SELECT $1 + 1" in prepared
     finally:
         engine.dispose()

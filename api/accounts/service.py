@@ -24,7 +24,7 @@ from api.accounts.security import (
 )
 from api.bureaus.models import Bureau
 from api.config import Settings
-from api.database import utcnow, write_session
+from api.database import read_session, utcnow, write_session
 from api.errors import ApiError
 from api.grid import service as grid_service
 
@@ -49,7 +49,7 @@ def _check_throttle(session: Session, settings: Settings, username: str, client_
 
 def authenticate(engine: Engine, settings: Settings, *, username: str, password: str, client_ip: str) -> User:
     """Check the password outside any transaction (argon2 takes a while); count failures."""
-    with Session(engine, expire_on_commit=False) as session:
+    with read_session(engine) as session:
         _check_throttle(session, settings, username, client_ip)
         user = session.exec(select(User).where(User.username == username)).first()
     ok = verify_password(password, user.password_hash if user else None)
@@ -96,7 +96,7 @@ _TOKEN_USER = select(AuthToken, User).join(User, col(User.id) == AuthToken.user_
 def resolve_token(engine: Engine, settings: Settings, token: str) -> tuple[User, AuthToken] | None:
     """token_user in a short session of its own, so that no request holds a connection or a snapshot
     just for authentication (uploads stream for a while)."""
-    with Session(engine, expire_on_commit=False) as session:
+    with read_session(engine) as session:
         return token_user(session, settings, token)
 
 

@@ -7,12 +7,11 @@ from typing import Literal
 
 from fastapi import APIRouter, BackgroundTasks, Request
 from fastapi.responses import FileResponse, JSONResponse
-from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from api.accounts.deps import BearerToken, CurrentUser, authorize
 from api.accounts.models import User
-from api.database import SessionDep
+from api.database import SessionDep, read_session
 from api.errors import ApiError, forbidden
 from api.photos import pipeline, service
 from api.photos.models import Photo
@@ -109,7 +108,7 @@ def _find(state, token: str, background: BackgroundTasks, ticket_id: uuid.UUID, 
           content_digest: str | None) -> tuple[User, Ticket, Photo | None, str]:
     """Who is uploading, what, and the SHA-256 expected: one trip to the thread pool, one session (see
     `authorize`)."""
-    with Session(state.engine, expire_on_commit=False) as session:
+    with read_session(state.engine) as session:
         user = authorize(session, state.settings, token, background)
         if kind == "before":
             ticket, photo = service.find_declared_photo(session, user, ticket_id, photo_id)

@@ -13,7 +13,7 @@ from sqlmodel import Session, col, func, select
 
 from api.accounts.models import Role, User
 from api.config import Settings
-from api.database import utcnow, write_session
+from api.database import read_session, utcnow, write_session
 from api.errors import ApiError, not_found
 from api.geo import distance_m
 from api.grid.index import GridIndexCache
@@ -301,7 +301,7 @@ def analyse_photo(engine: Engine, settings: Settings, storage: LocalStorage, pho
     """After the acknowledgement: decode the received photo once for its display and thumbnail copies
     and its perceptual hash, then add the flags that need pixels and file the hash for later searches.
     False when there was nothing to do (not received, or analysed already by another worker)."""
-    with Session(engine) as session:
+    with read_session(engine) as session:
         found = session.exec(select(Photo, Ticket).join(Ticket, col(Ticket.id) == Photo.ticket_id)
                              .where(Photo.id == photo_id)).first()
     if found is None or found[0].received_at is None or found[0].analysed_at is not None:
@@ -312,7 +312,7 @@ def analyse_photo(engine: Engine, settings: Settings, storage: LocalStorage, pho
         return False
     analysis, flags = _decode_and_copy(storage, photo, in_background=True), []
     if analysis:
-        with Session(engine) as session:
+        with read_session(engine) as session:
             flags = likeness_flags(session, settings, ticket, photo, analysis.phash)
     with write_session(engine) as session:
         photo = session.exec(select(Photo).where(Photo.id == photo_id).with_for_update()).one()
@@ -366,7 +366,7 @@ def analyse_pending(engine: Engine, settings: Settings, storage: LocalStorage, *
     enough to queue for that long, the two may both analyse a photo; it is recorded once). A photo whose
     analysis keeps failing is given up on after SWEEP_ATTEMPTS tries (logged), so it cannot hold up
     the rest. Returns how many were analysed."""
-    with Session(engine) as session:
+    with read_session(engine) as session:
         pending = session.exec(select(Photo.id).where(col(Photo.received_at).is_not(None),
                                                       col(Photo.analysed_at).is_(None),
                                                       col(Photo.received_at) < utcnow() - grace,
@@ -412,7 +412,7 @@ def sweep(engine: Engine, storage: LocalStorage, *, grace: timedelta = timedelta
         if stale:
             path.unlink(missing_ok=True)
             removed_temp += 1
-    with Session(engine) as session:
+    with read_session(engine) as session:
         referenced = set(session.exec(select(Photo.sha256).where(col(Photo.received_at).is_not(None))).all())
     removed = 0
     for sha256, _path, mtime in list(storage.originals()):
