@@ -177,10 +177,15 @@ def write_session(engine: Engine) -> Session:
 
 @contextlib.contextmanager
 def read_session(engine: Engine) -> Iterator[Session]:
-    """A session that only reads, ended by COMMIT where closing it would send ROLLBACK: the two are
-    the same for a transaction that wrote nothing, but psycopg drops all of a connection's prepared
-    statements on every ROLLBACK. Under a load of uploads (whose authentication ended that way) nothing
-    stayed prepared, and PostgreSQL parsed and planned every statement anew."""
+    """A session that only reads. On PostgreSQL it runs outside any transaction (autocommit): no BEGIN
+    and COMMIT round trips, and no ROLLBACK, on which psycopg drops all of a connection's prepared
+    statements (under a load of uploads, whose authentication had ended that way, nothing stayed
+    prepared and PostgreSQL parsed and planned every statement anew). Each statement then reads its own
+    snapshot, which a lookup or two does not mind. On SQLite, a transaction ended by COMMIT."""
+    if engine.dialect.name == "postgresql":
+        with Session(engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False) as session:
+            yield session
+        return
     with Session(engine, expire_on_commit=False) as session:
         yield session
         session.commit()

@@ -2,13 +2,14 @@
 figure on every run and whatever else the machine is doing, where tickets per second vary by 2-3x
 between sessions of this machine type and not every machine exposes hardware counters (perf stat).
 
-Run: .venv/bin/python bench/ack_instructions.py [--tickets 30]    (needs valgrind)
+Run: .venv/bin/python bench/ack_instructions.py [--tickets 30] [--db sqlite|postgresql]    (needs valgrind)
 
-One `gridpatrol serve` process on SQLite under callgrind, one client on loopback, each ticket with its
-own 1600x1200 JPEG (as bench/ingest.py). Counting is switched on only around the measured requests
-(after 10 warm-up tickets): first every ticket's PUT, then every photo's PUT. The background analysis
-is switched off in the server (it follows the acknowledgement; bench/ingest.py times it), so the
-figures are the acknowledgement's path alone: HTTP, FastAPI, authentication, the database, hashing,
+One `gridpatrol serve` process (on SQLite, or on PostgreSQL at
+postgresql://postgres@127.0.0.1:5432/postgres, whose own processes are not counted) under callgrind,
+one client on loopback, each ticket with its own 1600x1200 JPEG (as bench/ingest.py). Counting is
+switched on only around the measured requests (after 10 warm-up tickets): first every ticket's PUT,
+then every photo's PUT. The background analysis is switched off in the server (it follows the
+acknowledgement; bench/ingest.py times it), so the figures are the acknowledgement's path alone: HTTP, FastAPI, authentication, the database, hashing,
 the check of the picture data, the fsyncs. Kernel time is not counted (callgrind sees user space).
 valgrind's emulated CPU has no SHA-NI, so OpenSSL's SHA-256 costs it about 16 M instructions per
 600 KB photo instead of 0.3 ms: the photo figure is also given without libcrypto.
@@ -16,6 +17,7 @@ valgrind's emulated CPU has no SHA-NI, so OpenSSL's SHA-256 costs it about 16 M 
 
 import argparse
 import hashlib
+import os
 import re
 import subprocess
 import sys
@@ -31,9 +33,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # `tests` (LiveServer) is not an installed package
 sys.path.insert(0, str(REPO / "bench"))
 
-from ingest import base_jpeg, distinct  # noqa: E402
-
-from tests.live import LiveServer  # noqa: E402
+from ingest import PG_URL, base_jpeg, distinct  # noqa: E402
 
 # The server, with its background analysis replaced by nothing (see the docstring).
 SERVER = ("import sys; import api.photos.service as s; s.analyse_in_background = lambda *a: None; "
@@ -78,7 +78,11 @@ def instructions(dump: Path, *, without: str | None = None) -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--tickets", type=int, default=30)
+    parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
     args = parser.parse_args()
+    os.environ["GRIDPATROL_TEST_DATABASE_URL"] = PG_URL if args.db == "postgresql" else ""
+    from tests.live import LiveServer  # after the variable is set: tests/dbutil reads it on import
+
     jpeg = base_jpeg((1600, 1200), 600_000)
     with tempfile.TemporaryDirectory(prefix="ack-instructions-") as tmp:
         server = LiveServer(Path(tmp), "ack")
@@ -120,7 +124,7 @@ def main() -> None:
                  for p in Path(tmp).glob("callgrind.out.*")}
         per_ticket = {phase: instructions(path) / args.tickets / 1e6 for phase, path in dumps.items()}
         photo_no_sha = instructions(dumps["photos"], without="libcrypto") / args.tickets / 1e6
-    print(f"server instructions per ticket, {args.tickets} tickets, SQLite, one process (callgrind):")
+    print(f"server instructions per ticket, {args.tickets} tickets, {args.db}, one process (callgrind):")
     print(f"  PUT ticket                     {per_ticket['tickets']:6.2f} M")
     print(f"  PUT photo                      {per_ticket['photos']:6.2f} M  ({photo_no_sha:.2f} M without libcrypto)")
     print(f"  acknowledged ticket            {per_ticket['tickets'] + per_ticket['photos']:6.2f} M"

@@ -85,3 +85,19 @@ def test_statements_of_read_sessions_stay_prepared(database_url):
         assert "SELECT $1 + 1" in prepared
     finally:
         engine.dispose()
+
+
+def test_a_connection_back_from_a_read_session_runs_transactions_again(database_url):
+    """Read sessions run in autocommit; the connection they return must not take that to the next
+    session, whose statements would then each commit on their own."""
+    engine = database.make_engine(database_url)
+    xact = text("SELECT pg_current_xact_id_if_assigned()")
+    try:
+        with database.read_session(engine) as session:
+            session.execute(text("SELECT pg_current_xact_id()"))  # assigns an id, ends with the statement
+            assert session.execute(xact).scalar_one() is None
+        with database.write_session(engine) as session:
+            assigned = session.execute(text("SELECT pg_current_xact_id()")).scalar_one()
+            assert session.execute(xact).scalar_one() == assigned  # the same transaction
+    finally:
+        engine.dispose()

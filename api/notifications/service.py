@@ -28,19 +28,20 @@ RULES = {
 }
 
 
-# Built once (every dispatch asks): building a statement costs more than running it.
+# Built once (every dispatch asks): building a statement costs more than running it. Each writes its
+# audience's notifications in one INSERT … SELECT, without a round trip to read the recipients first.
 _ACTIVE = select(User.id).where(User.is_active == True)  # noqa: E712
 _AUDIENCES = {
     "bureau": _ACTIVE.where(User.role == Role.bureau, User.bureau_code == bindparam("bureau_code")),
     "dispatchers": _ACTIVE.where(User.role == Role.dispatcher),
     "author": _ACTIVE.where(User.id == bindparam("author_id")),
 }
-_INSERT_NOTIFICATION = insert(Notification.__table__)
-
-
-def _recipients(session: Session, ticket: Ticket, audience: str) -> list[int]:
-    return list(session.exec(_AUDIENCES[audience],
-                             params={"bureau_code": ticket.bureau_code, "author_id": ticket.author_id}))
+_NOTIFICATIONS = Notification.__table__
+_VALUES = ("ticket_id", "kind", "title", "body", "created_at")  # the same for every recipient
+_NOTIFY = {audience: insert(_NOTIFICATIONS).from_select(
+    ["user_id", *_VALUES], recipients.add_columns(*(bindparam(name, type_=_NOTIFICATIONS.c[name].type)
+                                                     for name in _VALUES)))
+    for audience, recipients in _AUDIENCES.items()}
 
 
 def notify(session: Session, ticket: Ticket, action: str, to_status: str | None, detail: str = "") -> None:
@@ -53,10 +54,9 @@ def notify(session: Session, ticket: Ticket, action: str, to_status: str | None,
     body = (f"**{title}**\n> 工单 {str(ticket.id)[:8]} · 类别 {ticket.category_code} · 网格 {ticket.cell_code or '—'}"
             + (f"\n> 时限 {ticket.deadline_at:%Y-%m-%d %H:%M} UTC" if ticket.deadline_at else "")
             + (f"\n> {detail}" if detail else ""))
-    rows = [{"user_id": user_id, "ticket_id": ticket.id, "kind": kind, "title": title, "body": body,
-             "created_at": utcnow()} for user_id in _recipients(session, ticket, audience)]
-    if rows:  # plain INSERTs, like the event that causes them (see add_event)
-        session.execute(_INSERT_NOTIFICATION, rows)
+    session.execute(_NOTIFY[audience], {"bureau_code": ticket.bureau_code, "author_id": ticket.author_id,
+                                        "ticket_id": ticket.id, "kind": kind, "title": title, "body": body,
+                                        "created_at": utcnow()})
     if audience == "bureau" and ticket.bureau_code:
         webhook_url = reference(session).webhook_urls.get(ticket.bureau_code)
         if webhook_url:
