@@ -1,7 +1,9 @@
-"""In-memory cell lookup: an STRtree over the cells' polygons, rebuilt when a new import lands.
+"""In-memory cell lookup: an STRtree over the cells' polygons, rebuilt when the cells change.
 
-Several API processes each hold one; each compares its version with the newest grid revision
-so an import made by the CLI or another replica is picked up on the next lookup.
+Several API processes each hold one. The cells are part of the county's reference data, which every
+write to them stamps anew (api/county/reference.py), so an index built from the reference data a
+session sees is current as long as that session sees the same: an import made by the CLI or another
+replica is picked up on the next lookup, with no query of its own.
 """
 
 import json
@@ -11,12 +13,10 @@ from datetime import date
 
 import shapely
 from shapely.geometry import Point, shape
-from sqlmodel import Session, func, select
+from sqlmodel import Session, select
 
-from api.grid.models import GridCell, GridRevision
-
-# Checked on every completed ticket; built once (building a statement costs more than running this one).
-_LATEST_REVISION = select(func.max(GridRevision.id))
+from api.county.reference import Reference, reference
+from api.grid.models import GridCell
 
 
 @dataclass(frozen=True)
@@ -51,16 +51,18 @@ class CellIndex:
 class GridIndexCache:
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._version: int | None = -1
+        self._built_from: Reference | None = None
         self._index = CellIndex([], [])
 
     def get(self, session: Session) -> CellIndex:
-        version = session.exec(_LATEST_REVISION).one()
-        if version != self._version:
+        """The index of the cells this session sees. `reference` gives the same object for as long as
+        the reference data stand (and the session asks it anyway to route the ticket)."""
+        current = reference(session)
+        if current is not self._built_from:
             with self._lock:
-                if version != self._version:
+                if current is not self._built_from:
                     self._index = build_index(session)
-                    self._version = version
+                    self._built_from = current
         return self._index
 
 
