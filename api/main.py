@@ -23,6 +23,7 @@ from api.grid.router import router as grid_router
 from api.indicators.router import router as indicators_router
 from api.notifications.router import router as notifications_router
 from api.photos.router import router as photos_router
+from api.photos.service import CaptureActivity
 from api.photos.storage import LocalStorage
 from api.routing.router import router as routing_router
 from api.spotchecks.router import router as spotchecks_router
@@ -64,6 +65,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.storage = LocalStorage(settings.data_dir / "photos")
     # Photos are analysed (copies, perceptual hash, likeness flags) after the upload is acknowledged.
     app.state.analysis_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="analysis")
+    app.state.captures = CaptureActivity()  # which the analyses give way to
     install_error_handlers(app)
     # The capture path's routers first: a request is matched against the routes in this order, and
     # captures are most of the traffic (no path of one router is a path of another).

@@ -55,6 +55,12 @@ async def upload_photo(ticket_id: uuid.UUID, photo_id: uuid.UUID, request: Reque
     picture, stored (fsync + rename), and only then recorded. The analysis (copies, perceptual hash,
     the flags that need pixels) follows in the background."""
     state = request.app.state
+    with state.captures.running():  # background analyses wait for a moment with no capture in flight
+        return await _receive(state, request, background, token, ticket_id, photo_id, kind)
+
+
+async def _receive(state, request: Request, background: BackgroundTasks, token: str, ticket_id: uuid.UUID,
+                   photo_id: uuid.UUID, kind: str) -> JSONResponse:
     settings, storage = state.settings, state.storage
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     user, ticket, photo, expected_sha = await run_in_threadpool(_find, state, token, background, ticket_id,
@@ -99,7 +105,8 @@ async def upload_photo(ticket_id: uuid.UUID, photo_id: uuid.UUID, request: Reque
     finally:
         temp.unlink(missing_ok=True)
     if created:
-        state.analysis_pool.submit(service.analyse_in_background, state.engine, settings, storage, photo_id)
+        state.analysis_pool.submit(service.analyse_in_background, state.engine, settings, storage, photo_id,
+                                   state.captures)
     return JSONResponse({"photo_id": str(photo_id), "status": "received" if created else "already_received"},
                         status_code=201 if created else 200, background=background)
 

@@ -36,8 +36,9 @@ async def put_ticket(ticket_id: uuid.UUID, body: TicketCapture, request: Request
     `ticket_conflict` for a different body. Then upload each declared photo. (The busiest write
     there is, so it authenticates inside its own transaction: see `authorize`.)"""
     state = request.app.state
-    status, content = await run_in_threadpool(_capture, state.engine, state.settings, token, background,
-                                              ticket_id, body)
+    with state.captures.running():  # background analyses wait for a moment with no capture in flight
+        status, content = await run_in_threadpool(_capture, state.engine, state.settings, token, background,
+                                                  ticket_id, body)
     return json_response(content, status, background)
 
 

@@ -6,6 +6,7 @@ import errno
 import hashlib
 import os
 import random
+import time
 import uuid
 from datetime import timedelta
 
@@ -17,7 +18,7 @@ from api.database import utcnow
 from api.notifications import worker
 from api.photos import pipeline, service
 from api.photos.models import Photo, PhotoHashBand
-from tests.factories import PHOTOS, analysed, login, photo_bytes, submit
+from tests.factories import PHOTOS, analysed, capture_body, login, photo_bytes, submit
 
 LAT, LON = 28.9078, 120.0270
 
@@ -119,6 +120,34 @@ def test_the_chunked_scan_follows_the_rule_on_every_short_string(monkeypatch, ch
 def test_one_decode_gives_the_hash_and_both_copies():
     analysis = pipeline.analyse(PHOTOS / "mobile_jolla.jpg")  # 3264×2448: decoded at a quarter scale
     assert len(analysis.phash) == 16 and set(analysis.copies) == {"display", "thumb"}
+
+
+def test_an_analysis_waits_for_a_moment_with_no_capture_in_flight(client, inspector, db, app):
+    """Uploads come first: the analysis of a photo received while another phone's upload is still in
+    flight waits for it to end."""
+    data = photo_bytes("gps_DSCN0010.jpg")
+    body, ticket_id = capture_body([data], lat=LAT, lon=LON), uuid.uuid4()
+    photo_id = uuid.UUID(body["photos"][0]["id"])
+    with app.state.captures.running():  # the other upload
+        assert client.put(f"/api/v1/tickets/{ticket_id}", json=body, headers=inspector).status_code == 201
+        assert client.put(f"/api/v1/tickets/{ticket_id}/photos/{photo_id}", content=data,
+                          headers={**inspector, "Content-Type": "image/jpeg"}).status_code == 201
+        time.sleep(0.5)
+        assert db.get(Photo, photo_id).analysed_at is None
+        db.rollback()  # a fresh snapshot next time
+    analysed(app)
+    assert db.get(Photo, photo_id).analysed_at is not None
+
+
+def test_a_process_never_quiet_still_analyses_after_a_while():
+    activity = service.CaptureActivity(max_wait_s=0.2)
+    with activity.running():
+        with activity.running():
+            pass
+        started = time.monotonic()
+        assert activity.wait_for_quiet() is False  # one capture is still in flight
+        assert time.monotonic() - started >= 0.2
+    assert activity.wait_for_quiet() is True
 
 
 def test_a_whole_jpeg_that_cannot_be_decoded_is_kept_and_flagged(client, inspector):
