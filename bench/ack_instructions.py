@@ -9,8 +9,9 @@ postgresql://postgres@127.0.0.1:5432/postgres, whose own processes are not count
 one client on loopback, each ticket with its own 1600x1200 JPEG (as bench/ingest.py). Counting is
 switched on only around the measured requests (after 10 warm-up tickets): first every ticket's PUT,
 then every photo's PUT. The background analysis is switched off in the server (it follows the
-acknowledgement; bench/ingest.py times it), so the figures are the acknowledgement's path alone: HTTP, FastAPI, authentication, the database, hashing,
-the check of the picture data, the fsyncs. Kernel time is not counted (callgrind sees user space).
+acknowledgement; bench/ingest.py times it), so the figures are the acknowledgement's path alone:
+HTTP, FastAPI, authentication, the database, hashing, the check of the picture data, the fsyncs.
+Kernel time is not counted (callgrind sees user space).
 valgrind's emulated CPU has no SHA-NI, so OpenSSL's SHA-256 costs it about 16 M instructions per
 600 KB photo instead of 0.3 ms: the photo figure is also given without libcrypto.
 """
