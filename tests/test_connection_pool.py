@@ -1,6 +1,6 @@
 """PostgreSQL connections that sat idle are pinged before use and replaced when the server cut them
 (api/database.py); busy ones are not pinged; a burst's connections are kept for the next; read
-sessions keep their connection's prepared statements."""
+sessions keep their connection's prepared statements; the connection returned last goes out first."""
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -66,6 +66,20 @@ def test_twenty_connections_at_once_are_kept_between_bursts(database_url):
 
     try:
         assert burst() == burst()
+    finally:
+        engine.dispose()
+
+
+def test_the_connection_returned_last_goes_out_first(database_url):
+    """Work stays on the server processes it has just used, warm, instead of going round the pool."""
+    engine = database.make_engine(database_url)
+    try:
+        connections = [engine.connect() for _ in range(3)]
+        pids = [conn.execute(text("SELECT pg_backend_pid()")).scalar_one() for conn in connections]
+        for conn in connections:
+            conn.close()
+        for _ in range(3):
+            assert _backend_pid(engine) == pids[-1]
     finally:
         engine.dispose()
 
