@@ -10,7 +10,7 @@ when it is imported). PostgreSQL: postgresql://postgres@127.0.0.1:5432/postgres,
 Tickets are what a county's inspectors send: each at its own point in a random cell of the demo county,
 of a category drawn with the demo history's weights, with its own JPEG. The load's pictures come from a
 pool of distinct scenes (a crop of the camera photo under a random low-frequency field, so no two look
-alike), each reused only every few hundred tickets, made distinct per ticket by a COM segment after SOI
+alike), each reused every 200 tickets, made distinct per ticket by a COM segment after SOI
 (new SHA-256, same decode cost). `--hotspot` sends every ticket of one category to one point with one
 picture instead: the recurrence and near-duplicate searches' worst case.
 The clients are plain keep-alive http.client connections: they run on the same two cores as the

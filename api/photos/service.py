@@ -357,7 +357,7 @@ class CaptureActivity:
     """The capture requests (ticket PUTs and uploads) in flight in this process, for the background
     analysis to wait for a moment with none. Beside uploads, its database work and the Python around
     its decode (which runs at the lowest priority, but the rest cannot: see `_decoder`) took the GIL
-    from them: a seventh of the throughput under full load. The count changes on the event loop only."""
+    from them: an eighth of the throughput under full load. The count changes on the event loop only."""
 
     def __init__(self, max_wait_s: float = 5.0) -> None:
         self.max_wait_s = max_wait_s
