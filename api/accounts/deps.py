@@ -1,5 +1,6 @@
 """Who is calling: the bearer token resolves to a user; roles are checked here, in one place."""
 
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import BackgroundTasks, Depends, Request
@@ -8,7 +9,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from api.accounts import service
-from api.accounts.models import AuthToken, Role, User
+from api.accounts.models import AuthToken, Caller, Role, User
 from api.config import Settings
 from api.errors import ApiError, forbidden
 
@@ -35,36 +36,36 @@ async def _bearer(token: Annotated[str | None, Depends(oauth2_scheme)]) -> str:
 BearerToken = Annotated[str, Depends(_bearer)]
 
 
-def _note_use(background: BackgroundTasks, engine: Engine, token: AuthToken) -> None:
+def _note_use(background: BackgroundTasks, engine: Engine, token_id: int, last_used_at: datetime | None) -> None:
     """Note the device as seen, after the response, when due (by id: the row may be expired by then)."""
-    if service.due_for_last_used(token):
-        background.add_task(service.token_used, engine, token.id)
+    if service.due_for_last_used(last_used_at):
+        background.add_task(service.token_used, engine, token_id)
 
 
 def _authenticated(request: Request, background: BackgroundTasks, token: BearerToken) -> tuple[User, AuthToken]:
     found = service.resolve_token(request.app.state.engine, request.app.state.settings, token)
     if found is None:
         raise _invalid_token()
-    _note_use(background, request.app.state.engine, found[1])
+    _note_use(background, request.app.state.engine, found[1].id, found[1].last_used_at)
     return found
 
 
 def authorize(session: Session, settings: Settings, token: str, background: BackgroundTasks,
-              roles: tuple[Role, ...] | None = None) -> User:
+              roles: tuple[Role, ...] | None = None) -> Caller:
     """What the dependencies here do, inside the caller's session: for the capture path, whose
     endpoints take the bare BearerToken and make one trip to the thread pool with one session per
-    request, instead of one for authentication and more for the work (a fifth of a PUT's CPU)."""
-    found = service.token_user(session, settings, token)
-    if found is None:
+    request, instead of one for authentication and more for the work (a fifth of a PUT's CPU). The
+    caller is read in plain SQL (a Caller, not a User: see api/plainsql.py)."""
+    caller = service.token_caller(session, settings, token)
+    if caller is None:
         raise _invalid_token()
-    user, row = found
-    if roles and user.role not in roles:
-        raise _role_refused(roles, user)
-    _note_use(background, session.get_bind(), row)
-    return user
+    if roles and caller.role not in roles:
+        raise _role_refused(roles, caller)
+    _note_use(background, session.get_bind(), caller.token_id, caller.token_last_used_at)
+    return caller
 
 
-def _role_refused(roles: tuple[Role, ...], user: User) -> ApiError:
+def _role_refused(roles: tuple[Role, ...], user: User | Caller) -> ApiError:
     return forbidden({"required_roles": [r.value for r in roles], "your_role": user.role})
 
 

@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam
 from sqlalchemy.engine import Engine
@@ -8,6 +8,7 @@ from api.accounts.models import (
     ROLE_NAMES_ZH,
     AuthToken,
     BureauRef,
+    Caller,
     CellRef,
     LoginFailure,
     Role,
@@ -27,6 +28,7 @@ from api.config import Settings
 from api.database import read_session, utcnow, write_session
 from api.errors import ApiError
 from api.grid import service as grid_service
+from api.plainsql import PlainSQL, utc_of
 
 
 def _invalid_credentials() -> ApiError:  # a new one per raise: a raised instance keeps its traceback
@@ -93,6 +95,22 @@ _TOKEN_USER = select(AuthToken, User).join(User, col(User.id) == AuthToken.user_
     AuthToken.digest == bindparam("digest"))
 
 
+_CALLER = PlainSQL(
+    "SELECT u.id, u.username, u.display_name, u.role, u.bureau_code, t.id, t.last_used_at FROM auth_tokens t"
+    " JOIN users u ON u.id = t.user_id WHERE t.digest = :digest AND t.revoked_at IS NULL AND t.expires_at > :now"
+    " AND u.is_active")
+
+
+def token_caller(session: Session, settings: Settings, token: str) -> Caller | None:
+    """token_user for the capture path, in plain SQL (api/plainsql.py): the caller, or None when the token
+    is unknown, revoked, expired, or its user inactive."""
+    row = _CALLER.run(session, {"digest": token_digest(token, settings.signing_key), "now": utcnow()}).fetchone()
+    if row is None:
+        return None
+    *user, token_id, last_used_at = row
+    return Caller(*user, token_id=token_id, token_last_used_at=utc_of(last_used_at))
+
+
 def resolve_token(engine: Engine, settings: Settings, token: str) -> tuple[User, AuthToken] | None:
     """token_user in a short session of its own, so that no request holds a connection or a snapshot
     just for authentication (uploads stream for a while)."""
@@ -100,9 +118,9 @@ def resolve_token(engine: Engine, settings: Settings, token: str) -> tuple[User,
         return token_user(session, settings, token)
 
 
-def due_for_last_used(token: AuthToken) -> bool:
+def due_for_last_used(last_used_at: datetime | None) -> bool:
     """When a device was last seen is noted coarsely: at most every 10 minutes."""
-    return token.last_used_at is None or utcnow() - token.last_used_at >= timedelta(minutes=10)
+    return last_used_at is None or utcnow() - last_used_at >= timedelta(minutes=10)
 
 
 def token_used(engine: Engine, token_id: int) -> None:

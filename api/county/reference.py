@@ -19,6 +19,7 @@ from sqlmodel import Field, Session, SQLModel, col, select
 from api.bureaus.models import Bureau
 from api.catalog.models import Category, PointType
 from api.grid.models import GridCell
+from api.plainsql import PlainSQL
 from api.routing import engine
 from api.routing.models import RoutingRule
 from api.workcalendar.models import CalendarOverride
@@ -62,7 +63,7 @@ class Reference:
 
 
 _cached: dict[str, tuple[str, Reference]] = {}  # database URL → (token, reference)
-_TOKEN = select(ReferenceVersion.token).where(ReferenceVersion.id == 1)  # built once: read by every capture
+_TOKEN = PlainSQL("SELECT token FROM reference_version WHERE id = 1")  # plain: every capture reads it
 
 
 def reference(session: Session) -> Reference:
@@ -70,7 +71,8 @@ def reference(session: Session) -> Reference:
     stands."""
     if "reference" in session.info:
         return session.info["reference"]
-    token = session.exec(_TOKEN).first()
+    token = _TOKEN.run(session).fetchone()
+    token = token[0] if token else None
     key = str(session.get_bind().url)
     cached = _cached.get(key)
     if token is not None and cached is not None and cached[0] == token:

@@ -2,13 +2,12 @@
 ticket event that causes them (a transactional outbox), so none is lost and none is sent for a change
 that rolled back. The worker delivers the webhooks."""
 
-from sqlalchemy import bindparam, insert
-from sqlmodel import Session, select
+from sqlmodel import Session
 
-from api.accounts.models import Role, User
 from api.county.reference import reference
 from api.database import utcnow
-from api.notifications.models import Notification, WebhookDelivery
+from api.notifications.models import WebhookDelivery
+from api.plainsql import PlainSQL
 from api.tickets.models import Ticket
 
 # event action (or resulting status) → (who hears: "bureau" | "dispatchers" | "author", title)
@@ -28,20 +27,15 @@ RULES = {
 }
 
 
-# Built once (every dispatch asks): building a statement costs more than running it. Each writes its
-# audience's notifications in one INSERT … SELECT, without a round trip to read the recipients first.
-_ACTIVE = select(User.id).where(User.is_active == True)  # noqa: E712
-_AUDIENCES = {
-    "bureau": _ACTIVE.where(User.role == Role.bureau, User.bureau_code == bindparam("bureau_code")),
-    "dispatchers": _ACTIVE.where(User.role == Role.dispatcher),
-    "author": _ACTIVE.where(User.id == bindparam("author_id")),
+# Every dispatch asks, so each audience's notifications are one INSERT … SELECT in plain SQL (see
+# api/plainsql.py), without a round trip to read the recipients first.
+_INSERT_SELECT = ("INSERT INTO notifications (user_id, ticket_id, kind, title, body, created_at)"
+                  " SELECT id, :ticket_id, :kind, :title, :body, :created_at FROM users WHERE is_active AND ")
+_NOTIFY = {
+    "bureau": PlainSQL(_INSERT_SELECT + "role = 'bureau' AND bureau_code = :bureau_code"),
+    "dispatchers": PlainSQL(_INSERT_SELECT + "role = 'dispatcher'"),
+    "author": PlainSQL(_INSERT_SELECT + "id = :author_id"),
 }
-_NOTIFICATIONS = Notification.__table__
-_VALUES = ("ticket_id", "kind", "title", "body", "created_at")  # the same for every recipient
-_NOTIFY = {audience: insert(_NOTIFICATIONS).from_select(
-    ["user_id", *_VALUES], recipients.add_columns(*(bindparam(name, type_=_NOTIFICATIONS.c[name].type)
-                                                     for name in _VALUES)))
-    for audience, recipients in _AUDIENCES.items()}
 
 
 def notify(session: Session, ticket: Ticket, action: str, to_status: str | None, detail: str = "") -> None:
@@ -54,7 +48,7 @@ def notify(session: Session, ticket: Ticket, action: str, to_status: str | None,
     body = (f"**{title}**\n> 工单 {str(ticket.id)[:8]} · 类别 {ticket.category_code} · 网格 {ticket.cell_code or '—'}"
             + (f"\n> 时限 {ticket.deadline_at:%Y-%m-%d %H:%M} UTC" if ticket.deadline_at else "")
             + (f"\n> {detail}" if detail else ""))
-    session.execute(_NOTIFY[audience], {"bureau_code": ticket.bureau_code, "author_id": ticket.author_id,
+    _NOTIFY[audience].run(session, {"bureau_code": ticket.bureau_code, "author_id": ticket.author_id,
                                         "ticket_id": ticket.id, "kind": kind, "title": title, "body": body,
                                         "created_at": utcnow()})
     if audience == "bureau" and ticket.bureau_code:

@@ -3,6 +3,7 @@ import hashlib
 import os
 import uuid
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Literal
 
 from fastapi import APIRouter, BackgroundTasks, Request
@@ -10,7 +11,7 @@ from fastapi.responses import FileResponse, JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from api.accounts.deps import BearerToken, CurrentUser, authorize
-from api.accounts.models import User
+from api.accounts.models import Caller
 from api.database import SessionDep, read_session
 from api.errors import ApiError, forbidden
 from api.photos import pipeline, service
@@ -112,7 +113,7 @@ async def _receive(state, request: Request, background: BackgroundTasks, token: 
 
 
 def _find(state, token: str, background: BackgroundTasks, ticket_id: uuid.UUID, photo_id: uuid.UUID, kind: str,
-          content_digest: str | None) -> tuple[User, Ticket, Photo | None, str]:
+          content_digest: str | None) -> tuple[Caller, Ticket | SimpleNamespace, Photo | SimpleNamespace | None, str]:
     """Who is uploading, what, and the SHA-256 expected: one trip to the thread pool, one session (see
     `authorize`)."""
     with read_session(state.engine) as session:
@@ -125,8 +126,8 @@ def _find(state, token: str, background: BackgroundTasks, ticket_id: uuid.UUID, 
         return user, ticket, photo, sha256
 
 
-def _keep(state, user: User, ticket: Ticket, photo_id: uuid.UUID, temp: Path, sha256: str, content_type: str,
-          extra: dict | None, declared: Photo | None) -> bool:
+def _keep(state, user: Caller, ticket: Ticket | SimpleNamespace, photo_id: uuid.UUID, temp: Path, sha256: str,
+          content_type: str, extra: dict | None, declared: SimpleNamespace | None) -> bool:
     """Refuse what is not a whole picture, then make the bytes durable before the commit that
     references them: fsync, atomic rename into content-addressed storage, record."""
     settings = state.settings

@@ -7,12 +7,13 @@ import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
+from types import SimpleNamespace
 
-from sqlalchemy import and_, bindparam, delete, or_, update
+from sqlalchemy import and_, delete, or_, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, select
 
-from api.accounts.models import Role, User
+from api.accounts.models import Caller, Role, User
 from api.config import Settings
 from api.database import read_session, utcnow, write_session
 from api.errors import ApiError, not_found
@@ -21,6 +22,7 @@ from api.grid.index import GridIndexCache
 from api.photos import pipeline
 from api.photos.models import Photo, PhotoHashBand
 from api.photos.storage import LocalStorage
+from api.plainsql import PlainSQL, json_of, utc_of, uuid_of
 from api.tickets import access, workflow
 from api.tickets import service as ticket_service
 from api.tickets.models import Ticket
@@ -32,29 +34,42 @@ EDITORS = ("photoshop", "gimp", "lightroom", "snapseed", "picsart", "美图", "m
            "affinity", "paint.net", "vsco", "美颜", "polarr", "canva")
 
 
-def find_declared_photo(session: Session, user: User, ticket_id: uuid.UUID,
-                        photo_id: uuid.UUID) -> tuple[Ticket, Photo]:
-    """The ticket and the declared photo this user may upload (one query), or 404 (also for someone
-    else's ticket)."""
-    found = session.exec(_TICKET_AND_PHOTO, params={"ticket_id": ticket_id, "photo_id": photo_id}).first()
-    if found is None or found[0].author_id != user.id:
+def find_declared_photo(session: Session, user: Caller, ticket_id: uuid.UUID,
+                        photo_id: uuid.UUID) -> tuple[SimpleNamespace, SimpleNamespace]:
+    """The ticket and the declared photo this user may upload (one query, in plain SQL: the values a
+    capture needs, with a Ticket's and a Photo's attribute names), or 404 (also for someone else's
+    ticket)."""
+    found = _TICKET_AND_PHOTO.run(session, {"ticket_id": ticket_id, "photo_id": photo_id}).fetchone()
+    if found is None or found[0] != user.id:
         raise not_found("工单", "Ticket", str(ticket_id))
-    ticket, photo = found
-    if photo is None:
+    ticket = SimpleNamespace(id=ticket_id, **dict(zip(_TICKET_COLUMNS, found[:len(_TICKET_COLUMNS)], strict=True)))
+    for name in ("located_at", "captured_at", "created_at", "deadline_at"):
+        setattr(ticket, name, utc_of(getattr(ticket, name)))
+    ticket.recurring_of = uuid_of(ticket.recurring_of)
+    photo = SimpleNamespace(id=photo_id, ticket_id=ticket_id,
+                            **dict(zip(_PHOTO_COLUMNS, found[len(_TICKET_COLUMNS):], strict=True)))
+    if photo.kind is None:
         raise ApiError(404, "photo_not_declared", "该照片未在工单中声明",
                        "this photo was not declared for the ticket", {"photo_id": str(photo_id)})
+    photo.received_at, photo.client_exif = utc_of(photo.received_at), json_of(photo.client_exif)
     return ticket, photo
 
 
-# Built once, like the other statements every upload runs: building one costs more than running it.
-_TICKET_AND_PHOTO = select(Ticket, Photo).outerjoin(Photo, and_(
-    col(Photo.id) == bindparam("photo_id"), col(Photo.ticket_id) == Ticket.id)).where(
-    Ticket.id == bindparam("ticket_id"))
-_LOCK_TICKET = select(Ticket.status).where(Ticket.id == bindparam("ticket_id")).with_for_update()
-_ARRIVALS = select(Photo.id, Photo.received_at).where(Photo.ticket_id == bindparam("ticket_id"),
-                                                      Photo.kind == bindparam("kind"))
-# SET what the parameters name: received_at, width, height, exif, flags.
-_MARK_RECEIVED = Photo.__table__.update().where(Photo.__table__.c.id == bindparam("photo_id"))
+# Plain SQL (api/plainsql.py), like the other statements every upload runs.
+_TICKET_COLUMNS = ("author_id", "status", "category_code", "point_type_code", "lat", "lon", "accuracy_m",
+                   "located_at", "captured_at", "created_at", "cell_override", "cell_code", "bureau_code",
+                   "deadline_at", "recurring_of")
+_PHOTO_COLUMNS = ("kind", "position", "sha256", "content_type", "size", "uploaded_by", "client_exif", "received_at")
+_TICKET_AND_PHOTO = PlainSQL(
+    f"SELECT {', '.join('t.' + c for c in _TICKET_COLUMNS)}, {', '.join('p.' + c for c in _PHOTO_COLUMNS)}"
+    " FROM tickets t LEFT JOIN photos p ON p.id = :photo_id AND p.ticket_id = t.id WHERE t.id = :ticket_id")
+# Not one statement with the photos joined: PostgreSQL re-reads only the locked row after waiting for
+# its lock, and the photos joined to it would be as of before the wait (another upload's arrival unseen).
+_LOCK_TICKET = PlainSQL("SELECT status FROM tickets WHERE id = :ticket_id",
+                        postgresql="SELECT status FROM tickets WHERE id = :ticket_id FOR UPDATE")
+_ARRIVALS = PlainSQL("SELECT id, received_at FROM photos WHERE ticket_id = :ticket_id AND kind = :kind")
+_MARK_RECEIVED = PlainSQL("UPDATE photos SET received_at = :received_at, width = :width, height = :height,"
+                          " exif = :exif, flags = :flags WHERE id = :photo_id")
 
 
 def _flag(code: str, reason: str, reason_en: str) -> dict:
@@ -199,9 +214,9 @@ def extra_photo_replay(session: Session, user: User, ticket_id: uuid.UUID, photo
     return ticket, None
 
 
-def record_photo(engine: Engine, settings: Settings, grid_index: GridIndexCache, user: User,
-                 ticket: Ticket, photo_id: uuid.UUID, facts: pipeline.PhotoFacts,
-                 extra: dict | None = None, declared: Photo | None = None) -> bool:
+def record_photo(engine: Engine, settings: Settings, grid_index: GridIndexCache, user: Caller,
+                 ticket: Ticket | SimpleNamespace, photo_id: uuid.UUID, facts: pipeline.PhotoFacts,
+                 extra: dict | None = None, declared: SimpleNamespace | None = None) -> bool:
     """Mark the stored photo received, in one transaction with the ticket row locked; complete the
     ticket when it was the last one. `extra` ({kind, sha256, content_type, size}) creates an
     undeclared photo (after / spotcheck).
@@ -215,12 +230,12 @@ def record_photo(engine: Engine, settings: Settings, grid_index: GridIndexCache,
     with write_session(engine) as session:
         # Lock the ticket first, then read its photos of this kind: concurrent uploads of one ticket take
         # turns here. One read tells whether this one was recorded already, and what else is missing.
-        status = session.execute(_LOCK_TICKET, {"ticket_id": ticket.id}).scalar_one()
-        arrived = dict(session.execute(_ARRIVALS, {"ticket_id": ticket.id, "kind": photo.kind}).all())
+        status = _LOCK_TICKET.run(session, {"ticket_id": ticket.id}).fetchone()[0]
+        arrived = {uuid_of(i): at for i, at in _ARRIVALS.run(session, {"ticket_id": ticket.id, "kind": photo.kind})}
         if arrived.get(photo_id) is not None:
             return False
         if photo_id in arrived:
-            session.execute(_MARK_RECEIVED, {"photo_id": photo_id, **received})
+            _MARK_RECEIVED.run(session, {"photo_id": photo_id, **received})
         else:
             photo.position = len(arrived)
             photo.sqlmodel_update(received)

@@ -7,12 +7,11 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
-from sqlalchemy import Row, Uuid, bindparam, func, insert, literal, or_, tuple_
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Row, Uuid, bindparam, func, literal, tuple_
 from sqlmodel import Session, SQLModel, col, select
 
-from api.accounts.models import Role, User
+from api import plainsql
+from api.accounts.models import Caller, Role, User
 from api.bureaus.models import Bureau
 from api.catalog.models import Category
 from api.config import Settings
@@ -42,23 +41,26 @@ def capture_sha256(body: TicketCapture) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-_INSERT_EVENT = insert(TicketEvent.__table__)
+_INSERT_EVENT = plainsql.insert("ticket_events", ["ticket_id", "at", "actor_id", "actor_role", "action",
+                                                   "from_status", "to_status", "payload", "action_id"])
 
 
-def add_event(session: Session, ticket: Ticket, action: str, *, actor: User | None, from_status: str | None,
-              to_status: str | None, payload: dict | None = None, action_id: uuid.UUID | None = None) -> None:
-    """Append to the ticket's history (and notify), in the caller's transaction. A plain INSERT now
-    rather than an object for the next flush: nothing reads events back as objects, and the ORM's
-    bookkeeping for them was a tenth of an upload's CPU. The ticket row must exist (be flushed)."""
+def add_event(session: Session, ticket: Ticket, action: str, *, actor: User | Caller | None,
+              from_status: str | None, to_status: str | None, payload: dict | None = None,
+              action_id: uuid.UUID | None = None) -> None:
+    """Append to the ticket's history (and notify), in the caller's transaction. A plain INSERT rather
+    than an object for the next flush: nothing reads events back as objects, and the ORM's bookkeeping
+    for them was a tenth of an upload's CPU (plain SQL: api/plainsql.py). The ticket row must exist
+    (be flushed)."""
     payload = payload or {}
-    session.execute(_INSERT_EVENT, {
+    _INSERT_EVENT.run(session, {
         "ticket_id": ticket.id, "at": utcnow(), "actor_id": actor.id if actor else None,
         "actor_role": actor.role if actor else None, "action": action, "from_status": from_status,
         "to_status": to_status, "payload": payload, "action_id": action_id})
     notifications.notify(session, ticket, action, to_status, str(payload.get("reason") or payload.get("note") or ""))
 
 
-def _check_references(session: Session, user: User, body: TicketCapture) -> None:
+def _check_references(session: Session, user: Caller, body: TicketCapture) -> None:
     ref = reference(session)
     category = ref.categories.get(body.category)
     if category is None or not category.is_active:
@@ -92,13 +94,12 @@ def _row_maker(model: type[SQLModel]) -> Callable[..., dict]:
 _ticket_row, _photo_row = _row_maker(Ticket), _row_maker(Photo)
 # A ticket whose id exists already (a replay, or a racing identical request that committed first) is
 # not inserted, rather than failing: a failed INSERT aborts the transaction, and PostgreSQL logs
-# each one as an ERROR. Each dialect spells it its own way.
-_INSERT_NEW_TICKET = {backend.dialect.name: backend.insert(Ticket.__table__).on_conflict_do_nothing(
-    index_elements=["id"]).execution_options(preserve_rowcount=True) for backend in (postgresql, sqlite)}
-_INSERT_PHOTO = insert(Photo.__table__)
+# each one as an ERROR.
+_INSERT_NEW_TICKET = plainsql.insert("tickets", list(Ticket.model_fields), suffix="ON CONFLICT (id) DO NOTHING")
+_INSERT_PHOTO = plainsql.insert("photos", list(Photo.model_fields))
 
 
-def put_ticket(session: Session, settings: Settings, user: User, ticket_id: uuid.UUID,
+def put_ticket(session: Session, settings: Settings, user: Caller, ticket_id: uuid.UUID,
                body: TicketCapture) -> tuple[Ticket, list[Photo] | None]:
     """Create the ticket on first sight; the same body again is a harmless replay; a different body
     under the same id is a conflict. Safe under racing identical requests.
@@ -136,13 +137,14 @@ def put_ticket(session: Session, settings: Settings, user: User, ticket_id: uuid
               for position, declared in enumerate(body.photos)]
     try:
         # The ticket first: its row is what the others point at.
-        if session.execute(_INSERT_NEW_TICKET[session.get_bind().dialect.name], ticket).rowcount == 0:
+        if _INSERT_NEW_TICKET.run(session, ticket).rowcount == 0:
             return existing_or_conflict(session.get(Ticket, ticket_id))
-        session.execute(_INSERT_PHOTO, photos)
+        for photo in photos:
+            _INSERT_PHOTO.run(session, photo)
         ticket, photos = SimpleNamespace(**ticket), [SimpleNamespace(**photo) for photo in photos]
         add_event(session, ticket, "created", actor=user, from_status=None, to_status="incomplete",
                   payload={"photos": len(body.photos)})
-    except IntegrityError:
+    except session.get_bind().dialect.loaded_dbapi.IntegrityError:
         # This request wrote nothing else, so the whole transaction goes: a photo id is another ticket's.
         session.rollback()
         taken = session.exec(select(Photo.id).where(col(Photo.id).in_([p.id for p in body.photos]))).first()
@@ -160,17 +162,15 @@ def photos_missing(session: Session, ticket_id: uuid.UUID, kind: str, photo_ids:
     return [str(i) for i in photo_ids if i not in usable]
 
 
-# Built once: every completed ticket runs it, and building a statement costs more than running it.
-# The nearest candidate comes first: at these distances degrees scaled by cos(latitude) order tickets as
-# metres do, and the database sorts a handful of rows where reading every one of them cost far more.
-_dlat, _dlon = Ticket.lat - bindparam("lat"), (Ticket.lon - bindparam("lon")) * bindparam("lon_scale")
-_NEAREST_RECURRENCE = select(Ticket.id, Ticket.lat, Ticket.lon).where(
-    Ticket.cell_code == bindparam("cell_code"), Ticket.category_code == bindparam("category_code"),
-    Ticket.id != bindparam("ticket_id"),
-    col(Ticket.lat).between(bindparam("lat_from"), bindparam("lat_to")),
-    col(Ticket.lon).between(bindparam("lon_from"), bindparam("lon_to")),
-    or_(col(Ticket.status).in_(OPEN_STATUSES), col(Ticket.closed_at) >= bindparam("since"))
-).order_by(_dlat * _dlat + _dlon * _dlon, col(Ticket.created_at).desc()).limit(1)
+# Every completed ticket runs it (plain SQL: api/plainsql.py). The nearest candidate comes first: at
+# these distances degrees scaled by cos(latitude) order tickets as metres do, and the database sorts a
+# handful of rows where reading every one of them cost far more.
+_NEAREST_RECURRENCE = plainsql.PlainSQL(
+    "SELECT id, lat, lon FROM tickets WHERE cell_code = :cell_code AND category_code = :category_code"
+    " AND id <> :ticket_id AND lat BETWEEN :lat_from AND :lat_to AND lon BETWEEN :lon_from AND :lon_to"
+    f" AND (status IN ({', '.join(repr(s) for s in OPEN_STATUSES)}) OR closed_at >= :since)"
+    " ORDER BY (lat - :lat) * (lat - :lat) + (lon - :lon) * :lon_scale * (lon - :lon) * :lon_scale,"
+    " created_at DESC LIMIT 1")
 
 
 def _recurrence_of(session: Session, settings: Settings, ticket: Ticket) -> uuid.UUID | None:
@@ -182,22 +182,24 @@ def _recurrence_of(session: Session, settings: Settings, ticket: Ticket) -> uuid
     lon_scale = max(0.1, math.cos(math.radians(ticket.lat)))
     dlat = settings.recurrence_radius_m / 111_000
     dlon = dlat / lon_scale
-    nearest = session.exec(_NEAREST_RECURRENCE, params={
+    nearest = _NEAREST_RECURRENCE.run(session, {
         "cell_code": ticket.cell_code, "category_code": ticket.category_code, "ticket_id": ticket.id,
         "lat": ticket.lat, "lon": ticket.lon, "lon_scale": lon_scale, "lat_from": ticket.lat - dlat,
         "lat_to": ticket.lat + dlat, "lon_from": ticket.lon - dlon, "lon_to": ticket.lon + dlon,
-        "since": since}).first()
+        "since": since}).fetchone()
     if nearest is None:
         return None
     ticket_id, lat, lon = nearest
-    return ticket_id if distance_m(ticket.lat, ticket.lon, lat, lon) <= settings.recurrence_radius_m else None
+    return plainsql.uuid_of(ticket_id) if distance_m(ticket.lat, ticket.lon, lat, lon) <= settings.recurrence_radius_m else None
 
 
-# SET what the parameters name (the columns completion sets).
-_COMPLETE = Ticket.__table__.update().where(Ticket.__table__.c.id == bindparam("ticket_id"))
+_COMPLETED = ("cell_code", "bureau_code", "routing_rule_id", "routing_source", "routing_reason", "routing_reason_en",
+              "completed_at", "status", "dispatched_at", "deadline_at", "recurring_of")
+_COMPLETE = plainsql.PlainSQL(f"UPDATE tickets SET {', '.join(f'{c} = :{c}' for c in _COMPLETED)} WHERE id = :ticket_id")
 
 
-def complete(session: Session, settings: Settings, grid_index: GridIndexCache, ticket: Ticket, actor: User) -> None:
+def complete(session: Session, settings: Settings, grid_index: GridIndexCache, ticket: Ticket,
+             actor: User | Caller) -> None:
     """Every declared photo has arrived (the caller holds the ticket's lock and has checked it is still
     incomplete): locate, route, set the deadline, link recurrence. `ticket` may be as read before the
     lock (what is read here never changes after capture); it gets the new values too, and the row one
@@ -217,9 +219,10 @@ def complete(session: Session, settings: Settings, grid_index: GridIndexCache, t
         category = ref.categories[ticket.category_code]
         calendar = ref.calendar(settings.tz, settings.working_hours)
         values["deadline_at"] = calendar.deadline(now, category.deadline_value, category.deadline_unit)
-    ticket.sqlmodel_update(values)
+    for name, value in values.items():  # a Ticket, or the plain row the capture path read
+        setattr(ticket, name, value)
     values["recurring_of"] = ticket.recurring_of = _recurrence_of(session, settings, ticket)
-    session.execute(_COMPLETE, {"ticket_id": ticket.id, **values})
+    _COMPLETE.run(session, {"ticket_id": ticket.id, **values})
     add_event(session, ticket, ticket.status, actor=actor, from_status="incomplete", to_status=ticket.status,
               payload={"cell_code": cell_code, "bureau_code": decision.bureau_code, "rule_id": decision.rule_id,
                        "reason": decision.reason, "recurring_of": str(ticket.recurring_of)
