@@ -55,3 +55,21 @@ def test_plain_sql_runs_in_the_sessions_transaction(client, inspector, engine):
     with engine.connect() as conn:
         assert conn.execute(_STORED, {"action": "rolled_back"}).first() is None
 
+
+
+def test_each_transaction_of_a_session_runs_its_own_statements(client, inspector, engine):
+    """The driver connection is kept per transaction: after a commit the next statement begins anew."""
+    ticket_id, _ = submit(client, inspector, [photo_bytes()])
+    row = {"ticket_id": uuid.UUID(ticket_id), "at": datetime.now(UTC), "actor_id": None, "actor_role": None,
+           "from_status": None, "to_status": None, "payload": {}, "action_id": None}
+    with write_session(engine) as session:
+        _INSERT.run(session, {**row, "action": "first"})
+        session.commit()
+        _INSERT.run(session, {**row, "action": "second"})
+        session.rollback()
+        _INSERT.run(session, {**row, "action": "third"})
+        session.commit()
+    with engine.connect() as conn:
+        kept = {action for action, in conn.execute(text("SELECT action FROM ticket_events WHERE action IN"
+                                                        " ('first', 'second', 'third')"))}
+    assert kept == {"first", "third"}
