@@ -50,22 +50,10 @@ class PlainSQL:
 
     def run(self, session: Session, params: dict[str, Any] | None = None):
         """Execute in the session's transaction (begun if need be); returns the driver's cursor."""
-        driver, dialect = _driver(session)
+        driver = session.connection().connection.dbapi_connection
+        dialect = session.get_bind().dialect.name
         adapt = _ADAPT[dialect]
         return driver.execute(self._text[dialect], {k: adapt(v) for k, v in (params or {}).items()})
-
-
-def _driver(session: Session) -> tuple[Any, str]:
-    """The driver connection of the session's transaction, and its dialect's name. Kept for as long as
-    that transaction lasts: asking the session every time cost a twentieth of an upload's CPU."""
-    transaction = session.get_transaction()
-    cached = session.info.get("plainsql")
-    if cached is not None and transaction is not None and cached[0] is transaction:
-        return cached[1], cached[2]
-    driver = session.connection().connection.dbapi_connection  # begins a transaction if there is none
-    dialect = session.get_bind().dialect.name
-    session.info["plainsql"] = (session.get_transaction(), driver, dialect)
-    return driver, dialect
 
 
 def uuid_of(value: Any) -> uuid.UUID | None:
