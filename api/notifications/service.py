@@ -49,8 +49,8 @@ def notify(session: Session, ticket: Ticket, action: str, to_status: str | None,
             + (f"\n> 时限 {ticket.deadline_at:%Y-%m-%d %H:%M} UTC" if ticket.deadline_at else "")
             + (f"\n> {detail}" if detail else ""))
     _NOTIFY[audience].run(session, {"bureau_code": ticket.bureau_code, "author_id": ticket.author_id,
-                                        "ticket_id": ticket.id, "kind": kind, "title": title, "body": body,
-                                        "created_at": utcnow()})
+                                    "ticket_id": ticket.id, "kind": kind, "title": title, "body": body,
+                                    "created_at": utcnow()})
     if audience == "bureau" and ticket.bureau_code:
         webhook_url = reference(session).webhook_urls.get(ticket.bureau_code)
         if webhook_url:

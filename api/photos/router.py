@@ -113,7 +113,8 @@ async def _receive(state, request: Request, background: BackgroundTasks, token: 
 
 
 def _find(state, token: str, background: BackgroundTasks, ticket_id: uuid.UUID, photo_id: uuid.UUID, kind: str,
-          content_digest: str | None) -> tuple[Caller, Ticket | SimpleNamespace, Photo | SimpleNamespace | None, str]:
+          content_digest: str | None) -> tuple[Caller, Ticket | SimpleNamespace, Photo | SimpleNamespace | None,
+                                               str]:
     """Who is uploading, what, and the SHA-256 expected: one trip to the thread pool, one session (see
     `authorize`)."""
     with read_session(state.engine) as session:

@@ -190,12 +190,14 @@ def _recurrence_of(session: Session, settings: Settings, ticket: Ticket) -> uuid
     if nearest is None:
         return None
     ticket_id, lat, lon = nearest
-    return plainsql.uuid_of(ticket_id) if distance_m(ticket.lat, ticket.lon, lat, lon) <= settings.recurrence_radius_m else None
+    near = distance_m(ticket.lat, ticket.lon, lat, lon) <= settings.recurrence_radius_m
+    return plainsql.uuid_of(ticket_id) if near else None
 
 
 _COMPLETED = ("cell_code", "bureau_code", "routing_rule_id", "routing_source", "routing_reason", "routing_reason_en",
               "completed_at", "status", "dispatched_at", "deadline_at", "recurring_of")
-_COMPLETE = plainsql.PlainSQL(f"UPDATE tickets SET {', '.join(f'{c} = :{c}' for c in _COMPLETED)} WHERE id = :ticket_id")
+_COMPLETE = plainsql.PlainSQL(f"UPDATE tickets SET {', '.join(f'{c} = :{c}' for c in _COMPLETED)}"
+                              " WHERE id = :ticket_id")
 
 
 def complete(session: Session, settings: Settings, grid_index: GridIndexCache, ticket: Ticket,
