@@ -45,6 +45,7 @@ class PlainSQL:
     """One statement with `:name` parameters; `postgresql` and `sqlite` give an engine its own text."""
 
     def __init__(self, sql: str, *, postgresql: str | None = None, sqlite: str | None = None) -> None:
+        self.sql = sql
         self._text = {"postgresql": re.sub(r"(?<![:\w]):(\w+)", r"%(\1)s", postgresql or sql),
                       "sqlite": sqlite or sql}
 

@@ -6,6 +6,7 @@ from sqlmodel import Session, delete
 
 from api.catalog.models import Category
 from api.county.reference import reference
+from api.plainsql import PlainSQL
 from api.routing.models import RoutingRule
 from tests.factories import login, photo_bytes, submit
 
@@ -14,13 +15,25 @@ LAT, LON = 28.9078, 120.0270
 
 
 def _statements(engine):
+    """Every statement run from now: through SQLAlchemy, and in plain SQL on the driver's connection."""
     seen = []
 
     def record(_conn, _cursor, statement, *_args):
         seen.append(statement)
 
+    def record_plain(statement, session, params=None):
+        seen.append(statement.sql)
+        return run_plain(statement, session, params)
+
+    run_plain = PlainSQL.run
     event.listen(engine, "before_cursor_execute", record)
-    return seen, lambda: event.remove(engine, "before_cursor_execute", record)
+    PlainSQL.run = record_plain
+
+    def stop():
+        event.remove(engine, "before_cursor_execute", record)
+        PlainSQL.run = run_plain
+
+    return seen, stop
 
 
 def _assert_cached(engine):
