@@ -71,6 +71,8 @@ def reference(session: Session) -> Reference:
     stands."""
     if "reference" in session.info:
         return session.info["reference"]
+    if session.new or session.dirty or session.deleted:
+        session.flush()  # as a query through the ORM would: a change of the reference data stamps a new token
     token = _TOKEN.run(session).fetchone()
     token = token[0] if token else None
     key = str(session.get_bind().url)

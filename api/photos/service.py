@@ -69,7 +69,7 @@ _LOCK_TICKET = PlainSQL("SELECT status FROM tickets WHERE id = :ticket_id",
                         postgresql="SELECT status FROM tickets WHERE id = :ticket_id FOR UPDATE")
 _ARRIVALS = PlainSQL("SELECT id, received_at FROM photos WHERE ticket_id = :ticket_id AND kind = :kind")
 _MARK_RECEIVED = PlainSQL("UPDATE photos SET received_at = :received_at, width = :width, height = :height,"
-                          " exif = :exif, flags = :flags WHERE id = :photo_id")
+                          " exif = :exif, flags = :flags WHERE id = :photo_id", json_params=("exif", "flags"))
 
 
 def _flag(code: str, reason: str, reason_en: str) -> dict:

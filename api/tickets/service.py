@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 from sqlalchemy import Row, Uuid, bindparam, func, literal, tuple_
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, col, select
 
 from api import plainsql
@@ -41,8 +42,8 @@ def capture_sha256(body: TicketCapture) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-_INSERT_EVENT = plainsql.insert("ticket_events", ["ticket_id", "at", "actor_id", "actor_role", "action",
-                                                   "from_status", "to_status", "payload", "action_id"])
+_INSERT_EVENT = plainsql.insert(TicketEvent.__table__, ["ticket_id", "at", "actor_id", "actor_role", "action",
+                                                          "from_status", "to_status", "payload", "action_id"])
 
 
 def add_event(session: Session, ticket: Ticket, action: str, *, actor: User | Caller | None,
@@ -95,8 +96,8 @@ _ticket_row, _photo_row = _row_maker(Ticket), _row_maker(Photo)
 # A ticket whose id exists already (a replay, or a racing identical request that committed first) is
 # not inserted, rather than failing: a failed INSERT aborts the transaction, and PostgreSQL logs
 # each one as an ERROR.
-_INSERT_NEW_TICKET = plainsql.insert("tickets", list(Ticket.model_fields), suffix="ON CONFLICT (id) DO NOTHING")
-_INSERT_PHOTO = plainsql.insert("photos", list(Photo.model_fields))
+_INSERT_NEW_TICKET = plainsql.insert(Ticket.__table__, suffix="ON CONFLICT (id) DO NOTHING")
+_INSERT_PHOTO = plainsql.insert(Photo.__table__)
 
 
 def put_ticket(session: Session, settings: Settings, user: Caller, ticket_id: uuid.UUID,
@@ -144,7 +145,7 @@ def put_ticket(session: Session, settings: Settings, user: Caller, ticket_id: uu
         ticket, photos = SimpleNamespace(**ticket), [SimpleNamespace(**photo) for photo in photos]
         add_event(session, ticket, "created", actor=user, from_status=None, to_status="incomplete",
                   payload={"photos": len(body.photos)})
-    except session.get_bind().dialect.loaded_dbapi.IntegrityError:
+    except IntegrityError:
         # This request wrote nothing else, so the whole transaction goes: a photo id is another ticket's.
         session.rollback()
         taken = session.exec(select(Photo.id).where(col(Photo.id).in_([p.id for p in body.photos]))).first()

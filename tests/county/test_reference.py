@@ -76,6 +76,18 @@ def test_an_orm_write_replaces_the_copy(engine, county):
         assert reference(session).categories["0506"].deadline_value == 5
 
 
+def test_an_unflushed_write_is_flushed_before_the_token_is_read(engine, county):
+    """As a query through the ORM would: the session sees its own change, and a rollback of it leaves
+    no copy behind that others would take for current."""
+    _assert_cached(engine)
+    with Session(engine) as session:
+        session.get(Category, "0506").deadline_value = 5
+        assert reference(session).categories["0506"].deadline_value == 5
+        session.rollback()
+    with Session(engine) as session:
+        assert reference(session).categories["0506"].deadline_value == 2
+
+
 def test_a_wiped_version_row_is_written_again(engine, county):
     with engine.begin() as conn:
         conn.execute(text("DELETE FROM reference_version"))
