@@ -21,8 +21,8 @@ def free_port() -> int:
 
 
 class LiveServer:
-    def __init__(self, data_dir: Path, name: str, *, workers: int = 1) -> None:
-        self.data_dir = data_dir
+    def __init__(self, data_dir: Path, name: str, *, workers: int = 1, repo: Path = REPO_ROOT) -> None:
+        self.data_dir, self.repo = data_dir, repo  # repo: the checkout whose code the server runs
         self.database_url = dbutil.create_database(data_dir, name)
         self.env = {**os.environ, "GRIDPATROL_DATA_DIR": str(data_dir),
                     "GRIDPATROL_DATABASE_URL": self.database_url, "GRIDPATROL_SECRET_KEY": "s" * 40}
@@ -33,7 +33,7 @@ class LiveServer:
         self.log_path = data_dir / "server.log"
 
     def cli(self, *args: str) -> str:
-        done = subprocess.run([sys.executable, "-m", "api.cli", *args], env=self.env, cwd=REPO_ROOT,
+        done = subprocess.run([sys.executable, "-m", "api.cli", *args], env=self.env, cwd=self.repo,
                               capture_output=True, text=True)
         assert done.returncode == 0, done.stdout + done.stderr
         return done.stdout
@@ -42,7 +42,7 @@ class LiveServer:
         log = open(self.log_path, "ab")  # noqa: SIM115  (the child keeps it)
         self.process = subprocess.Popen(
             [sys.executable, "-m", "api.cli", "serve", "--port", str(self.port), "--workers", str(self.workers)],
-            env=self.env, cwd=REPO_ROOT, stdout=log, stderr=log, start_new_session=True)
+            env=self.env, cwd=self.repo, stdout=log, stderr=log, start_new_session=True)
         log.close()
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
