@@ -60,7 +60,7 @@ def main() -> None:
             for round_ in range(1, args.rounds + 1):
                 loads: dict[str, Load] = {}
 
-                def run(label: str, seed: int = round_) -> None:
+                def run(label: str, seed: int = round_, loads: dict[str, Load] = loads) -> None:
                     loads[label] = closed_loop(clients[label], Workload(pictures, hotspot=False, seed=seed),
                                                args.seconds)
 
