@@ -46,6 +46,8 @@ class Settings(BaseSettings):
     # Recurrence (反复): same cell and category, open or closed this recently, this close.
     recurrence_days: int = 7
     recurrence_radius_m: float = 50.0
+    # A patrol farther than this from its key point must say why (the GPS fix is recorded either way).
+    patrol_radius_m: float = 50.0
 
     # The worker: how often it runs, when overdue tickets are escalated (督办) on their own, webhook retries.
     worker_interval_seconds: float = 30.0

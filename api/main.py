@@ -21,7 +21,9 @@ from api.errors import install_error_handlers
 from api.grid.index import GridIndexCache
 from api.grid.router import router as grid_router
 from api.indicators.router import router as indicators_router
+from api.keypoints.router import router as keypoints_router
 from api.notifications.router import router as notifications_router
+from api.patrols.router import router as patrols_router
 from api.photos.router import router as photos_router
 from api.photos.service import CaptureActivity
 from api.photos.storage import LocalStorage
@@ -71,7 +73,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     # captures are most of the traffic (no path of one router is a path of another).
     for router in (photos_router, tickets_router, accounts_router, bureaus_router, catalog_router, grid_router,
                    routing_router, calendar_router, county_router, queues_router, spotchecks_router,
-                   notifications_router, indicators_router):
+                   notifications_router, indicators_router, keypoints_router, patrols_router):
         app.include_router(router)
 
     @app.get("/healthz", tags=["health"])

@@ -4,15 +4,17 @@ from api.accounts.models import AuthToken, LoginFailure, User
 from api.bureaus.models import Bureau
 from api.catalog.models import Category, PointType
 from api.county.reference import ReferenceVersion
-from api.grid.models import CellInspector, GridArea, GridCell, GridRevision, KeyPoint
+from api.grid.models import CellInspector, GridArea, GridCell, GridRevision
+from api.keypoints.models import ChecklistVersion, KeyPoint
 from api.notifications.models import Notification, WebhookDelivery
+from api.patrols.models import Patrol, PatrolPhoto
 from api.photos.models import Photo, PhotoHashBand
 from api.routing.models import RoutingRule
 from api.spotchecks.models import SpotCheck, SpotCheckDraw
 from api.tickets.models import Ticket, TicketEvent
 from api.workcalendar.models import CalendarOverride
 
-__all__ = ["AuthToken", "Bureau", "CalendarOverride", "Category", "CellInspector", "GridArea", "GridCell",
-           "GridRevision", "KeyPoint", "LoginFailure", "Photo", "PhotoHashBand", "PointType", "ReferenceVersion",
-           "RoutingRule", "SpotCheck", "SpotCheckDraw", "Ticket", "TicketEvent", "User", "Notification",
-           "WebhookDelivery"]
+__all__ = ["AuthToken", "Bureau", "CalendarOverride", "Category", "CellInspector", "ChecklistVersion", "GridArea",
+           "GridCell", "GridRevision", "KeyPoint", "LoginFailure", "Notification", "Patrol", "PatrolPhoto", "Photo",
+           "PhotoHashBand", "PointType", "ReferenceVersion", "RoutingRule", "SpotCheck", "SpotCheckDraw", "Ticket",
+           "TicketEvent", "User", "WebhookDelivery"]

@@ -17,11 +17,21 @@ def run_migrations_online() -> None:
         if is_pg:
             connection.execute(text("SELECT pg_advisory_lock(:id)"), {"id": MIGRATION_LOCK_ID})
             connection.commit()
+        if connection.dialect.name == "sqlite":
+            # Batch migrations copy a table and drop the old one; with foreign keys enforced, dropping a
+            # table other rows point at fails. Off for the migration (outside its transaction, as SQLite
+            # requires: on the driver's connection, which SQLAlchemy would otherwise BEGIN first), and
+            # the keys are checked once it is done.
+            connection.connection.dbapi_connection.execute("PRAGMA foreign_keys=OFF")
         try:
             context.configure(connection=connection, target_metadata=metadata,
                               render_as_batch=connection.dialect.name == "sqlite", compare_type=True)
             with context.begin_transaction():
                 context.run_migrations()
+                if connection.dialect.name == "sqlite":
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise RuntimeError(f"migration left rows with broken foreign keys: {broken[:5]}")
         finally:
             if is_pg:
                 connection.execute(text("SELECT pg_advisory_unlock(:id)"), {"id": MIGRATION_LOCK_ID})

@@ -16,6 +16,7 @@ from api.bureaus.models import Bureau
 from api.catalog.models import Category, PointType
 from api.grid.geometry import area_m2
 from api.grid.models import CellInspector, GridArea, GridCell, GridRevision
+from api.keypoints.models import ChecklistVersion, KeyPoint
 from api.routing.models import RoutingRule
 
 PASSWORD = "correct-horse-1"
@@ -141,3 +142,42 @@ def submit(client: TestClient, headers: dict, photos: list[bytes], **kw) -> tupl
 def analysed(app) -> None:
     """Wait for the photo analyses queued so far: the pool has one thread, so a job queued now runs after them."""
     app.state.analysis_pool.submit(lambda: None).result(timeout=60)
+
+
+# --- key points and patrols ---
+
+def make_key_point(session: Session, name: str = "人民路", *, point_type: str = "main_road", lat: float = 28.905,
+                   lon: float = 120.005, cell_code: str | None = None, bureau_code: str | None = None,
+                   has_cctv: bool = True, declared: bool = False, frequency: str = "daily", **kw) -> KeyPoint:
+    point = KeyPoint(name=name, point_type_code=point_type, lat=lat, lon=lon, cell_code=cell_code,
+                     bureau_code=bureau_code, has_cctv=has_cctv, is_declared=declared, patrol_frequency=frequency,
+                     **kw)
+    session.add(point)
+    session.flush()
+    return point
+
+
+def make_checklist(session: Session, point_type: str = "main_road", codes: tuple[str, ...] = ("A1", "A2", "A3"),
+                   category: str = "0506", version: int = 1) -> ChecklistVersion:
+    row = ChecklistVersion(point_type_code=point_type, version=version,
+                           items=[{"code": code, "text": f"要求{code}", "text_en": code, "category": category}
+                                  for code in codes])
+    session.add(row)
+    session.flush()
+    return row
+
+
+def patrol_body(point: KeyPoint, codes=("A1", "A2", "A3"), *, fails: dict | None = None, photos: list[bytes] = (),
+                started_at: datetime | None = None, version: int = 1, lat: float | None = None,
+                lon: float | None = None, **extra) -> dict:
+    """A patrol of `point` answering every code: pass, or fail with the ticket id given in `fails`."""
+    fails = fails or {}
+    started_at = started_at or datetime.now(UTC) - timedelta(minutes=20)
+    return {"key_point_id": point.id, "started_at": started_at.isoformat(),
+            "finished_at": (started_at + timedelta(minutes=10)).isoformat(),
+            "lat": point.lat if lat is None else lat, "lon": point.lon if lon is None else lon, "accuracy_m": 6.0,
+            "located_at": started_at.isoformat(), "checklist_version": version,
+            "items": [{"code": code, "result": "fail" if code in fails else "pass",
+                       "ticket_id": str(fails[code]) if code in fails else None} for code in codes],
+            "photos": [{"id": str(uuid.uuid4()), "sha256": hashlib.sha256(data).hexdigest(),
+                        "content_type": "image/jpeg", "size": len(data)} for data in photos], **extra}

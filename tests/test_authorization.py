@@ -23,9 +23,12 @@ from tests.factories import (
     make_bureau,
     make_category,
     make_cell,
+    make_checklist,
+    make_key_point,
     make_point_type,
     make_rule,
     make_user,
+    patrol_body,
     photo_bytes,
     submit,
 )
@@ -109,7 +112,6 @@ CASES = [
     Case("GET", "/api/v1/grid/cells", ALL, _fixed("/api/v1/grid/cells")),
     Case("GET", "/api/v1/grid/cells/{code}", ALL, _fixed(f"/api/v1/grid/cells/{CELL}")),
     Case("POST", "/api/v1/grid/import", CONFIGURERS, _fixed("/api/v1/grid/import", json=_grid_doc())),
-    Case("GET", "/api/v1/grid/key-points", ALL, _fixed("/api/v1/grid/key-points")),
     Case("GET", "/api/v1/grid/map", ALL, _fixed("/api/v1/grid/map")),
     Case("GET", "/api/v1/indicators/overview", STAFF, _fixed("/api/v1/indicators/overview")),
     Case("GET", "/api/v1/routing/rules", CONFIGURERS | {"supervisor"}, _fixed("/api/v1/routing/rules")),
@@ -161,6 +163,29 @@ CASES = [
     Case("GET", "/api/v1/photos/{photo_id}/{variant}", {"inspector", "dispatcher", "supervisor", "ledger", "admin"},
          lambda w, a: (f"/api/v1/photos/{w.photo_id}/original", {}), denied_status=(403, 404)),
     Case("POST", "/api/v1/config/import", CONFIGURERS, _fixed("/api/v1/config/import", json={"version": 1})),
+    Case("GET", "/api/v1/key-points", ALL, _fixed("/api/v1/key-points")),
+    Case("POST", "/api/v1/key-points", CONFIGURERS, lambda w, a: ("/api/v1/key-points", {"json": {
+        "name": f"点位{next(_counter)}", "point_type": "main_road", "lat": 28.905, "lon": 120.004}})),
+    Case("PATCH", "/api/v1/key-points/{point_id}", CONFIGURERS,
+         lambda w, a: (f"/api/v1/key-points/{w.point_id}", {"json": {"camera_no": "QX-1"}})),
+    Case("POST", "/api/v1/key-points/import", CONFIGURERS, lambda w, a: ("/api/v1/key-points/import?format=csv", {
+        "content": f"name,point_type,lat,lon\n导入{next(_counter)},main_road,28.905,120.006\n".encode(),
+        "headers": {"Content-Type": "text/csv"}})),
+    Case("GET", "/api/v1/checklists", ALL, _fixed("/api/v1/checklists")),
+    Case("GET", "/api/v1/checklists/{point_type}", ALL, _fixed("/api/v1/checklists/main_road")),
+    Case("PUT", "/api/v1/checklists/{point_type}", CONFIGURERS, _fixed("/api/v1/checklists/main_road", json={
+        "items": [{"code": "A1", "text": "人行道无乱停车", "category": "0506"}]})),
+    Case("PUT", "/api/v1/patrols/{patrol_id}", {"inspector"},
+         lambda w, a: (f"/api/v1/patrols/{uuid.uuid4()}", {"json": w.patrol_body()})),
+    # The point's unit may read its patrols; another unit gets a 404, as for tickets.
+    Case("GET", "/api/v1/patrols/{patrol_id}", STAFF | {"inspector", "bureau"},
+         lambda w, a: (f"/api/v1/patrols/{w.patrol_id}", {}), denied_status=(404,)),
+    Case("PUT", "/api/v1/patrols/{patrol_id}/photos/{photo_id}", {"inspector"}, lambda w, a: w.patrol_photo_upload()),
+    Case("GET", "/api/v1/patrols/due", {"inspector"}, _fixed("/api/v1/patrols/due")),
+    Case("GET", "/api/v1/coverage", STAFF | {"bureau", "other_bureau"},
+         _fixed("/api/v1/coverage?from=2026-12-01&to=2026-12-07&by=cell")),
+    Case("GET", "/api/v1/key-points/readiness", STAFF | {"bureau", "other_bureau"},
+         _fixed("/api/v1/key-points/readiness")),
 ]
 
 
@@ -198,6 +223,27 @@ class World:
         db.add(task)
         db.commit()
         self.task_id = task.id
+        point = make_key_point(db, bureau_code="zhzf", cell_code=CELL)
+        make_checklist(db)
+        db.commit()
+        self.point = point
+        self.point_id = point.id
+        self.patrol_id = uuid.uuid4()
+        response = client.put(f"/api/v1/patrols/{self.patrol_id}", json=self.patrol_body(),
+                              headers=self.headers["inspector"])
+        assert response.status_code == 201, response.text
+
+    def patrol_body(self):
+        return patrol_body(self.point, photos=[photo_bytes()])
+
+    def patrol_photo_upload(self):
+        """A fresh patrol of the inspector's, and its overview photo to upload."""
+        body = self.patrol_body()
+        patrol_id = uuid.uuid4()
+        assert self.client.put(f"/api/v1/patrols/{patrol_id}", json=body,
+                               headers=self.headers["inspector"]).status_code == 201
+        return (f"/api/v1/patrols/{patrol_id}/photos/{body['photos'][0]['id']}",
+                {"content": photo_bytes(), "headers": {"Content-Type": "image/jpeg"}})
 
     def pending_upload(self):
         """A fresh incomplete ticket of the inspector's, and one of its photos to upload."""

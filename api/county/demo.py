@@ -13,7 +13,10 @@ from api.catalog.models import Category, PointType
 from api.county import demo_data as d
 from api.grid import service as grid_service
 from api.grid.index import build_index
-from api.grid.models import GridCell, KeyPoint
+from api.grid.models import GridCell
+from api.keypoints import demo_data as points_data
+from api.keypoints import service as keypoints_service
+from api.keypoints.models import ChecklistWrite, KeyPoint, default_frequency
 from api.routing import service as routing_service
 from api.routing.models import RoutingRuleWrite
 
@@ -87,7 +90,8 @@ def is_empty(session: Session) -> bool:
 
 
 def load(session: Session) -> list[DemoAccount]:
-    """Bureaus, units, point types, categories, rules, 34 cells, key points and accounts."""
+    """Bureaus, units, point types, categories, rules, 34 cells, key points with their checklists, and
+    accounts."""
     for code, name, name_en, kind in d.BUREAUS:
         session.add(Bureau(code=code, name=name, name_en=name_en, kind=kind, contact_phone="0579-8888" + code[:4]))
     for code, name in d.UNITS:
@@ -130,14 +134,19 @@ def load(session: Session) -> list[DemoAccount]:
     grid_service.import_cells(session, grid_geojson(), imported_by="demo")
     index = build_index(session)
     v = _vertices()
-    for name, point_type, c, r, (fx, fy), cctv, declared, owner in d.KEY_POINTS:
+    for name, point_type, c, r, (fx, fy), cctv, declared, owner, camera_no, camera_view in points_data.KEY_POINTS:
         (ax, ay), (bx, by) = v[(c, r)], v[(c + 1, r)]
         (cx, cy), (dx, dy) = v[(c, r + 1)], v[(c + 1, r + 1)]
         lon = (1 - fy) * ((1 - fx) * ax + fx * bx) + fy * ((1 - fx) * cx + fx * dx)
         lat = (1 - fy) * ((1 - fx) * ay + fx * by) + fy * ((1 - fx) * cy + fx * dy)
         session.add(KeyPoint(name=name, point_type_code=point_type, lat=round(lat, 6), lon=round(lon, 6),
-                             cell_code=index.locate(lon, lat), owner_bureau_code=owner, has_cctv=cctv,
-                             is_declared=declared))
+                             cell_code=index.locate(lon, lat), bureau_code=owner, has_cctv=cctv, camera_no=camera_no,
+                             camera_view=camera_view, is_declared=declared,
+                             patrol_frequency=default_frequency(cctv, declared)))
+    for point_type, items in points_data.CHECKLISTS.items():
+        keypoints_service.put_checklist(session, point_type, ChecklistWrite(items=[
+            {"code": code, "text": text, "text_en": text_en, "category": category}
+            for code, text, text_en, category in items]), by="demo")
     session.flush()
     return accounts
 

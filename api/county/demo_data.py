@@ -120,30 +120,6 @@ ROUTING_RULES = [
      "bureau_code": "jd003"},
 ]
 
-# Key points (点位): (name, point type, column, row, offset within the cell 0..1, CCTV, declared, owner)
-KEY_POINTS = [
-    ("人民路", "main_road", 2, 2, (0.5, 0.5), True, True, "zjj"),
-    ("解放街商业街", "commercial_street", 3, 2, (0.4, 0.6), True, True, "zhzf"),
-    ("人民路—解放街路口", "intersection", 2, 3, (0.9, 0.1), True, True, "jjdd"),
-    ("青溪夜市", "night_market", 3, 3, (0.5, 0.5), True, True, "zhzf"),
-    ("城东农贸市场", "farmers_market", 4, 2, (0.5, 0.4), True, True, "sjj"),
-    ("城西农贸市场", "farmers_market", 1, 3, (0.5, 0.5), False, True, "sjj"),
-    ("人民公园", "park_square", 2, 1, (0.5, 0.5), True, True, "szyl"),
-    ("溪滨广场", "park_square", 1, 4, (0.6, 0.5), True, True, "szyl"),
-    ("县文化中心", "cultural_venue", 3, 1, (0.5, 0.5), False, True, "wlj"),
-    ("县人民医院", "hospital", 4, 3, (0.5, 0.5), True, True, "wjj"),
-    ("实验小学", "school_area", 2, 4, (0.5, 0.5), True, True, "jyj"),
-    ("青溪二中", "school_area", 4, 4, (0.4, 0.5), False, True, "jyj"),
-    ("汽车客运站", "station", 5, 2, (0.5, 0.5), True, True, "gtjt"),
-    ("县前公交站", "bus_stop", 2, 2, (0.1, 0.9), False, False, "gtjt"),
-    ("南门老街", "back_lane", 3, 4, (0.5, 0.5), False, True, None),
-    ("西山老旧小区", "old_estate", 0, 2, (0.5, 0.5), False, True, None),
-    ("溪口城中村", "urban_village", 0, 4, (0.5, 0.5), False, True, None),
-    ("新城建筑工地", "construction_site", 5, 3, (0.5, 0.5), False, False, "zjj"),
-    ("人民公园公厕", "public_toilet", 2, 1, (0.8, 0.2), False, True, "zjj"),
-    ("县行政服务中心", "service_window", 3, 0, (0.5, 0.5), False, True, "zfb"),
-]
-
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾"
 GIVEN = ["建国", "丽华", "志强", "晓燕", "伟", "芳", "敏", "静", "磊", "洋", "勇", "艳", "杰", "娟", "涛",
          "明", "超", "秀英", "华", "平", "刚", "桂英", "军", "霞", "鹏", "婷", "斌", "红", "飞", "琳",

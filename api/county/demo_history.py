@@ -22,7 +22,10 @@ from api.accounts.models import Role, User
 from api.catalog.models import Category
 from api.config import REPO_ROOT, Settings
 from api.county.reference import reference
-from api.grid.models import CellInspector, GridCell, KeyPoint
+from api.grid.models import CellInspector, GridCell
+from api.keypoints import service as keypoints_service
+from api.keypoints.models import KeyPoint
+from api.patrols.models import Patrol
 from api.photos import pipeline
 from api.photos.models import Photo
 from api.photos.service import index_phash, likeness_flags, metadata_flags
@@ -151,6 +154,7 @@ def load_history(session: Session, settings: Settings, *, count: int = 300, days
                         routing_rule_id=decision.rule_id, routing_source=decision.source,
                         routing_reason=decision.reason, routing_reason_en=decision.reason_en,
                         # Never PUT by a phone, so there is no capture body whose replay to recognise.
+                        key_point_id=point.id if point else None,
                         request_sha256=hashlib.sha256(ticket_id.bytes).hexdigest(),
                         created_at=created, completed_at=created,
                         status="dispatched" if decision.bureau_code else "reported")
@@ -200,4 +204,39 @@ def load_history(session: Session, settings: Settings, *, count: int = 300, days
             event(ticket, at, "verify", verifier, "rectified", "rework", result="fail", note="整改不到位")
         session.add(ticket)
     session.flush()
+    _patrols(session, settings, rng, points, inspectors, now, days)
     return count
+
+
+def _patrols(session: Session, settings: Settings, rng: random.Random, points: list[KeyPoint],
+             inspectors: dict[str, int], now: datetime, days: int) -> None:
+    """Patrols of the key points over the same days: most daily points most days, a few points often
+    missed (so the readiness board shows every colour), weekly points once a week, today half done."""
+    checklists = {c.point_type: c for c in keypoints_service.current_checklists(session)}
+    today = now.date()
+    for point in points:
+        checklist = checklists.get(point.point_type_code)
+        inspector = inspectors.get(point.cell_code)
+        if checklist is None or inspector is None:
+            continue
+        diligence = rng.choice((0.97, 0.95, 0.9, 0.9, 0.75))
+        for back in range(days - 1, -1, -1):
+            day = today - timedelta(days=back)
+            if point.patrol_frequency == "weekly" and day.weekday() != rng.randrange(5):
+                continue
+            if rng.random() > (0.5 if back == 0 else diligence):
+                continue
+            started = datetime.combine(day, datetime.min.time(), settings.tz).replace(
+                hour=rng.randint(7, 10) if back else 8, minute=rng.randint(0, 59))
+            if started > now:
+                continue
+            seed = uuid.UUID(int=rng.getrandbits(128))
+            session.add(Patrol(id=seed, key_point_id=point.id, inspector_id=inspector, started_at=started,
+                               finished_at=started + timedelta(minutes=rng.randint(6, 25)), day=day,
+                               lat=point.lat, lon=point.lon, accuracy_m=round(rng.uniform(3, 15), 1),
+                               located_at=started, distance_m=round(rng.uniform(2, 30), 1),
+                               checklist_version=checklist.version,
+                               items=[{"code": item.code, "result": "pass", "note": "", "ticket_id": None}
+                                      for item in checklist.items],
+                               request_sha256=hashlib.sha256(seed.bytes).hexdigest()))
+    session.flush()

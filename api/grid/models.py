@@ -57,22 +57,6 @@ class GridRevision(SQLModel, table=True):
     feature_count: int
 
 
-class KeyPoint(SQLModel, table=True):
-    """A place the evaluation visits (点位): CCTV points and declared sites need daily patrol."""
-
-    __tablename__ = "key_points"
-
-    id: int | None = Field(default=None, primary_key=True)
-    name: str = Field(max_length=64, unique=True)
-    point_type_code: str = Field(max_length=32, foreign_key="point_types.code", index=True)
-    lat: float
-    lon: float
-    cell_code: str | None = Field(default=None, max_length=15, foreign_key="grid_cells.code", index=True)
-    owner_bureau_code: str | None = Field(default=None, max_length=32, foreign_key="bureaus.code")
-    has_cctv: bool = False
-    is_declared: bool = False
-
-
 class CellPublic(SQLModel):
     code: str
     name: str

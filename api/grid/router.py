@@ -10,7 +10,7 @@ from api.bureaus.models import Bureau
 from api.database import SessionDep
 from api.errors import ApiError, not_found
 from api.grid import service
-from api.grid.models import GridCell, KeyPoint
+from api.grid.models import GridCell
 
 router = APIRouter(prefix="/api/v1/grid", tags=["grid"])
 
@@ -76,7 +76,3 @@ def map_settings(request: Request, _user: CurrentUser):
     return {"tile_url": settings.map_tile_url or None, "tile_crs": settings.map_tile_crs,
             "attribution": settings.map_tile_attribution, "max_zoom": settings.map_tile_max_zoom}
 
-
-@router.get("/key-points", response_model=list[KeyPoint])
-def key_points(session: SessionDep, _user: CurrentUser):
-    return service.key_points(session)

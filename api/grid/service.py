@@ -14,7 +14,7 @@ from api.grid.geometry import (
     find_overlaps,
     parse_features,
 )
-from api.grid.models import CellInspector, GridArea, GridCell, GridRevision, KeyPoint
+from api.grid.models import CellInspector, GridArea, GridCell, GridRevision
 
 
 def street_code(cell_code: str) -> str:
@@ -178,6 +178,3 @@ def cells_geojson(session: Session, cells: list[GridCell]) -> dict:
 def latest_revision(session: Session) -> int:
     return session.exec(select(func.max(GridRevision.id))).one() or 0
 
-
-def key_points(session: Session) -> list[KeyPoint]:
-    return list(session.exec(select(KeyPoint).order_by(KeyPoint.id)))

@@ -51,3 +51,8 @@ class PhotoHashBand(SQLModel, table=True):
     band: int = Field(primary_key=True)  # 0-7, which byte of the 64-bit hash
     value: int = Field(primary_key=True)  # 0-255
     photo_id: uuid.UUID = Field(primary_key=True, foreign_key="photos.id")
+
+
+# The columns that name stored originals (sha256, received_at), for the sweep of orphaned files: a domain
+# above this one that keeps photos of its own adds its columns here.
+EVIDENCE_COLUMNS: list[tuple] = [(Photo.sha256, Photo.received_at)]

@@ -20,7 +20,7 @@ from api.errors import ApiError, not_found
 from api.geo import distance_m
 from api.grid.index import GridIndexCache
 from api.photos import pipeline
-from api.photos.models import Photo, PhotoHashBand
+from api.photos.models import EVIDENCE_COLUMNS, Photo, PhotoHashBand
 from api.photos.storage import LocalStorage
 from api.plainsql import PlainSQL, json_of, utc_of, uuid_of
 from api.tickets import access, workflow
@@ -460,7 +460,8 @@ def sweep(engine: Engine, storage: LocalStorage, *, grace: timedelta = timedelta
             path.unlink(missing_ok=True)
             removed_temp += 1
     with read_session(engine) as session:
-        referenced = set(session.exec(select(Photo.sha256).where(col(Photo.received_at).is_not(None))).all())
+        referenced = {sha256 for sha_column, received_column in EVIDENCE_COLUMNS
+                      for sha256 in session.exec(select(sha_column).where(col(received_column).is_not(None))).all()}
     removed = 0
     for sha256, _path, mtime in list(storage.originals()):
         if sha256 not in referenced and mtime < cutoff:

@@ -39,6 +39,7 @@ class Ticket(SQLModel, table=True):
         Index("ix_tickets_author_created", "author_id", "created_at"),
         Index("ix_tickets_cell_category_created", "cell_code", "category_code", "created_at"),
         Index("ix_tickets_created", "created_at", "id"),
+        Index("ix_tickets_key_point_created", "key_point_id", "created_at"),
         # Partial indexes that hand out a queue page in order: a bureau's open work by deadline, the
         # dispatcher's unrouted tickets oldest first, pending extension and park requests by deadline.
         Index("ix_tickets_bureau_open_deadline", "bureau_code", "deadline_at", "id",
@@ -70,6 +71,9 @@ class Ticket(SQLModel, table=True):
     routing_reason_en: str | None = Field(default=None, max_length=512)
     deadline_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
     recurring_of: uuid.UUID | None = Field(default=None, foreign_key="tickets.id")
+    key_point_id: int | None = Field(default=None, foreign_key="key_points.id")
+    patrol_id: uuid.UUID | None = None  # no foreign key: a phone may send the ticket before its patrol
+    checklist_item: str | None = Field(default=None, max_length=16)  # the item of the patrol that failed
     rework_count: int = 0
     escalated: bool = False  # 督办
     dispatched_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))  # the clock starts
@@ -147,6 +151,10 @@ class TicketCapture(SQLModel):
     description: str = Field(default="", max_length=2000)
     point_type: str | None = Field(default=None, max_length=32)
     cell_code: str | None = Field(default=None, max_length=15)
+    # A problem found at a key point, on a patrol's checklist (the PWA suggests the point nearby).
+    key_point_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
+    patrol_id: uuid.UUID | None = None
+    checklist_item: str | None = Field(default=None, min_length=1, max_length=16)
     photos: list[PhotoDeclaration] = Field(min_length=1, max_length=9)
 
     @field_validator("photos")

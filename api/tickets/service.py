@@ -22,6 +22,7 @@ from api.errors import ApiError
 from api.geo import distance_m
 from api.grid.index import GridIndexCache
 from api.grid.models import CellInspector, GridCell
+from api.keypoints.models import KeyPoint
 from api.notifications import service as notifications
 from api.photos.models import Photo
 from api.routing import service as routing_service
@@ -36,9 +37,17 @@ def _conflict() -> ApiError:  # a new one per raise: a raised instance keeps its
                     "this ticket id is already used with a different body")
 
 
+# Fields added to the capture after phones had queued tickets: left out of the hash when unset, so
+# a replay of such a ticket still matches the hash stored for it.
+_LATER_FIELDS = ("key_point_id", "patrol_id", "checklist_item")
+
+
 def capture_sha256(body: TicketCapture) -> str:
-    canonical = json.dumps(body.model_dump(mode="json"), sort_keys=True, separators=(",", ":"),
-                           ensure_ascii=False)
+    fields = body.model_dump(mode="json")
+    for name in _LATER_FIELDS:
+        if fields[name] is None:
+            del fields[name]
+    canonical = json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
@@ -70,6 +79,14 @@ def _check_references(session: Session, user: Caller, body: TicketCapture) -> No
     if body.point_type and body.point_type not in ref.point_types:
         raise ApiError(422, "unknown_point_type", f"点位类型 {body.point_type} 不存在",
                        f"unknown point type {body.point_type}")
+    if body.key_point_id is not None:
+        point = session.get(KeyPoint, body.key_point_id)
+        if point is None or not point.is_active:
+            raise ApiError(422, "unknown_key_point", f"点位 {body.key_point_id} 不存在或已停用",
+                           f"key point {body.key_point_id} does not exist or is not active")
+    elif body.checklist_item is not None:
+        raise ApiError(422, "checklist_item_without_point", "清单项目须与点位一同提交",
+                       "a checklist item needs its key point")
     if body.captured_at > utcnow() + timedelta(days=1):
         raise ApiError(422, "captured_in_future", "拍摄时间晚于当前时间", "captured_at is in the future")
     if body.cell_code:
@@ -131,7 +148,8 @@ def put_ticket(session: Session, settings: Settings, user: Caller, ticket_id: uu
                          else "inspection", category_code=body.category, point_type_code=body.point_type,
                          description=body.description, lat=body.lat, lon=body.lon, accuracy_m=body.accuracy_m,
                          located_at=body.located_at, captured_at=body.captured_at, cell_override=body.cell_code,
-                         request_sha256=request_sha)
+                         key_point_id=body.key_point_id, patrol_id=body.patrol_id,
+                         checklist_item=body.checklist_item, request_sha256=request_sha)
     photos = [_photo_row(id=declared.id, ticket_id=ticket_id, kind="before", position=position,
                          sha256=declared.sha256, content_type=declared.content_type, size=declared.size,
                          uploaded_by=user.id, client_exif=declared.exif.model_dump() if declared.exif else None)
@@ -257,11 +275,15 @@ def events_public(session: Session, ticket_id: uuid.UUID) -> list[dict]:
 
 
 def _render(ticket: Ticket, user: User, *, author: Row, photos: list[Photo], category: Row,
-            cell_name: str | None, bureau_name: str | None, calendar: WorkCalendar | None) -> dict:
+            cell_name: str | None, bureau_name: str | None, calendar: WorkCalendar | None,
+            key_point: Row | None = None) -> dict:
     return {
         "id": str(ticket.id), "status": ticket.status, "source": ticket.source,
         "category": {"code": category.code, "name": category.name, "name_en": category.name_en},
         "point_type": ticket.point_type_code, "description": ticket.description,
+        "key_point": {"id": key_point.id, "name": key_point.name, "point_type": key_point.point_type_code}
+        if key_point else None,
+        "patrol_id": str(ticket.patrol_id) if ticket.patrol_id else None, "checklist_item": ticket.checklist_item,
         "location": {"lat": ticket.lat, "lon": ticket.lon, "accuracy_m": ticket.accuracy_m,
                      "located_at": ticket.located_at},
         "captured_at": ticket.captured_at, "created_at": ticket.created_at, "completed_at": ticket.completed_at,
@@ -303,8 +325,9 @@ def render_many(session: Session, tickets: list[Ticket], user: User, calendar: W
     categories = by_key(Category.code, (t.category_code for t in tickets), Category.name, Category.name_en)
     cells = by_key(GridCell.code, (t.cell_code for t in tickets), GridCell.name)
     bureaus = by_key(Bureau.code, (t.bureau_code for t in tickets), Bureau.name)
+    points = by_key(KeyPoint.id, (t.key_point_id for t in tickets), KeyPoint.name, KeyPoint.point_type_code)
     return [_render(t, user, author=authors[t.author_id], photos=photos.get(t.id, []),
-                    category=categories[t.category_code],
+                    category=categories[t.category_code], key_point=points.get(t.key_point_id),
                     cell_name=cells[t.cell_code].name if t.cell_code in cells else None,
                     bureau_name=bureaus[t.bureau_code].name if t.bureau_code in bureaus else None,
                     calendar=calendar) for t in tickets]
@@ -313,9 +336,10 @@ def render_many(session: Session, tickets: list[Ticket], user: User, calendar: W
 def new_capture_public(session: Session, ticket: Ticket, user: User, photos: list[Photo]) -> dict:
     """A ticket put_ticket has just created, from what is in hand: the capture path answers without
     reading back what it wrote."""
+    point = session.get(KeyPoint, ticket.key_point_id) if ticket.key_point_id else None
     return _render(ticket, user, author=user, photos=photos,
                    category=reference(session).categories[ticket.category_code],
-                   cell_name=None, bureau_name=None, calendar=None)
+                   cell_name=None, bureau_name=None, calendar=None, key_point=point)
 
 
 def ticket_public(session: Session, ticket: Ticket, user: User, *, with_history: bool = True,

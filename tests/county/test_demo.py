@@ -14,7 +14,8 @@ from api.county import config_doc, demo
 from api.database import make_engine
 from api.errors import ApiError
 from api.grid.index import GridIndexCache
-from api.grid.models import CellInspector, GridArea, GridCell, KeyPoint
+from api.grid.models import CellInspector, GridArea, GridCell
+from api.keypoints.models import KeyPoint
 from api.routing import service as routing_service
 from api.routing.models import RoutingRule
 from tests import dbutil
