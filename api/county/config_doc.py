@@ -1,5 +1,6 @@
-"""A county's setup as one document (YAML or JSON): bureaus, point types, categories, routing rules
-and calendar overrides, so it can be reviewed, versioned and loaded into another instance.
+"""A county's setup as one document (YAML or JSON): bureaus, point types, categories, routing rules,
+calendar overrides and the checklists by point type, so it can be reviewed, versioned and loaded into
+another instance.
 
 Webhook URLs are left out of exports (they carry robot keys); an import keeps existing ones
 unless the document names them.
@@ -14,11 +15,19 @@ from api.bureaus.models import Bureau, BureauCreate
 from api.catalog import service as catalog_service
 from api.catalog.models import CategoryWrite, PointTypeWrite
 from api.errors import ApiError
+from api.keypoints import service as keypoints_service
+from api.keypoints.models import ChecklistItem, ChecklistWrite
 from api.routing import service as routing_service
 from api.routing.models import RoutingRule, RoutingRuleWrite
 from api.workcalendar.models import CalendarOverride, CalendarOverrideWrite
 
 FORMAT_VERSION = 1
+
+
+class ChecklistDoc(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    point_type: str
+    items: list[ChecklistItem]
 
 
 class CountyConfig(BaseModel):
@@ -29,6 +38,7 @@ class CountyConfig(BaseModel):
     categories: list[CategoryWrite] = []
     routing_rules: list[RoutingRuleWrite] = []
     calendar_overrides: list[CalendarOverrideWrite] = []
+    checklists: list[ChecklistDoc] = []
 
 
 def export_config(session: Session) -> dict[str, Any]:
@@ -43,6 +53,8 @@ def export_config(session: Session) -> dict[str, Any]:
                           for r in routing_service.ordered_rules(session)],
         "calendar_overrides": [o.model_dump(mode="json") for o in
                                session.exec(select(CalendarOverride).order_by(CalendarOverride.day))],
+        "checklists": [{"point_type": c.point_type, "items": [i.model_dump() for i in c.items]}
+                       for c in keypoints_service.current_checklists(session)],
     }
 
 
@@ -82,6 +94,8 @@ def import_config(session: Session, document: Any, *, by: str) -> dict[str, int]
         row.is_workday, row.note = override.is_workday, override.note
         session.add(row)
     session.flush()
+    for checklist in config.checklists:  # a changed list becomes its next version
+        keypoints_service.put_checklist(session, checklist.point_type, ChecklistWrite(items=checklist.items), by=by)
     return {"bureaus": len(config.bureaus), "point_types": len(config.point_types),
             "categories": len(config.categories), "routing_rules": len(config.routing_rules),
-            "calendar_overrides": len(config.calendar_overrides)}
+            "calendar_overrides": len(config.calendar_overrides), "checklists": len(config.checklists)}

@@ -14,9 +14,9 @@ from api.accounts.deps import STAFF, CurrentUser, require_roles
 from api.accounts.models import Role, User
 from api.database import SessionDep, read_session
 from api.errors import ApiError, forbidden
-from api.photos import pipeline
 from api.patrols import service
 from api.patrols.models import Coverage, DueList, PatrolPhoto, PatrolPublic, PatrolSubmit, Readiness
+from api.photos import pipeline
 
 router = APIRouter(prefix="/api/v1", tags=["patrols"])
 InspectorUser = Annotated[User, Depends(require_roles(Role.inspector))]

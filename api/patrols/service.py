@@ -14,7 +14,7 @@ from api.accounts.models import Role, User
 from api.catalog.models import Category
 from api.config import Settings
 from api.database import utcnow
-from api.errors import ApiError, forbidden, not_found
+from api.errors import ApiError, not_found
 from api.geo import distance_m
 from api.grid.models import CellInspector
 from api.keypoints import service as keypoints
@@ -250,10 +250,10 @@ def _periods(point: KeyPoint, first: date, last: date) -> list[tuple[date, date]
 
 
 def coverage(session: Session, settings: Settings, *, first: date, last: date, by: str,
-             bureau: str | None = None) -> Coverage:
+             bureau: str | None = None, now: datetime | None = None) -> Coverage:
     """Due, patrolled, missed and pending per point, cell, inspector or unit over [first, last]. A due
     period not patrolled is missed once it has ended (in the county's zone), pending while it runs."""
-    today = datetime.now(settings.tz).date()
+    today = (now or utcnow()).astimezone(settings.tz).date()
     points = keypoints.list_points(session, bureau=bureau)
     patrolled = _patrolled(session, [p.id for p in points], _monday(first), last + timedelta(days=6))
     keys: dict[int, list[tuple[str, str]]] = {}
