@@ -19,6 +19,8 @@ app.add_typer(grid_app, name="grid")
 app.add_typer(config_app, name="config")
 photos_app = typer.Typer(help="Photo evidence 照片证据", no_args_is_help=True)
 app.add_typer(photos_app, name="photos")
+points_app = typer.Typer(help="Key points 点位", no_args_is_help=True)
+app.add_typer(points_app, name="points")
 
 
 def _fail(exc) -> None:
@@ -144,6 +146,19 @@ def user_add(username: str, role: Annotated[str, typer.Option()], password: Anno
         raise typer.Exit(1) from exc
     user = _transaction(lambda s: service.create_user(s, data))
     typer.echo(f"已创建 created {user.username} ({user.role})")
+
+
+@points_app.command("import")
+def points_import(file: Path, crs: Annotated[str, typer.Option(help="wgs84 | gcj02")] = "wgs84") -> None:
+    """Import key points from CSV, XLSX or GeoJSON 导入点位 (by the file's extension); all or nothing."""
+    from api.grid.index import GridIndexCache
+    from api.keypoints import service
+
+    fmt = {".csv": "csv", ".xlsx": "xlsx", ".geojson": "geojson", ".json": "geojson"}.get(file.suffix.lower(), "")
+    content = file.read_bytes()
+    result = _transaction(lambda s: service.import_points(s, GridIndexCache(), content, fmt=fmt, crs=crs))
+    typer.echo(f"新增 {result['created']} 个、更新 {result['updated']} 个点位 / "
+               f"created {result['created']}, updated {result['updated']} key points")
 
 
 @grid_app.command("import")

@@ -75,3 +75,22 @@ def test_user_add_refuses_bad_accounts(cli_env, db, args, message):
     assert result.exit_code == 1
     assert message in result.output
     assert db.exec(select(User).where(User.username == "zhang")).first() is None
+
+
+def test_points_import_from_the_command_line(cli_env, db, tmp_path):
+    from api.keypoints.models import KeyPoint
+    from tests.factories import make_point_type
+
+    make_cell(db, "330790001001001")
+    make_point_type(db)
+    db.commit()
+    good = tmp_path / "points.csv"
+    good.write_text("名称,点位类型,纬度,经度\n命令行点位,主次干道,28.905,120.005\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["points", "import", str(good)])
+    assert result.exit_code == 0, result.output
+    bad = tmp_path / "bad.csv"
+    bad.write_text("名称,点位类型,纬度,经度\n坏点位,主次干道,1,1\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["points", "import", str(bad)])
+    assert result.exit_code == 1 and "key_points_invalid" in result.output
+    db.rollback()
+    assert db.exec(select(KeyPoint.name)).all() == ["命令行点位"]
