@@ -4,6 +4,7 @@ Commands import what they use: `serve` leaves a supervising parent that should s
 
 import json
 import sys
+import textwrap
 from pathlib import Path
 from typing import Annotated
 
@@ -123,10 +124,10 @@ def demo(history: Annotated[int, typer.Option(help="historical tickets over the 
     for account in accounts:
         by_role.setdefault(account.role, []).append(account)
     typer.echo(f"\n演示账号 Demo accounts (密码 password: {DEMO_PASSWORD})")
-    for role, items in by_role.items():
-        shown = ", ".join(f"{a.username}({a.where or a.display_name})" for a in items[:4])
-        more = f" … +{len(items) - 4}" if len(items) > 4 else ""
-        typer.echo(f"  {role:<11} {shown}{more}")
+    for role, items in by_role.items():  # every account: a liaison must find their own
+        shown = ", ".join(f"{a.username}({a.where or a.display_name})" for a in items)
+        typer.echo(textwrap.fill(shown, width=110, initial_indent=f"  {role:<11} ", subsequent_indent=" " * 14,
+                                 break_on_hyphens=False))
 
 
 @user_app.command("add")

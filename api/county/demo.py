@@ -13,7 +13,7 @@ from api.catalog.models import Category, PointType
 from api.county import demo_data as d
 from api.grid import service as grid_service
 from api.grid.index import build_index
-from api.grid.models import GridCell
+from api.grid.models import CellInspector, GridCell
 from api.keypoints import demo_data as points_data
 from api.keypoints import service as keypoints_service
 from api.keypoints.models import ChecklistWrite, KeyPoint, default_frequency
@@ -154,4 +154,8 @@ def load(session: Session) -> list[DemoAccount]:
 def accounts_summary(session: Session) -> list[DemoAccount]:
     """The demo accounts as they are in the database (for printing on later runs)."""
     rows = session.exec(select(User).order_by(User.role, User.username)).all()
-    return [DemoAccount(u.username, u.role, u.display_name, u.bureau_code or "") for u in rows]
+    bureaus = dict(session.exec(select(Bureau.code, Bureau.name)).all())
+    cells = dict(session.exec(select(CellInspector.user_id, GridCell.name)
+                              .join(GridCell, GridCell.code == CellInspector.cell_code)).all())
+    return [DemoAccount(u.username, u.role, u.display_name, bureaus.get(u.bureau_code) or cells.get(u.id, ""))
+            for u in rows]
