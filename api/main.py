@@ -29,6 +29,7 @@ from api.photos.service import CaptureActivity
 from api.photos.storage import LocalStorage
 from api.routing.router import router as routing_router
 from api.spotchecks.router import router as spotchecks_router
+from api.tickets.maps import router as maps_router
 from api.tickets.queues import router as queues_router
 from api.tickets.router import router as tickets_router
 from api.workcalendar.router import router as calendar_router
@@ -73,7 +74,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     # captures are most of the traffic (no path of one router is a path of another).
     for router in (photos_router, tickets_router, accounts_router, bureaus_router, catalog_router, grid_router,
                    routing_router, calendar_router, county_router, queues_router, spotchecks_router,
-                   notifications_router, indicators_router, keypoints_router, patrols_router):
+                   notifications_router, indicators_router, keypoints_router, patrols_router, maps_router):
         app.include_router(router)
 
     @app.get("/healthz", tags=["health"])

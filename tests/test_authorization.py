@@ -186,6 +186,9 @@ CASES = [
          _fixed("/api/v1/coverage?from=2026-12-01&to=2026-12-07&by=cell")),
     Case("GET", "/api/v1/key-points/readiness", STAFF | {"bureau", "other_bureau"},
          _fixed("/api/v1/key-points/readiness")),
+    Case("GET", "/api/v1/map/tickets", ALL, _fixed("/api/v1/map/tickets")),
+    Case("GET", "/api/v1/map/hotspots", STAFF, _fixed("/api/v1/map/hotspots?days=30")),
+    Case("POST", "/api/v1/notifications/read-all", ALL, _fixed("/api/v1/notifications/read-all")),
 ]
 
 

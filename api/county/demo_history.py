@@ -22,6 +22,7 @@ from api.accounts.models import Role, User
 from api.catalog.models import Category
 from api.config import REPO_ROOT, Settings
 from api.county.reference import reference
+from api.geo import distance_m
 from api.grid.models import CellInspector, GridCell
 from api.keypoints import service as keypoints_service
 from api.keypoints.models import KeyPoint
@@ -204,8 +205,25 @@ def load_history(session: Session, settings: Settings, *, count: int = 300, days
             event(ticket, at, "verify", verifier, "rectified", "rework", result="fail", note="整改不到位")
         session.add(ticket)
     session.flush()
+    _recurrences(session, settings)
     _patrols(session, settings, rng, points, inspectors, now, days)
     return count
+
+
+def _recurrences(session: Session, settings: Settings) -> None:
+    """Link each ticket to an earlier one of its cell and category close by and recent (反复), as completion
+    does for a live capture."""
+    earlier: dict[tuple, list[Ticket]] = {}
+    window = timedelta(days=settings.recurrence_days)
+    for ticket in session.exec(select(Ticket).order_by(Ticket.created_at)).all():
+        same = earlier.setdefault((ticket.cell_code, ticket.category_code), [])
+        near = [t for t in same if ticket.created_at - t.created_at <= window
+                and distance_m(t.lat, t.lon, ticket.lat, ticket.lon) <= settings.recurrence_radius_m]
+        if near:
+            ticket.recurring_of = near[-1].id
+            session.add(ticket)
+        same.append(ticket)
+    session.flush()
 
 
 def _patrols(session: Session, settings: Settings, rng: random.Random, points: list[KeyPoint],

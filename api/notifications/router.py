@@ -1,5 +1,6 @@
 from fastapi import APIRouter
-from sqlmodel import col, select
+from sqlalchemy import update
+from sqlmodel import SQLModel, col, select
 
 from api.accounts.deps import CurrentUser
 from api.database import SessionDep, utcnow
@@ -28,3 +29,16 @@ def mark_read(notification_id: int, session: SessionDep, user: CurrentUser):
         session.add(notification)
         session.flush()
     return notification
+
+
+class MarkedRead(SQLModel):
+    marked: int
+
+
+@router.post("/read-all", response_model=MarkedRead)
+def mark_all_read(session: SessionDep, user: CurrentUser):
+    """Mark every unread notification of yours read."""
+    marked = session.exec(update(Notification).where(Notification.user_id == user.id,
+                                                     col(Notification.read_at).is_(None))
+                          .values(read_at=utcnow())).rowcount
+    return MarkedRead(marked=marked)

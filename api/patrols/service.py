@@ -3,6 +3,7 @@
 import hashlib
 import json
 import uuid
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -41,7 +42,7 @@ from api.tickets.models import OPEN_STATUSES, Ticket
 
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 CLOCK_SKEW = timedelta(minutes=10)  # a phone's clock may run a little ahead of the server's
-WORKING = ("reported", "dispatched", "accepted", "rework", "returned")  # open, and the clock running
+WORKING = ("dispatched", "accepted", "rework")  # the unit's clock running, as the overview counts overdue
 
 
 def _refused(code: str, zh: str, en: str, details=None, status: int = 422) -> ApiError:
@@ -215,6 +216,17 @@ def _patrolled(session: Session, point_ids, first: date, last: date) -> dict[int
     return found
 
 
+def _patrol_days(session: Session, point_ids, first: date, last: date) -> dict[int, set[date]]:
+    """For each point, the days in [first, last] it was patrolled: (key_point_id, day) alone, which
+    PostgreSQL reads from the index without visiting the table's wide rows."""
+    found: dict[int, set[date]] = defaultdict(set)
+    if point_ids:
+        for point_id, day in session.exec(select(Patrol.key_point_id, Patrol.day).where(
+                col(Patrol.key_point_id).in_(point_ids), col(Patrol.day) >= first, col(Patrol.day) <= last)):
+            found[point_id].add(day)
+    return found
+
+
 def due_today(session: Session, settings: Settings, user: User, day: date) -> DueList:
     cells = my_cells(session, user.id)
     points = [p for p in keypoints.list_points(session) if p.cell_code in cells and p.active_on(day)]
@@ -239,12 +251,16 @@ def due_today(session: Session, settings: Settings, user: User, day: date) -> Du
 def _periods(point: KeyPoint, first: date, last: date) -> list[tuple[date, date]]:
     """The point's due periods that touch [first, last]: each day it is active, or each ISO week
     (Monday to Sunday) with an active day inside the range."""
+    # The days `active_on` accepts form one run: [active_from, active_to], clipped to the range.
+    if not point.is_active:
+        return []
+    start, end = max(first, point.active_from or first), min(last, point.active_to or last)
     if point.patrol_frequency == "daily":
-        return [(day, day) for day in _days(first, last) if point.active_on(day)]
+        return [(day, day) for day in _days(start, end)]
     weeks = []
     for monday in _days(_monday(first), last)[::7]:
         sunday = monday + timedelta(days=6)
-        if any(point.active_on(day) for day in _days(max(monday, first), min(sunday, last))):
+        if max(monday, start) <= min(sunday, end):
             weeks.append((monday, sunday))
     return weeks
 
@@ -255,40 +271,53 @@ def coverage(session: Session, settings: Settings, *, first: date, last: date, b
     period not patrolled is missed once it has ended (in the county's zone), pending while it runs."""
     today = (now or utcnow()).astimezone(settings.tz).date()
     points = keypoints.list_points(session, bureau=bureau)
-    patrolled = _patrolled(session, [p.id for p in points], _monday(first), last + timedelta(days=6))
-    keys: dict[int, list[tuple[str, str]]] = {}
-    rendered = {p.id: p for p in keypoints.render(session, points)}
+    patrolled = _patrol_days(session, [p.id for p in points], _monday(first), last + timedelta(days=6))
     if by == "inspector":
         inspectors = defaultdict(list)
         for cell, username, name in session.exec(select(CellInspector.cell_code, User.username, User.display_name)
                                                  .join(User, col(User.id) == CellInspector.user_id)).all():
             inspectors[cell].append((username, name))
+    elif by in ("cell", "bureau"):
+        rendered = {p.id: p for p in keypoints.render(session, points)}
+    # Counted in plain integers, [due, patrolled, missed, pending], and made into rows at the end: a row
+    # model per due day cost more than the rest of the call (15,000 due days for 500 points in 30 days).
+    slot = {"patrolled": 1, "missed": 2, "pending": 3}
+    totals = [0, 0, 0, 0]
+    counts: dict[str, list[int]] = {}
+    names: dict[str, str] = {}
+    missed_points: dict[str, list[CoverageMiss]] = {}
     for point in points:
-        public = rendered[point.id]
-        keys[point.id] = {
-            "point": [(str(point.id), point.name)],
-            "cell": [(point.cell_code or "", public.cell_name or "—")],
-            "bureau": [(point.bureau_code or "", public.bureau_name or "—")],
-            "inspector": inspectors.get(point.cell_code, []) if by == "inspector" else [],
-        }[by]
-    rows: dict[str, CoverageRow] = {}
-    totals = CoverageFigures()
-    for point in points:
-        days = patrolled.get(point.id, {})
-        done_in = set(days) if point.patrol_frequency == "daily" else {_monday(day) for day in days}
+        if by == "point":
+            keys = [(str(point.id), point.name)]
+        elif by == "cell":
+            keys = [(point.cell_code or "", rendered[point.id].cell_name or "—")]
+        elif by == "bureau":
+            keys = [(point.bureau_code or "", rendered[point.id].bureau_name or "—")]
+        else:
+            keys = inspectors.get(point.cell_code, [])
+        days = patrolled.get(point.id, set())
+        done_in = days if point.patrol_frequency == "daily" else {_monday(day) for day in days}
         for start, end in _periods(point, first, last):
-            done = start in done_in
-            state = "patrolled" if done else "missed" if end < today else "pending"
-            for target in [totals] + [rows.setdefault(key, CoverageRow(key=key, name=name))
-                                      for key, name in keys[point.id]]:
-                target.due += 1
-                setattr(target, state, getattr(target, state) + 1)
-                if state == "missed" and isinstance(target, CoverageRow):
-                    target.missed_points.append(CoverageMiss(key_point_id=point.id, name=point.name, date=start))
-    for target in [totals, *rows.values()]:
-        target.rate = round(target.patrolled / target.due, 4) if target.due else None
-    ordered = sorted(rows.values(), key=lambda r: (r.rate if r.rate is not None else 2, r.name))
-    return Coverage(**{"from": first}, to=last, by=by, totals=totals, rows=ordered)
+            n = slot["patrolled" if start in done_in else "missed" if end < today else "pending"]
+            totals[0] += 1
+            totals[n] += 1
+            for key, name in keys:
+                if key not in counts:
+                    counts[key], names[key], missed_points[key] = [0, 0, 0, 0], name, []
+                row = counts[key]
+                row[0] += 1
+                row[n] += 1
+                if n == 2:
+                    missed_points[key].append(CoverageMiss(key_point_id=point.id, name=point.name, date=start))
+
+    def figures(due: int, done: int, missed: int, pending: int) -> dict:
+        return {"due": due, "patrolled": done, "missed": missed, "pending": pending,
+                "rate": round(done / due, 4) if due else None}
+
+    rows = [CoverageRow(key=key, name=names[key], missed_points=missed_points[key], **figures(*row))
+            for key, row in counts.items()]
+    ordered = sorted(rows, key=lambda r: (r.rate if r.rate is not None else 2, r.name))
+    return Coverage(**{"from": first}, to=last, by=by, totals=CoverageFigures(**figures(*totals)), rows=ordered)
 
 
 # --- readiness ---
@@ -307,30 +336,48 @@ def readiness(session: Session, settings: Settings, *, days: int, cctv_only: boo
     points = [p for p in keypoints.list_points(session, bureau=bureau, active=True)
               if (p.has_cctv or (p.is_declared and not cctv_only)) and p.active_on(today)]
     ids = [p.id for p in points]
-    patrolled = _patrolled(session, ids, _monday(first), today)
+    patrolled = _patrol_days(session, ids, _monday(first), today)
     tickets = defaultdict(list)
+    names = {}
     if ids:
         window_start = datetime.combine(first, time(), tz)
-        # Raised there in the window, or still open, or closed in the window (overdue on some days).
-        query = (select(Ticket, Category.name).join(Category, col(Category.code) == Ticket.category_code)
+        # Raised there in the window, or still open, or closed in the window (overdue on some days): the
+        # columns the board reads, from the index ix_tickets_key_point (no row of the wide table).
+        query = (select(Ticket.id, Ticket.key_point_id, Ticket.status, Ticket.category_code, Ticket.created_at,
+                        Ticket.deadline_at, Ticket.rectified_at, Ticket.closed_at)
                  .where(col(Ticket.key_point_id).in_(ids), Ticket.status != "incomplete",
                         (col(Ticket.created_at) >= window_start) | col(Ticket.status).in_(OPEN_STATUSES)
                         | (col(Ticket.closed_at) >= window_start)))
-        for ticket, category_name in session.exec(query).all():
-            tickets[ticket.key_point_id].append((ticket, category_name))
-    ends = [(first + timedelta(days=n), _day_end(first + timedelta(days=n), tz)) for n in range(days)]
+        for ticket in session.exec(query):
+            tickets[ticket.key_point_id].append(ticket)
+        codes = {t.category_code for found in tickets.values() for t in found}
+        names = dict(session.exec(select(Category.code, Category.name).where(col(Category.code).in_(codes))).all())
+    dates = [first + timedelta(days=n) for n in range(days)]
+    # In order, so a ticket is late on a run of days; in UTC like the tickets' times, which compare fast.
+    moments = [min(_day_end(day, tz), now).astimezone(UTC) for day in dates]
+    strips: dict[tuple, ReadinessDay] = {}  # equal days shared: 400 points × 30 days of models cost ~35 ms
     boards = []
     for point, public in zip(points, keypoints.render(session, points), strict=True):
-        seen = patrolled.get(point.id, {})
+        seen = patrolled.get(point.id, set())
+        raised, late, still_open = [0] * days, [0] * days, []
+        for t in tickets[point.id]:
+            if first <= (created := t.created_at.astimezone(tz).date()) <= today:
+                raised[(created - first).days] += 1
+            if span := _overdue_span(t):  # late at the moments strictly inside the span
+                after, until = span
+                for n in range(bisect_right(moments, after), bisect_left(moments, until) if until else days):
+                    late[n] += 1
+            if t.status in OPEN_STATUSES:
+                still_open.append((t, span))
         strip = []
-        for day, end in ends:
-            raised = sum(1 for t, _ in tickets[point.id] if t.created_at.astimezone(tz).date() == day)
-            late = sum(1 for t, _ in tickets[point.id] if _overdue_at(t, min(end, now)))
-            strip.append(ReadinessDay(date=day, patrolled=day in seen, problems=raised, overdue=late))
-        open_tickets = [OpenTicket(id=t.id, status=t.status, category_name=name, deadline_at=t.deadline_at,
-                                   overdue=_overdue_at(t, now))
-                        for t, name in sorted(tickets[point.id], key=lambda pair: pair[0].created_at)
-                        if t.status in OPEN_STATUSES]
+        for n, day in enumerate(dates):
+            key = (n, day in seen, raised[n], late[n])
+            if key not in strips:
+                strips[key] = ReadinessDay(date=day, patrolled=key[1], problems=key[2], overdue=key[3])
+            strip.append(strips[key])
+        open_tickets = [OpenTicket(id=t.id, status=t.status, category_name=names[t.category_code],
+                                   deadline_at=t.deadline_at, overdue=_late(span, now))
+                        for t, span in sorted(still_open, key=lambda pair: pair[0].created_at)]
         reasons = _reasons(point, seen, open_tickets, today)
         status = "red" if {"overdue_problem", "missed_yesterday"} & set(reasons) else "yellow" if reasons else "green"
         boards.append(PointReadiness(key_point=public, status=status, reasons=reasons, days=strip,
@@ -341,17 +388,24 @@ def readiness(session: Session, settings: Settings, *, days: int, cctv_only: boo
     return Readiness(as_of=now, days=days, points=boards)
 
 
-def _overdue_at(ticket: Ticket, moment: datetime) -> bool:
-    """Open past its deadline at `moment`: dispatched, not yet rectified or closed by then."""
-    if ticket.deadline_at is None or ticket.deadline_at >= moment or ticket.status in ("cancelled", "parked"):
-        return False
+def _overdue_span(ticket) -> tuple[datetime, datetime | None] | None:
+    """When a ticket is open past its deadline: dispatched, at the moments strictly after the deadline and
+    before the unit stopped (rectified or closed; None: not yet). None if it never is (no deadline, parked,
+    cancelled, or no longer working with no time it stopped)."""
+    if ticket.deadline_at is None or ticket.status in ("cancelled", "parked"):
+        return None
     if ticket.status in WORKING:
-        return True
+        return ticket.deadline_at, None
     stopped = ticket.rectified_at or ticket.closed_at
-    return stopped is not None and stopped > moment
+    return (ticket.deadline_at, stopped) if stopped is not None else None
 
 
-def _reasons(point: KeyPoint, seen: dict[date, datetime], open_tickets: list[OpenTicket], today: date) -> list[str]:
+def _late(span: tuple[datetime, datetime | None] | None, moment: datetime) -> bool:
+    """Open past its deadline at `moment`, given the ticket's `_overdue_span`."""
+    return span is not None and span[0] < moment and (span[1] is None or moment < span[1])
+
+
+def _reasons(point: KeyPoint, seen: set[date], open_tickets: list[OpenTicket], today: date) -> list[str]:
     reasons = []
     if any(t.overdue for t in open_tickets):
         reasons.append("overdue_problem")

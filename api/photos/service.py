@@ -84,6 +84,25 @@ def _hamming(a: str, b: str) -> int:
     return (int(a, 16) ^ int(b, 16)).bit_count()
 
 
+def _span(delta: timedelta) -> tuple[str, str]:
+    """A duration as a person says it: minutes, hours, days or years (zh, en)."""
+    minutes = abs(delta.total_seconds()) / 60
+    units = ((60, 1, "分钟", "minutes"), (48 * 60, 60, "小时", "hours"), (730 * 24 * 60, 24 * 60, "天", "days"),
+             (float("inf"), 365.25 * 24 * 60, "年", "years"))
+    for limit, unit, zh, en in units:
+        if minutes < limit:
+            amount = round(minutes / unit, 1 if unit == 60 else 0)
+            text = f"{amount:g}"
+            return f"{text} {zh}", f"{text} {en}"
+    raise AssertionError("unreachable")
+
+
+def _distance(metres: float) -> tuple[str, str]:
+    km = metres / 1000
+    text = f"{km:.0f} 公里" if km >= 10 else f"{km:.1f} 公里" if km >= 1 else f"{metres:.0f} 米"
+    return text, text.replace("公里", "km").replace("米", "m")
+
+
 def metadata_flags(settings: Settings, ticket: Ticket, photo: Photo, exif: dict) -> list[dict]:
     """Reasons from EXIF a verifier should look twice at, known at upload. Flags inform; they never reject."""
     exif = {k: v for k, v in (photo.client_exif or {}).items() if v is not None} | {
@@ -108,18 +127,19 @@ def metadata_flags(settings: Settings, ticket: Ticket, photo: Photo, exif: dict)
             if photo.kind == "before":
                 gap = abs(taken - ticket.captured_at)
                 if gap > timedelta(minutes=settings.flag_capture_time_minutes):
-                    hours = gap.total_seconds() / 3600
-                    flags.append(_flag("capture_time_mismatch", f"照片拍摄时间与上报的拍摄时间相差 {hours:.1f} 小时",
-                                       f"EXIF capture time is {hours:.1f} h from captured_at"))
+                    zh, en = _span(gap)
+                    flags.append(_flag("capture_time_mismatch", f"照片拍摄时间与上报的拍摄时间相差 {zh}",
+                                       f"the photo was taken {en} from the reported time"))
             elif photo.kind in ("after", "spotcheck") and taken < ticket.created_at - timedelta(
                     minutes=settings.flag_capture_time_minutes):
-                flags.append(_flag("taken_before_ticket", "整改照片的拍摄时间早于问题上报时间",
-                                   "the after-photo was taken before the problem was reported"))
+                zh, en = _span(ticket.created_at - taken)
+                flags.append(_flag("taken_before_ticket", f"整改照片拍摄时间早于问题上报 {zh}",
+                                   f"the after-photo was taken {en} before the problem was reported"))
     if exif.get("gps_lat") is not None and exif.get("gps_lon") is not None:
         far = distance_m(exif["gps_lat"], exif["gps_lon"], ticket.lat, ticket.lon)
         if far > settings.flag_gps_distance_m:
-            flags.append(_flag("gps_far", f"照片GPS位置距工单位置 {far / 1000:.1f} 公里",
-                               f"EXIF GPS is {far / 1000:.1f} km from the ticket's location"))
+            zh, en = _distance(far)
+            flags.append(_flag("gps_far", f"照片拍摄位置距问题位置 {zh}", f"the photo was taken {en} from the problem"))
     return flags
 
 

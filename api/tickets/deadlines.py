@@ -13,7 +13,7 @@ def deadline_info(ticket: Ticket, calendar: WorkCalendar, now: datetime) -> dict
     rectification (the bureau's part is done) and at closing."""
     if ticket.deadline_at is None or ticket.dispatched_at is None:
         return {"deadline_at": ticket.deadline_at, "time_used_ratio": None, "working_seconds_left": None,
-                "light": None, "overdue": False}
+                "light": None, "overdue": False, "clock_resumes_at": None}
     parked = timedelta(seconds=ticket.parked_seconds)
     end = ticket.parked_at or now
     if ticket.status in CLOCK_STOPPED:
@@ -25,5 +25,8 @@ def deadline_info(ticket: Ticket, calendar: WorkCalendar, now: datetime) -> dict
     light = "red" if overdue or ratio >= 1 else "yellow" if ratio >= 0.8 else "green"
     # Negative once overdue: how much working time past the deadline.
     left = int((allowance - used).total_seconds())
+    # After hours, at a weekend or on a holiday the clock stands: say when it runs again.
+    running = ticket.status not in CLOCK_STOPPED and ticket.parked_at is None
+    resumes = calendar.resumes_at(now) if running else None
     return {"deadline_at": ticket.deadline_at, "time_used_ratio": ratio, "working_seconds_left": left,
-            "light": light, "overdue": overdue}
+            "light": light, "overdue": overdue, "clock_resumes_at": resumes if resumes and resumes > now else None}

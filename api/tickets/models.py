@@ -39,7 +39,10 @@ class Ticket(SQLModel, table=True):
         Index("ix_tickets_author_created", "author_id", "created_at"),
         Index("ix_tickets_cell_category_created", "cell_code", "category_code", "created_at"),
         Index("ix_tickets_created", "created_at", "id"),
-        Index("ix_tickets_key_point_created", "key_point_id", "created_at"),
+        # A key point's tickets for the readiness board, read from the index alone: only tickets raised at a
+        # key point, with every column the board reads (migration 0013).
+        Index("ix_tickets_key_point", "key_point_id", "created_at", "status", "closed_at", "deadline_at",
+              "rectified_at", "category_code", "id", **_partial("key_point_id IS NOT NULL")),
         # Partial indexes that hand out a queue page in order: a bureau's open work by deadline, the
         # dispatcher's unrouted tickets oldest first, pending extension and park requests by deadline.
         Index("ix_tickets_bureau_open_deadline", "bureau_code", "deadline_at", "id",

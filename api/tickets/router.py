@@ -72,12 +72,13 @@ def ticket_action(ticket_id: uuid.UUID, action: str, body: Annotated[dict[str, A
     client's `action_id`. A replay answers 200 with the ticket; a different request under the same
     action_id is 409 `action_conflict`; an action the state does not allow is 409 `invalid_transition`."""
     settings = request.app.state.settings
+    if action == "verify":  # a verdict rests on its evidence's likeness flags: analyse what is still pending
+        photo_service.analyse_now(session, settings, request.app.state.storage,
+                                  access.readable_ticket(session, user, ticket_id))
     try:
         ticket, applied = workflow.perform(session, settings, user, ticket_id, action, body)
     except ValidationError as exc:
         raise RequestValidationError(exc.errors()) from None
-    if applied and action == "verify":  # stored with the likeness flags of its evidence, not before them
-        photo_service.analyse_now(session, settings, request.app.state.storage, ticket)
     response.status_code = 200
     return {**service.ticket_public(session, ticket, user, calendar=calendar), "replayed": not applied,
             "allowed_actions": workflow.allowed_actions(session, user, ticket)}

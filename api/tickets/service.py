@@ -276,14 +276,17 @@ def events_public(session: Session, ticket_id: uuid.UUID) -> list[dict]:
 
 def _render(ticket: Ticket, user: User, *, author: Row, photos: list[Photo], category: Row,
             cell_name: str | None, bureau_name: str | None, calendar: WorkCalendar | None,
-            key_point: Row | None = None) -> dict:
+            key_point: Row | None = None, nearest_key_point: dict | None = None,
+            return_reason: str | None = None) -> dict:
     return {
         "id": str(ticket.id), "status": ticket.status, "source": ticket.source,
         "category": {"code": category.code, "name": category.name, "name_en": category.name_en},
         "point_type": ticket.point_type_code, "description": ticket.description,
         "key_point": {"id": key_point.id, "name": key_point.name, "point_type": key_point.point_type_code}
         if key_point else None,
+        "nearest_key_point": nearest_key_point,
         "patrol_id": str(ticket.patrol_id) if ticket.patrol_id else None, "checklist_item": ticket.checklist_item,
+        "return_reason": return_reason,
         "location": {"lat": ticket.lat, "lon": ticket.lon, "accuracy_m": ticket.accuracy_m,
                      "located_at": ticket.located_at},
         "captured_at": ticket.captured_at, "created_at": ticket.created_at, "completed_at": ticket.completed_at,
@@ -326,11 +329,46 @@ def render_many(session: Session, tickets: list[Ticket], user: User, calendar: W
     cells = by_key(GridCell.code, (t.cell_code for t in tickets), GridCell.name)
     bureaus = by_key(Bureau.code, (t.bureau_code for t in tickets), Bureau.name)
     points = by_key(KeyPoint.id, (t.key_point_id for t in tickets), KeyPoint.name, KeyPoint.point_type_code)
+    nearest = _nearest_key_points(session, [t for t in tickets if t.key_point_id is None])
+    return_reasons = _return_reasons(session, [t.id for t in tickets if t.status == "returned"])
     return [_render(t, user, author=authors[t.author_id], photos=photos.get(t.id, []),
                     category=categories[t.category_code], key_point=points.get(t.key_point_id),
+                    nearest_key_point=nearest.get(t.id), return_reason=return_reasons.get(t.id),
                     cell_name=cells[t.cell_code].name if t.cell_code in cells else None,
                     bureau_name=bureaus[t.bureau_code].name if t.bureau_code in bureaus else None,
                     calendar=calendar) for t in tickets]
+
+
+NEAR_KEY_POINT_M = 100.0
+
+
+def _nearest_key_points(session: Session, tickets: list[Ticket]) -> dict[uuid.UUID, dict]:
+    """For tickets that name no key point, the nearest active one within NEAR_KEY_POINT_M: the place a
+    liaison can find."""
+    if not tickets:
+        return {}
+    points = session.exec(select(KeyPoint.id, KeyPoint.name, KeyPoint.lat, KeyPoint.lon)
+                          .where(KeyPoint.is_active == True)).all()  # noqa: E712
+    box = NEAR_KEY_POINT_M / 111_000  # degrees of latitude; longitude's are wider, so the box is generous
+    found = {}
+    for ticket in tickets:
+        near = [(distance_m(ticket.lat, ticket.lon, lat, lon), point_id, name) for point_id, name, lat, lon in points
+                if abs(lat - ticket.lat) < box and abs(lon - ticket.lon) < 2 * box]
+        near = [candidate for candidate in near if candidate[0] <= NEAR_KEY_POINT_M]
+        if near:
+            distance, point_id, name = min(near)
+            found[ticket.id] = {"id": point_id, "name": name, "distance_m": round(distance)}
+    return found
+
+
+def _return_reasons(session: Session, ticket_ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """The reason of each returned ticket's latest return."""
+    if not ticket_ids:
+        return {}
+    rows = session.exec(select(TicketEvent.ticket_id, TicketEvent.payload)
+                        .where(col(TicketEvent.ticket_id).in_(ticket_ids), TicketEvent.action == "return")
+                        .order_by(TicketEvent.id)).all()
+    return {ticket_id: payload.get("reason") for ticket_id, payload in rows}
 
 
 def new_capture_public(session: Session, ticket: Ticket, user: User, photos: list[Photo]) -> dict:

@@ -15,7 +15,7 @@ from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, ConfigDict, StringConstraints, model_validator
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Field, Session, SQLModel, select
+from sqlmodel import Field, Session, SQLModel, col, select
 
 from api.accounts.models import Role, User
 from api.bureaus.models import Bureau
@@ -25,9 +25,26 @@ from api.county.reference import reference
 from api.database import utcnow
 from api.errors import ApiError, not_found
 from api.grid.models import CellInspector
+from api.photos.models import Photo
 from api.tickets.access import can_read
 from api.tickets.models import Ticket, TicketEvent
 from api.tickets.service import add_event, photos_missing
+
+# Every photo the phone scales down loses its camera's EXIF, so this flag alone would make the note a formality.
+_WEAK_FLAGS = {"camera_metadata_missing"}
+
+
+def evidence_flags(session: Session, ticket: Ticket, verification_photo_ids: list[uuid.UUID]) -> list[dict]:
+    """The integrity flags on the evidence a pass rests on: the latest rectification's photos and the
+    verifier's own (an earlier, failed rectification's photos are history, not evidence)."""
+    rectified = session.exec(select(TicketEvent.payload).where(TicketEvent.ticket_id == ticket.id,
+                                                               TicketEvent.action == "rectify")
+                             .order_by(col(TicketEvent.id).desc())).first() or {}
+    ids = [uuid.UUID(i) for i in rectified.get("photo_ids", [])] + list(verification_photo_ids)
+    photos = session.exec(select(Photo).where(col(Photo.id).in_(ids))).all() if ids else []
+    return [{**flag, "photo_id": str(photo.id)} for photo in photos for flag in photo.flags or []
+            if flag["code"] not in _WEAK_FLAGS]
+
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 
@@ -227,8 +244,14 @@ def _apply(session: Session, settings: Settings, user: User, ticket: Ticket, act
                            "verification photos not uploaded for this ticket", {"photo_ids": missing})
         photo_ids = [str(i) for i in body.photo_ids]
         if body.result == "pass":
+            flags = evidence_flags(session, ticket, body.photo_ids)
+            if flags and not body.note.strip():
+                raise ApiError(422, "flags_need_note", "整改照片有疑点，通过核查须说明理由",
+                               "the evidence carries integrity flags: say why they do not matter to pass it",
+                               {"flags": flags})
             ticket.closed_at = utcnow()
-            return "closed", {"result": "pass", "note": body.note, "photo_ids": photo_ids}
+            return "closed", {"result": "pass", "note": body.note, "photo_ids": photo_ids,
+                              **({"flags_acknowledged": sorted({f["code"] for f in flags})} if flags else {})}
         ticket.rework_count += 1
         return "rework", {"result": "fail", "note": body.note, "rework_count": ticket.rework_count,
                           "photo_ids": photo_ids}

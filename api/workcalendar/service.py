@@ -89,6 +89,10 @@ class WorkCalendar:
             day += timedelta(days=1)
         raise ValueError("no working time found in ten years; check the calendar overrides")
 
+    def resumes_at(self, moment: datetime) -> datetime:
+        """`moment` itself in working time, else the start of the next working span."""
+        return self.add(moment, timedelta())
+
     def _within(self, day: date, start: datetime, end: datetime) -> timedelta:
         total = timedelta()
         for span_start, span_end in self._spans(day):

@@ -291,7 +291,7 @@ def test_a_verdict_stands_when_a_pending_photo_cannot_be_read(client, inspector,
         raise OSError(errno.EIO, "Input/output error", str(path))
 
     monkeypatch.setattr(pipeline, "analyse", unreadable)
-    closed = _act(client, inspector, ticket_id, "verify", result="pass")
+    closed = _act(client, inspector, ticket_id, "verify", result="pass", note="EXIF 时间有误，现场已复核")
     (after,) = [p for p in closed["photos"] if p["kind"] == "after"]
     assert closed["status"] == "closed" and not after["analysed"]  # left to the sweep
 

@@ -50,7 +50,7 @@ def test_rectified_and_unrouted_tickets():
     unrouted = deadline_info(ticket(status="reported", dispatched_at=None, deadline_at=None), CAL,
                              at("2026-11-20 10:00"))
     assert unrouted == {"deadline_at": None, "time_used_ratio": None, "working_seconds_left": None, "light": None,
-                        "overdue": False}
+                        "overdue": False, "clock_resumes_at": None}
 
 
 def test_the_clock_stops_at_rectification():

@@ -27,7 +27,7 @@ def test_integrity_flags_with_reasons(client, inspector):
     _, nikon = submit(client, inspector, [photo_bytes("gps_DSCN0010.jpg")], lat=LAT, lon=LON)
     flags = _flags(nikon)
     assert set(flags) >= {"gps_far", "capture_time_mismatch"} and "editing_software" not in flags
-    assert flags["gps_far"]["reason_en"].startswith("EXIF GPS is") and flags["gps_far"]["reason"]
+    assert flags["gps_far"]["reason_en"].endswith("km from the problem") and flags["gps_far"]["reason"]
 
 
 def test_reused_photo_is_flagged_as_near_duplicate(client, inspector):
