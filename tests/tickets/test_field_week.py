@@ -1,7 +1,7 @@
 """What the first field week needed from the server: verdicts over flags, places, clocks, map layers."""
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from sqlmodel import select
 
