@@ -58,12 +58,15 @@ def overview(session: Session, now: datetime, tz: ZoneInfo) -> dict:
                          .where(Ticket.source == "supervision", Ticket.status != "incomplete",
                                 col(Ticket.created_at) >= week_start)
                          .group_by(Ticket.cell_code, GridCell.name).order_by(Ticket.cell_code)).all()
-    inspectors: dict[str, list[str]] = {}
-    for cell_code, username in session.exec(select(CellInspector.cell_code, User.username)
-                                            .join(User, col(User.id) == CellInspector.user_id)
-                                            .where(col(CellInspector.cell_code).in_([c for c, _, _ in found]))):
-        inspectors.setdefault(cell_code, []).append(username)
-    missed = [{"cell_code": code, "cell_name": name, "count": count, "inspectors": sorted(inspectors.get(code, []))}
+    inspectors: dict[str, list[tuple[str, str]]] = {}
+    for cell_code, username, display_name in session.exec(
+            select(CellInspector.cell_code, User.username, User.display_name)
+            .join(User, col(User.id) == CellInspector.user_id)
+            .where(col(CellInspector.cell_code).in_([c for c, _, _ in found]))):
+        inspectors.setdefault(cell_code, []).append((username, display_name))
+    missed = [{"cell_code": code, "cell_name": name, "count": count,
+               "inspectors": [u for u, _ in sorted(inspectors.get(code, []))],
+               "inspector_names": [n for _, n in sorted(inspectors.get(code, []))]}
               for code, name, count in found]
     return {
         "as_of": now, "day_start": day_start, "week_start": week_start,

@@ -5,7 +5,9 @@ from fastapi import APIRouter, Depends, Request, status
 
 from api.accounts.deps import CONFIGURERS, ConfigurerUser, require_roles
 from api.accounts.models import Role, User
+from api.bureaus.models import Bureau
 from api.database import SessionDep, utcnow
+from api.grid.models import GridCell
 from api.routing import service
 from api.routing.models import DryRunRequest, RoutingRulePublic, RoutingRuleWrite
 
@@ -53,4 +55,8 @@ def dry_run(data: DryRunRequest, request: Request, session: SessionDep, _user: R
         at = at.replace(tzinfo=settings.tz)
     decision = service.decide(session, category_code=data.category, point_type=data.point_type,
                               cell_code=cell_code, at=at, tz=settings.tz)
-    return {"cell_code": cell_code, "at": at.astimezone(settings.tz).isoformat(), **asdict(decision)}
+    cell = session.get(GridCell, cell_code) if cell_code else None
+    bureau = session.get(Bureau, decision.bureau_code) if decision.bureau_code else None
+    return {"cell_code": cell_code, "cell_name": cell.name if cell else None,
+            "bureau_name": bureau.name if bureau else None, "at": at.astimezone(settings.tz).isoformat(),
+            **asdict(decision)}

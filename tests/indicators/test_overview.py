@@ -61,4 +61,4 @@ def test_supervision_finds_count_as_the_cells_misses(client, county):
     submit(client, loop.headers["insp05"], [photo_bytes("gps_DSCN0010.jpg")], lat=LAT, lon=LON)  # not a miss
     body = client.get("/api/v1/indicators/overview", headers=loop.headers["leader"]).json()
     assert body["missed_this_week"] == [{"cell_code": "330790001002001", "cell_name": "解放社区1号网格", "count": 1,
-                                         "inspectors": ["insp05"]}]
+                                         "inspectors": ["insp05"], "inspector_names": ["吴涛"]}]
