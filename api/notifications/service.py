@@ -2,13 +2,23 @@
 ticket event that causes them (a transactional outbox), so none is lost and none is sent for a change
 that rolled back. The worker delivers the webhooks."""
 
+from functools import cache
+from zoneinfo import ZoneInfo
+
 from sqlmodel import Session
 
+from api.config import get_settings
 from api.county.reference import reference
 from api.database import utcnow
 from api.notifications.models import WebhookDelivery
 from api.plainsql import PlainSQL
 from api.tickets.models import Ticket
+
+
+@cache
+def _county_tz() -> ZoneInfo:
+    return get_settings().tz
+
 
 # event action (or resulting status) → (who hears: "bureau" | "dispatchers" | "author", title)
 RULES = {
@@ -45,8 +55,15 @@ def notify(session: Session, ticket: Ticket, action: str, to_status: str | None,
         return
     audience, title = rule
     kind = action if action in RULES else to_status
-    body = (f"**{title}**\n> 工单 {str(ticket.id)[:8]} · 类别 {ticket.category_code} · 网格 {ticket.cell_code or '—'}"
-            + (f"\n> 时限 {ticket.deadline_at:%Y-%m-%d %H:%M} UTC" if ticket.deadline_at else "")
+    ref = reference(session)
+    category = ref.categories.get(ticket.category_code)
+    cell = ref.cells.get(ticket.cell_code) if ticket.cell_code else None
+    # Read in a group chat and on a phone: names and the county's local time, not codes and UTC.
+    tz = _county_tz()
+    body = (f"**{title}**\n> {category.name if category else ticket.category_code} · {cell.name if cell else '网格外'}"
+            + f" · {ticket.captured_at.astimezone(tz):%m月%d日 %H:%M} 上报"
+            + (f"\n> {ticket.description[:60]}" if ticket.description else "")
+            + (f"\n> 时限 {ticket.deadline_at.astimezone(tz):%m月%d日 %H:%M}" if ticket.deadline_at else "")
             + (f"\n> {detail}" if detail else ""))
     _NOTIFY[audience].run(session, {"bureau_code": ticket.bureau_code, "author_id": ticket.author_id,
                                     "ticket_id": ticket.id, "kind": kind, "title": title, "body": body,

@@ -56,7 +56,7 @@ def find_declared_photo(session: Session, user: Caller, ticket_id: uuid.UUID,
 
 
 # Plain SQL (api/plainsql.py), like the other statements every upload runs.
-_TICKET_COLUMNS = ("author_id", "status", "category_code", "point_type_code", "lat", "lon", "accuracy_m",
+_TICKET_COLUMNS = ("author_id", "status", "category_code", "point_type_code", "description", "lat", "lon", "accuracy_m",
                    "located_at", "captured_at", "created_at", "cell_override", "cell_code", "bureau_code",
                    "deadline_at", "recurring_of")
 _PHOTO_COLUMNS = ("kind", "position", "sha256", "content_type", "size", "uploaded_by", "client_exif", "received_at")

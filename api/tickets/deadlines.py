@@ -1,6 +1,6 @@
 """How much of a ticket's working time is used, and its traffic light (green < 0.8 ≤ yellow < 1 ≤ red)."""
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from api.tickets.models import Ticket
 from api.workcalendar.service import WorkCalendar
@@ -27,6 +27,6 @@ def deadline_info(ticket: Ticket, calendar: WorkCalendar, now: datetime) -> dict
     left = int((allowance - used).total_seconds())
     # After hours, at a weekend or on a holiday the clock stands: say when it runs again.
     running = ticket.status not in CLOCK_STOPPED and ticket.parked_at is None
-    resumes = calendar.resumes_at(now) if running else None
+    resumes = calendar.resumes_at(now).astimezone(UTC) if running else None
     return {"deadline_at": ticket.deadline_at, "time_used_ratio": ratio, "working_seconds_left": left,
             "light": light, "overdue": overdue, "clock_resumes_at": resumes if resumes and resumes > now else None}

@@ -292,7 +292,7 @@ def _render(ticket: Ticket, user: User, *, author: Row, photos: list[Photo], cat
         "captured_at": ticket.captured_at, "created_at": ticket.created_at, "completed_at": ticket.completed_at,
         "cell_code": ticket.cell_code, "cell_name": cell_name, "cell_override": ticket.cell_override is not None,
         "bureau_code": ticket.bureau_code, "bureau_name": bureau_name,
-        "deadline_at": ticket.deadline_at,
+        "dispatched_at": ticket.dispatched_at, "deadline_at": ticket.deadline_at,
         **(deadline_info(ticket, calendar, utcnow()) if calendar else {}),
         "park_requested": {"at": ticket.park_requested_at, "reason": ticket.park_request_reason}
         if ticket.park_requested_at else None,

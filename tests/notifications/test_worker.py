@@ -81,8 +81,9 @@ def test_dispatch_notifies_the_bureau_in_app_and_by_webhook(client, db, robot):
 
 def test_webhooks_arrive_once_despite_failures_and_two_workers(client, db, engine, settings, robot):
     loop = Loop(client)
-    for _ in range(3):
-        submit(client, loop.headers["insp05"], [photo_bytes("Canon_40D.jpg")], lat=LAT, lon=LON)
+    for n in range(3):  # a message says what, where and the inspector's note: three problems, three messages
+        submit(client, loop.headers["insp05"], [photo_bytes("Canon_40D.jpg")], lat=LAT, lon=LON,
+               description=f"第{n + 1}处")
     settings.webhook_backoff_seconds = 0.01
 
     def work():
