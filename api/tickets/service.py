@@ -70,7 +70,8 @@ def add_event(session: Session, ticket: Ticket, action: str, *, actor: User | Ca
     notifications.notify(session, ticket, action, to_status, str(payload.get("reason") or payload.get("note") or ""))
 
 
-def _check_references(session: Session, user: Caller, body: TicketCapture) -> None:
+def _check_references(session: Session, user: Caller, body: TicketCapture) -> KeyPoint | None:
+    """Refuse a capture that names what does not exist or is not the caller's; returns its key point."""
     ref = reference(session)
     category = ref.categories.get(body.category)
     if category is None or not category.is_active:
@@ -79,6 +80,7 @@ def _check_references(session: Session, user: Caller, body: TicketCapture) -> No
     if body.point_type and body.point_type not in ref.point_types:
         raise ApiError(422, "unknown_point_type", f"点位类型 {body.point_type} 不存在",
                        f"unknown point type {body.point_type}")
+    point = None
     if body.key_point_id is not None:
         point = session.get(KeyPoint, body.key_point_id)
         if point is None or not point.is_active:
@@ -96,6 +98,7 @@ def _check_references(session: Session, user: Caller, body: TicketCapture) -> No
                 CellInspector.user_id == user.id, CellInspector.cell_code == body.cell_code)).first() is None:
             raise ApiError(403, "cell_not_assigned", f"您不负责网格 {body.cell_code}，不能手动选择",
                            f"you may not report in cell {body.cell_code}", {"cell_code": body.cell_code})
+    return point
 
 
 def _row_maker(model: type[SQLModel]) -> Callable[..., dict]:
@@ -134,7 +137,7 @@ def put_ticket(session: Session, settings: Settings, user: Caller, ticket_id: uu
     # inserts nothing), and the ticket is read first only when the body would be refused: a replay is
     # answered as one even if, say, its category was retired since.
     try:
-        _check_references(session, user, body)
+        point = _check_references(session, user, body)
         too_big = [str(p.id) for p in body.photos if p.size > settings.photo_max_bytes]
         if too_big:
             raise ApiError(413, "photo_too_large", f"照片超过 {settings.photo_max_bytes // 2**20} MB 上限",
@@ -147,7 +150,9 @@ def put_ticket(session: Session, settings: Settings, user: Caller, ticket_id: uu
     ticket = _ticket_row(id=ticket_id, author_id=user.id, source="supervision" if user.role == Role.supervisor
                          else "inspection", category_code=body.category, point_type_code=body.point_type,
                          description=body.description, lat=body.lat, lon=body.lon, accuracy_m=body.accuracy_m,
-                         located_at=body.located_at, captured_at=body.captured_at, cell_override=body.cell_code,
+                         located_at=body.located_at, captured_at=body.captured_at,
+                         # A problem at a key point is in the point's cell, wherever the phone's fix strayed.
+                         cell_override=body.cell_code or (point.cell_code if point else None),
                          key_point_id=body.key_point_id, patrol_id=body.patrol_id,
                          checklist_item=body.checklist_item, request_sha256=request_sha)
     photos = [_photo_row(id=declared.id, ticket_id=ticket_id, kind="before", position=position,

@@ -173,3 +173,17 @@ def test_a_ticket_with_a_checklist_item_needs_its_point(client, inspector):
     body = capture_body([photo_bytes()], key_point_id=999999)
     assert client.put(f"/api/v1/tickets/{uuid.uuid4()}", json=body,
                       headers=inspector).json()["error"]["code"] == "unknown_key_point"
+
+
+def test_a_ticket_at_a_key_point_is_in_the_points_cell(client, db, market, inspector):
+    # The fix strayed 600 m north, into the next cell: the problem is still at the market.
+    body = capture_body([photo_bytes()], category="0601", lat=market.lat + 0.0054, lon=market.lon,
+                        key_point_id=market.id)
+    ticket_id = uuid.uuid4()
+    assert client.put(f"/api/v1/tickets/{ticket_id}", json=body, headers=inspector).status_code == 201
+    upload = client.put(f"/api/v1/tickets/{ticket_id}/photos/{body['photos'][0]['id']}", content=photo_bytes(),
+                        headers={**inspector, "Content-Type": "image/jpeg"})
+    assert upload.status_code == 201
+    db.rollback()
+    ticket = db.get(Ticket, ticket_id)
+    assert ticket.cell_code == market.cell_code and ticket.bureau_code == "sjj"
