@@ -74,8 +74,8 @@ def _mismatch(rule: Rule, category: str, point_type: str | None, cell: CellFacts
     if rule.point_type_codes and point_type not in rule.point_type_codes:
         return f"点位类型 {point_type or '未填'} 不符", f"point type {point_type or 'none'} not covered"
     if rule.cell_prefixes and (cell is None or not cell.code.startswith(rule.cell_prefixes)):
-        where = cell.code if cell else "网格外"
-        return f"网格 {where} 不在规则区域内", f"cell {cell.code if cell else 'none'} outside the rule's area"
+        where = cell.name if cell else "网格外"
+        return f"网格 {where} 不在规则区域内", f"cell {cell.name if cell else 'none'} outside the rule's area"
     if not _in_window(rule, local):
         return (f"时间 星期{local.isoweekday()} {local:%H:%M} 不在规则时段内",
                 f"time {local:%a %H:%M} outside the rule's window")
@@ -102,21 +102,23 @@ def route(rules: Sequence[Rule], *, category: CategoryFacts, point_type: str | N
             trace.append(Step(rule.id, False, *why))
             continue
         trace.append(Step(rule.id, True, "匹配", "matched"))
-        via = f"（网格 {cell.code} 责任单位）" if rule.target_kind == "cell_unit" else ""
-        via_en = f" (responsibility unit of cell {cell.code})" if rule.target_kind == "cell_unit" else ""
+        # Names, as people read them: units and cells by name, never by code.
+        via = f"（{cell.name}责任单位）" if rule.target_kind == "cell_unit" else ""
+        via_en = f" (responsibility unit of {cell.name})" if rule.target_kind == "cell_unit" else ""
         return Decision(target, "rule", rule.id, f"规则 #{rule.id}: {rule.name} → {name(target)}{via}",
-                        f"rule #{rule.id}: {rule.name} → {target}{via_en}", trace)
+                        f"rule #{rule.id}: {rule.name} → {name(target)}{via_en}", trace)
 
     if category.default_bureau_code in bureau_names:
         code = category.default_bureau_code
         return Decision(code, "category_default", None,
                         f"无规则匹配，按类别默认: {category.code} {category.name} → {name(code)}",
-                        f"no rule matched; category default: {category.code} → {code}", trace)
+                        f"no rule matched; category default: {category.name} → {name(code)}",
+                        trace)
     if cell is not None and cell.responsible_bureau_code in bureau_names:
         code = cell.responsible_bureau_code
         return Decision(code, "cell_unit", None,
-                        f"无规则匹配，交网格责任单位: {cell.code} {cell.name} → {name(code)}",
-                        f"no rule matched; cell {cell.code} responsibility unit → {code}", trace)
+                        f"无规则匹配，交网格责任单位: {cell.name} → {name(code)}",
+                        f"no rule matched; responsibility unit of {cell.name} → {name(code)}", trace)
     return Decision(None, "dispatcher", None,
                     "无规则匹配且无责任单位，转创建办人工派遣",
                     "no rule matched and no responsibility unit: left to the dispatcher", trace)

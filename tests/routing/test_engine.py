@@ -89,7 +89,7 @@ def test_cell_unit_target():
     rule = Rule(7, "网格内乱堆放", category_codes=("0508",), target_kind="cell_unit")
     decision = decide([rule], category=CLUTTER)
     assert (decision.bureau_code, decision.rule_id) == ("czj", 7)
-    assert "财政局" in decision.reason and CELL.code in decision.reason
+    assert "财政局" in decision.reason and CELL.name in decision.reason and CELL.code not in decision.reason_en
     no_unit = decide([rule], category=CLUTTER, cell=BARE_CELL)
     assert no_unit.trace[0].matched is False and "责任单位" in no_unit.trace[0].why
 
@@ -110,7 +110,7 @@ def test_fallback_category_default():
 def test_fallback_cell_unit_when_category_has_no_default():
     decision = decide([], category=CLUTTER)
     assert (decision.bureau_code, decision.source) == ("czj", "cell_unit")
-    assert CELL.code in decision.reason
+    assert CELL.name in decision.reason and CELL.code not in decision.reason
 
 
 def test_fallback_cell_unit_when_default_bureau_is_inactive():
