@@ -1,6 +1,8 @@
 import { defineConfig } from 'vite';
 import { VitePWA } from 'vite-plugin-pwa';
 
+const DESK_ONLY = ['readiness', 'coverage', 'keypoints', 'desk', 'dryrun', 'overview'];
+
 // The API server serves dist/ at /; during `npm run dev` Vite proxies the API to it.
 // The service worker is our own src/sw.js (Workbox precaching injected at build time).
 export default defineConfig({
@@ -11,7 +13,11 @@ export default defineConfig({
     srcDir: 'src',
     filename: 'sw.js',
     injectRegister: false,
-    injectManifest: { globPatterns: ['**/*.{js,css,html,png,svg,webmanifest}'], maximumFileSizeToCacheInBytes: 1024 * 1024 },
+    // Views only desks open, online, are not precached (a phone would download them for nothing): sw.js
+    // caches them the first time they load.
+    injectManifest: { globPatterns: ['**/*.{js,css,html,png,svg,webmanifest}'],
+                      globIgnores: [`**/assets/{${DESK_ONLY.join(',')}}-*.js`],
+                      maximumFileSizeToCacheInBytes: 1024 * 1024 },
     manifest: {
       id: '/',
       name: '网格巡查 gridpatrol',

@@ -1,4 +1,5 @@
 // The one way the app talks to the server: bearer token, JSON in and out, the server's error shape.
+// Our own error messages are i18n keys (errorText shows them): this module also runs in the service worker.
 import { getToken } from './db.js';
 
 export class ApiError extends Error {
@@ -22,15 +23,15 @@ export async function readJson(response) {
   const type = response.headers.get('content-type') || '';
   if (response.status === 204) return null;
   if (!type.includes('application/json')) {
-    throw new ApiError(response.status >= 400 ? response.status : 0, 'not_json',
-      `服务器返回了非预期的内容（${response.status}）`, { contentType: type });
+    throw new ApiError(response.status >= 400 ? response.status : 0, 'not_json', '服务器返回了非预期的内容',
+      { status: response.status, contentType: type });
   }
   let body;
   try {
     body = await response.json();
   } catch (error) {
     // The connection dropped in the middle of the reply: as good as no reply at all.
-    throw new ApiError(0, 'network', '网络中断 · the reply was cut off', { cause: String(error) });
+    throw new ApiError(0, 'network', '网络中断，未收到完整的回复', { cause: String(error) });
   }
   if (!response.ok) {
     const error = body?.error || {};
@@ -52,7 +53,7 @@ export async function api(path, { method = 'GET', json, body, headers = {}, toke
   try {
     response = await fetch(path, { method, headers: allHeaders, body, signal, cache: 'no-store' });
   } catch (error) {
-    throw new ApiError(0, 'network', '网络不可用 · network unavailable', { cause: String(error) });
+    throw new ApiError(0, 'network', '网络不可用', { cause: String(error) });
   }
   return readJson(response);
 }

@@ -70,6 +70,9 @@ export function distanceM(lat1, lon1, lat2, lon2) {
 export const GOOD_ACCURACY_M = 10;
 export const POOR_ACCURACY_M = 50;
 
+/** Why the phone gave no position, as an i18n key (the browser's own message is in English). */
+export const fixErrorKey = (error) => ({ 1: '未获准使用定位', 2: '无法获取位置', 3: '定位超时' })[error?.code] || '无法定位';
+
 /**
  * Watch the position with high accuracy, keeping the best (most accurate) fix, until one is within
  * 10 m or the timeout passes. onFix(best, {final}) is called on every improvement and at the end.

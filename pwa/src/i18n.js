@@ -1,5 +1,6 @@
-// Simplified Chinese first; English when the user switches (kept in localStorage).
-const EN = {
+// Simplified Chinese first; English when the user switches (kept in localStorage). A key is the Chinese
+// text itself, never a label for it; test/i18n.test.js fails on any key without an English entry.
+export const EN = {
   网格巡查: 'Grid patrol', 账号: 'Username', 密码: 'Password', 登录: 'Log in', 退出登录: 'Log out',
   拍照上报: 'Report', 待发送: 'Outbox', 我的工单: 'My tickets', 地图: 'Map', 我的: 'Me',
   拍照: 'Take photo', 最多9张: 'up to 9 photos', 删除照片: 'Remove photo', 问题类别: 'Problem category',
@@ -7,17 +8,17 @@ const EN = {
   保存待发送: 'Save to outbox', 位置: 'Location', 定位中: 'Locating…', 网格: 'Grid cell',
   不在网格内: 'outside every grid cell', 手动选择网格: 'Choose the cell by hand', 按定位: 'from GPS',
   定位精度差: 'Poor GPS accuracy: choose the cell by hand', 无法定位: 'No GPS fix',
-  已保存待发送: 'Saved to the outbox', 离线提示: 'Offline: tickets stay on this phone and are sent when the network returns',
+  已保存待发送: 'Saved to the outbox', '离线：工单和巡查保存在本机，联网后自动发送': 'Offline: tickets and patrols stay on this phone and are sent when the network returns',
   立即发送: 'Send now', 重试: 'Retry', 放弃: 'Discard', 导出未发送: 'Export unsent (ZIP)',
   没有待发送: 'Nothing waiting to be sent', 已发送: 'sent', 排队中: 'queued', 发送中: 'sending',
   冲突: 'conflict', 被拒绝: 'refused', 次尝试: 'attempts', 照片: 'photos', 有新版本: 'A new version is ready',
   更新: 'Update', 存储空间: 'Storage', 已持久化: 'persistent', 未持久化: 'may be cleared by the browser',
   语言: 'Language', 待核查: 'To verify', 核查通过: 'Pass', 核查不通过: 'Fail', 核查说明: 'Verification note',
   暂无工单: 'No tickets yet', 返回: 'Back', 处理记录: 'History', 整改照片: 'After photos', 问题照片: 'Before photos',
-  承办单位: 'Bureau', 期限: 'Deadline', 分派依据: 'Routing', 状态: 'Status', 未发送确认: 'Some tickets are not sent yet. Log out and DELETE them from this phone?',
-  刷新: 'Refresh', 登录已失效: 'Your login has expired or was revoked; unsent tickets are kept.', 重新登录: 'Log in again',
-  待办: 'Queue', 调度台: 'Dispatch desk', 派遣试算: 'Routing dry-run', 工单: 'Tickets', 核查: 'Verify', 抽查: 'Spot checks',
-  暗访: 'Undercover report', 总览: 'Overview', 签收: 'Accept', 退回: 'Return', 改派: 'Reassign', 督办: 'Escalate',
+  承办单位: 'Bureau', 期限: 'Deadline', 分派依据: 'Routing', 状态: 'Status', '还有 {n} 项未发送。退出登录会从本机删除它们，确定吗？': '{n} items are not sent yet. Log out and DELETE them from this phone?',
+  刷新: 'Refresh', '登录已失效或已被注销，未发送的工单仍保留在本机': 'Your login has expired or was revoked; unsent tickets are kept.', 重新登录: 'Log in again',
+  待办: 'Queue', 调度台: 'Desk', 派遣试算: 'Dry run', 工单: 'Tickets', 核查: 'Verify', 抽查: 'Spot checks',
+  暗访: 'Covert check', 总览: 'Overview', 签收: 'Accept', 退回: 'Return', 改派: 'Reassign', 督办: 'Escalate',
   挂起: 'Park', 恢复: 'Unpark', 撤销: 'Cancel', 申请延期: 'Request extension', 提交整改: 'Submit rectification',
   整改说明: 'What was done', 拍整改照片: 'Take after-photo', 拍现场照片: 'Take on-site photo', 退回原因: 'Reason for return',
   补充说明: 'Details', 请选择: 'Choose…', 其他: 'Other', 延长工作小时: 'Extra working hours', 延期原因: 'Why',
@@ -38,7 +39,93 @@ const EN = {
   不同意挂账: 'Deny parking', 审批挂账: 'Park decision', 本周到期: 'Due this week',
   '本周暗访发现（计网格漏报）': 'Found by supervision this week (missed by the cell)', 网格员: 'Inspectors', 件数: 'Count',
   核查照片: 'Verification photos', 拍核查照片: 'Take a verification photo',
-  不通过须写明原因并拍照: 'A failure needs a reason and a photo', 剩余: 'left', 工作小时: 'working hours', 正常: 'on track', 临期: 'due soon', 换人登录: 'Another person cannot log in while this phone holds unsent tickets of', 定位已过期: 'Locating again…', 上次更新: 'Updated', 离线数据: 'offline copy',
+  不通过须写明原因并拍照: 'A failure needs a reason and a photo', 剩余: 'left', 工作小时: 'working hours', 正常: 'on track', 临期: 'due soon', '本机还有 {name} 未发送的工单，发送后才能换人登录': 'This phone still holds unsent tickets of {name}: send them before another person logs in.', 定位已过期: 'Locating again…', 上次更新: 'Updated', 离线数据: 'offline copy',
+  // Patrols of key points (今日巡查) and key points at capture.
+  今日巡查: 'Patrol', 巡查: 'Patrol', 点位: 'Key point', 找不到该点位: 'This key point is not on the phone',
+  监控: 'CCTV', 申报: 'declared', 每周: 'weekly', 已巡查: 'patrolled', 未巡查: 'not yet',
+  今天没有要巡查的点位: 'No key points to patrol today', 按距离排序: 'nearest first', 不适用: 'N/A',
+  该类型点位暂无检查表: 'There is no checklist for this type of point yet', 不在现场的原因: 'Why you are not on site',
+  超出: 'beyond', 距点位: 'Distance to the point', 拍问题照片: 'Photo of the problem', '问题说明（选填）': 'Note (optional)',
+  其余全部合格: 'All the rest pass', 拍现场全景照片: 'Take an overview photo', 现场全景照片: 'Overview photo',
+  有不合格项时可不拍: 'optional when an item failed', 没有不合格项时必拍: 'required when nothing failed',
+  保存巡查: 'Save patrol', 项未检查: 'items not checked', 不合格项的照片: 'a photo of each failed item', 还需: 'Missing',
+  重新定位: 'Locate again', 检查表: 'Checklist', 项: 'items', 个问题: 'problems', 附近点位: 'Key point nearby', 关联: 'Link',
+  已关联点位: 'Linked to key point', 取消关联: 'Unlink', 定位精度较差: 'poor GPS accuracy',
+  // Key points at the desk: readiness board (明察倒计时), coverage, key-point admin.
+  明察倒计时: 'CCTV board', 红: 'Red', 黄: 'Yellow', 绿: 'Green', 超期或漏巡: 'overdue problem or missed patrol',
+  待整改或今日未巡: 'open problem or not patrolled today', 有问题超期未整改: 'a problem is past its deadline',
+  昨日漏巡: 'yesterday\'s patrol was missed', 有问题正在整改: 'a problem is being fixed', 今日尚未巡查: 'not patrolled yet today',
+  已巡: 'Patrolled', 漏巡: 'Missed', 今日未巡: 'Not yet today', 无需巡查: 'Nothing due', 发现问题: 'Problems found',
+  有超期问题: 'Overdue problem', 监控点位和申报点位近30天巡查情况: 'CCTV points and declared sites, last 30 days',
+  仅监控点位: 'CCTV points only', 巡查覆盖: 'Patrol coverage', 点位地图: 'Map of key points', 暂无点位: 'No key points',
+  返回列表: 'Back to the list', 近30天巡查: 'Patrols in the last 30 days', 天: 'days', 近30天: 'Last 30 days',
+  编辑点位: 'Edit key point', 今天: 'Today', 本周: 'This week', 近7天: 'Last 7 days', 本月: 'This month',
+  按点位: 'By point', 按网格: 'By cell', 按网格员: 'By inspector', 按责任单位: 'By responsible unit',
+  责任单位: 'Responsible unit', 应巡: 'Due', 待巡: 'Pending', 从: 'From', 查询: 'Show', 统计时段: 'Period',
+  分组: 'Group by', 巡查率: 'Rate', 该时段没有应巡点位: 'Nothing was due in this period',
+  点名称查看漏巡明细: 'Tap a name to see what was missed', 县直部门: 'County departments', '街道/乡镇': 'Streets and towns',
+  国有企业: 'State enterprises', 办公室: 'Offices', 每日巡查: 'daily patrol', 每周巡查: 'weekly patrol',
+  点位管理: 'Key points', 共: 'Showing', 停用: 'inactive', 新建点位: 'New key point', 点位不存在: 'This key point does not exist',
+  '选择一个点位，或新建点位': 'Choose a key point, or create one', 输入点位名称: 'part of the name',
+  搜索名称: 'Search by name', 有监控: 'With CCTV', 无监控: 'Without CCTV', 申报点位: 'Declared site', 是: 'Yes', 否: 'No',
+  启用: 'Active', '（按网格责任单位）': "(the cell's responsible unit)", '有监控（明察点位）': 'Has a CCTV camera',
+  '如：路口东北角，朝西': 'e.g. north-east corner of the crossing, facing west', 摄像头编号: 'Camera number',
+  监控画面: 'What the camera sees', '申报点位（必查）': 'Declared site (always inspected)', 点位名称: 'Name',
+  纬度: 'Latitude', 经度: 'Longitude', 巡查频次: 'Patrol frequency', 启用日期: 'Active from', 停用日期: 'Active until',
+  保存: 'Save', 已保存: 'Saved', 'WGS-84（GPS、天地图）': 'WGS-84 (GPS, Tianditu)', 'GCJ-02（高德、腾讯地图）': 'GCJ-02 (AMap, Tencent)',
+  '每行一个点位，按名称新建或更新；有一行出错则整批不导入。列：name, point_type, lat, lon（GeoJSON 为点几何），可选 bureau_code, has_cctv, camera_no, camera_view, declared, patrol_frequency, active_from, active_to。':
+    'One key point a row, created or updated by name; one bad row and nothing is imported. Columns: name, point_type, lat, lon (GeoJSON: a Point geometry), optional bureau_code, has_cctv, camera_no, camera_view, declared, patrol_frequency, active_from, active_to.',
+  '文件（.csv、.xlsx、.geojson）': 'File (.csv, .xlsx, .geojson)', 坐标系: 'Coordinate system', 导入: 'Import',
+  '请选择 .csv、.xlsx 或 .geojson 文件': 'Choose a .csv, .xlsx or .geojson file', '导入中…': 'Importing…',
+  导入完成: 'Imported', 新建: 'created', 已更新: 'updated', 批量导入: 'Import from a file',
+  '导入失败，未保存任何点位': 'Import refused, nothing was saved', 行有错误: 'rows have errors', 行: 'Row', 错误: 'Errors',
+  版本: 'Version', 更新于: 'updated', 不合格时上报: 'A failure reports', 该类型尚无检查表: 'No checklist for this type yet',
+  选择: 'Select', 类型: 'Type', 选择点位类型: 'Point type', '位置（WGS-84）': 'Location (WGS-84)',
+  '：': ': ', '、': ', ', '；': '; ',
+  // Deadlines in words (deadline.js).
+  昨天: 'Yesterday', 明天: 'Tomorrow', '，': ', ', '期限 {when}': 'due {when}', '{when} 到期': 'due {when}',
+  '已超期 {n} 天': '{n} days overdue', '已超期 {n} 工作小时': '{n} working hours overdue', 已超期: 'overdue',
+  '剩余 {n} 工作小时': '{n} working hours left', 即将到期: 'due now', '{when} 起计时': 'the clock restarts {when}',
+  下班时间: 'After hours', 午休时间: 'Lunch break', 休息日: 'Day off',
+  // The notifications bell (bell.js), with the titles the server writes (api/notifications/service.py).
+  通知: 'Notifications', 条未读: 'unread', 未读: 'unread', 全部已读: 'Mark all read', 暂无通知: 'No notifications',
+  开启系统通知: 'Turn on phone notifications', 系统通知已开启: 'Phone notifications are on',
+  系统通知已被浏览器阻止: 'Phone notifications are blocked in the browser settings', 点按打开工单: 'Tap to open the ticket',
+  新工单待签收: 'New ticket to accept', '整改未通过，请返工': 'Rectification failed: rework needed', 工单被督办: 'Ticket escalated',
+  工单超期已自动督办: 'Overdue: escalated automatically', 工单已超期: 'Ticket overdue', 延期申请已处理: 'Extension request decided',
+  '工单被退回，请改派': 'Ticket returned: reassign it', 有未能自动派遣的工单: 'A ticket could not be routed automatically',
+  有新的延期申请: 'New extension request', 有新的挂账申请: 'New park request', 挂账申请已处理: 'Park request decided',
+  '问题已整改，请核查': 'Rectified: please verify',
+  // The bureau's queue in sections (views/queue.js).
+  待签收: 'New, to accept', 需返工: 'Rework', 待整改: 'Accepted, to rectify', '等待核查（无需操作）': 'Waiting for verification (nothing to do)',
+  暂无待办: 'Nothing to act on now', 新: 'new', 新到: 'New', 上次查看: 'since you last looked',
+  // The ticket's place, history and verification over flags (views/ticket.js, history.js); the map tab.
+  地图无法显示: 'The map cannot be shown', 上报: 'Reported', 派遣: 'Dispatched', 转人工分派: 'Sent for manual dispatch',
+  超期自动督办: 'Escalated automatically (overdue)', 抽查合格: 'Spot check passed',
+  抽查不合格: 'Spot check failed', 处理: 'Updated', 延至: 'until', 重复上报: 'duplicate report',
+  已确认照片疑点: 'photo doubts acknowledged', '照片已上传 {n} 张': '{n} photo(s) uploaded',
+  '整改照片有疑点，通过核查须在核查说明中写明为何不影响': 'The evidence has doubts: to pass it, say in the note why they do not matter',
+  请在核查说明中写明为何这些疑点不影响通过: 'Say in the verification note why these doubts do not matter',
+  无期限: 'no deadline', 查看工单: 'Open the ticket', 仅显示期限最近的2000件: 'Showing the 2,000 with the nearest deadlines',
+  '反复问题（近30天）': 'Recurring problems (30 days)', '{n} 次（反复 {m}）': '{n} times ({m} recurring)',
+  // Errors of our own (api.js, outbox.js, photo.js, data.js, geo.js): their message is the key.
+  网络不可用: 'Network unavailable', '网络中断，未收到完整的回复': 'The network dropped before the whole reply arrived',
+  服务器返回了非预期的内容: 'The server sent an unexpected reply', 图片加载失败: 'The picture could not be loaded',
+  离线且无缓存数据: 'Offline, and nothing saved on this phone yet',
+  '离线且无缓存数据，请联网后重新登录': 'Offline, and nothing saved on this phone yet: log in again when online',
+  '手机存储空间不足：还需 {needed}，仅剩 {free}。请先联网发送或导出未发送的工单。':
+    'Not enough storage on this phone: {needed} needed, {free} free. Send (online) or export the unsent tickets first.',
+  '无法读取该照片（{type}）': 'Cannot read this photo ({type})', '正在处理 {n} 张照片…': 'Processing {n} photo(s)…',
+  未获准使用定位: 'Location access was not allowed', 无法获取位置: 'No position available', 定位超时: 'Locating timed out',
+  // The desk, the dry-run, the bureau picker and a list's filters.
+  待分派: 'To dispatch', 被退回: 'Returned', 请在地图上点选位置: 'Now tap a point on the map',
+  牵头单位: 'Lead units', 网格责任单位: 'Grid units (responsible for a cell)', 加载中: 'Loading…',
+  '搜索单位（名称或代码）': 'Search units (name or code)', 没有匹配的单位: 'No unit matches',
+  非: 'not ', '{when} 以来': 'since {when}', 我上报的: 'Reported by me', 全部工单: 'All tickets',
+  // Return reasons (the chosen one is sent as the reason) and a decision's default note.
+  不属于本单位职责: 'Not this unit\'s responsibility', 位置不在本单位辖区: 'Outside this unit\'s area',
+  问题已由其他单位处理: 'Already handled by another unit', 照片无法判断问题: 'The photo does not show the problem',
+  同意: 'Approved', 不同意: 'Denied',
 };
 
 export const STATUS = {
@@ -56,8 +143,16 @@ export function setLang(value) {
   document.documentElement.lang = value === 'en' ? 'en' : 'zh-CN';
 }
 
-/** The text for a Chinese key in the current language. */
-export const t = (zh) => (lang === 'en' && EN[zh]) || zh;
+/** The text for a key in the current language, its {placeholders} filled from `values`. */
+export function t(key, values) {
+  const text = (lang === 'en' && EN[key]) || key;
+  return values && typeof text === 'string' ? text.replace(/\{(\w+)\}/g, (all, name) => values[name] ?? all) : text;
+}
 export const statusName = (status) => (STATUS[status] || [status, status])[lang === 'en' ? 1 : 0];
-/** A server error's message in the current language. */
-export const errorText = (error) => (lang === 'en' && error?.detail?.message_en) || error?.message || String(error);
+/** An error in the current language: the server's own two texts, or ours, whose message is a key with
+ * `values` (api.js and outbox.js also run in the service worker, where this module cannot). Takes a
+ * thrown error or the outbox's record of one. */
+export function errorText(error) {
+  const english = error?.detail?.message_en || error?.message_en;
+  return (lang === 'en' && english) || t(error?.message || String(error), error?.values);
+}

@@ -10,6 +10,7 @@ import { showLogin } from './views/login.js';
 
 const VIEWS = {
   capture: () => import('./views/capture.js'),
+  patrol: () => import('./views/patrol.js'),
   outbox: () => import('./views/outbox.js'),
   tickets: () => import('./views/tickets.js'),
   map: () => import('./views/map.js'),
@@ -20,23 +21,26 @@ const VIEWS = {
   verify: () => import('./views/verify.js'),
   spotchecks: () => import('./views/spotchecks.js'),
   overview: () => import('./views/overview.js'),
+  readiness: () => import('./views/readiness.js'),
+  keypoints: () => import('./views/keypoints.js'),
 };
 // Each role's tabs, its main view first.
 const TABS = {
-  inspector: [['capture', '拍照上报'], ['outbox', '待发送'], ['tickets', '我的工单'], ['map', '地图'], ['me', '我的']],
-  bureau: [['queue', '待办'], ['outbox', '待发送'], ['map', '地图'], ['me', '我的']],
-  dispatcher: [['desk', '调度台'], ['dryrun', '派遣试算'], ['tickets', '工单'], ['outbox', '待发送'], ['me', '我的']],
-  supervisor: [['verify', '核查'], ['spotchecks', '抽查'], ['tickets', '工单'], ['capture', '暗访'], ['outbox', '待发送'], ['me', '我的']],
-  leader: [['overview', '总览'], ['tickets', '工单'], ['me', '我的']],
+  inspector: [['capture', '拍照上报'], ['patrol', '今日巡查'], ['outbox', '待发送'], ['tickets', '我的工单'], ['map', '地图'], ['me', '我的']],
+  bureau: [['queue', '待办'], ['readiness', '明察倒计时'], ['outbox', '待发送'], ['map', '地图'], ['me', '我的']],
+  dispatcher: [['desk', '调度台'], ['readiness', '明察倒计时'], ['keypoints', '点位管理'], ['dryrun', '派遣试算'], ['tickets', '工单'], ['map', '地图'], ['outbox', '待发送'], ['me', '我的']],
+  supervisor: [['verify', '核查'], ['spotchecks', '抽查'], ['readiness', '明察倒计时'], ['tickets', '工单'], ['capture', '暗访'], ['outbox', '待发送'], ['me', '我的']],
+  leader: [['overview', '总览'], ['readiness', '明察倒计时'], ['tickets', '工单'], ['map', '地图'], ['me', '我的']],
 };
 TABS.ledger = TABS.leader;
-TABS.admin = [['overview', '总览'], ['desk', '调度台'], ['tickets', '工单'], ['outbox', '待发送'], ['me', '我的']];
+TABS.admin = [['overview', '总览'], ['readiness', '明察倒计时'], ['keypoints', '点位管理'], ['desk', '调度台'], ['tickets', '工单'], ['outbox', '待发送'], ['me', '我的']];
 const tabsOf = (role) => TABS[role] || TABS.leader;
 
 let user = null;
 let retryTimer = null;
 let syncing = null;
 let offlineStreak = 0;
+let bell = null; // the notifications bell's module, loaded after login
 
 /** Render the view the hash names: #/view/param?query. */
 export async function route() {
@@ -151,6 +155,8 @@ export async function enterApp(signedIn) {
   tabs.replaceChildren(...tabsOf(user.role).map(([name, label]) => h('a', { href: `#/${name}` }, t(label),
     name === 'outbox' ? [' ', h('span', { id: 'badge', class: 'badge', hidden: true }, '0')] : [])));
   tabs.hidden = false;
+  bell = import('./bell.js');
+  bell.then(({ startBell }) => startBell($('#bell'), user));
   await refreshBadge();
   // replaceState, not location.hash: a hashchange would render the first view a second time.
   if (!location.hash) history.replaceState(null, '', `#/${tabsOf(user.role)[0][0]}`);
@@ -162,6 +168,7 @@ export async function enterApp(signedIn) {
 export function leaveApp() {
   user = null;
   $('#tabs').hidden = true;
+  bell?.then(({ stopBell }) => stopBell());
   showLogin($('#view'), enterApp);
 }
 
@@ -170,12 +177,13 @@ function boot() {
   document.body.append(
     h('header', { class: 'bar' },
       h('h1', {}, t('网格巡查')),
+      h('button', { type: 'button', id: 'bell', class: 'bell', hidden: true, 'aria-label': t('通知') }),
       h('button', { type: 'button', id: 'lang', class: 'link', onclick: () => { setLang(lang === 'en' ? 'zh' : 'en'); location.reload(); } },
         lang === 'en' ? '中文' : 'English')),
-    h('div', { id: 'offline-banner', class: 'banner', role: 'status', hidden: true }, t('离线提示')),
+    h('div', { id: 'offline-banner', class: 'banner', role: 'status', hidden: true }, t('离线：工单和巡查保存在本机，联网后自动发送')),
     h('div', { id: 'update-banner', class: 'banner update', hidden: true }, t('有新版本'), ' ',
       h('button', { type: 'button' }, t('更新'))),
-    h('div', { id: 'auth-banner', class: 'banner update', role: 'alert', hidden: true }, t('登录已失效'), ' ',
+    h('div', { id: 'auth-banner', class: 'banner update', role: 'alert', hidden: true }, t('登录已失效或已被注销，未发送的工单仍保留在本机'), ' ',
       h('button', { type: 'button' }, t('重新登录'))),
     h('main', { id: 'view' }),
     h('nav', { id: 'tabs', hidden: true, 'aria-label': t('网格巡查') }),

@@ -1,4 +1,4 @@
-// The outbox: captures and actions wait here until the server has acknowledged every part of them.
+// The outbox: captures, patrols and actions wait here until the server has acknowledged every part of them.
 //
 // Exactly once, with nothing lost: each item carries IDs made on the phone (the ticket's UUID, each
 // photo's UUID, an action's action_id) and the server makes every retry harmless. An item leaves the
@@ -28,9 +28,9 @@ function emit(message) {
 
 export class StorageFullError extends Error {
   constructor(needed, free) {
-    super(`手机存储空间不足：还需 ${mb(needed)}，仅剩 ${mb(free)}。请先联网发送或导出未发送的工单。`
-      + ` · Not enough storage on this phone.`);
+    super('手机存储空间不足：还需 {needed}，仅剩 {free}。请先联网发送或导出未发送的工单。'); // an i18n key
     this.code = 'storage_full';
+    this.values = { needed: mb(needed), free: mb(free) };
   }
 }
 
@@ -55,19 +55,24 @@ async function ensureRoom(bytes) {
  * kind 'ticket': body is the capture JSON (PUT /api/v1/tickets/{id}); photos are its `before` photos.
  * kind 'action': body carries action_id (POST /api/v1/tickets/{ticketId}/actions/{action}, or `path`
  * such as a spot check's result); its photos (kind `after` or `spotcheck`) are uploaded first.
+ * kind 'patrol': body is the patrol (PUT /api/v1/patrols/{id}); `tickets` [{id, body}] are the problems
+ * it found, each PUT like a capture; photos of kind `patrol` are its overview photos, the others name
+ * their ticket (`ticketId`) and are that ticket's `before` photos.
  */
-export async function enqueue({ id, kind, body, ticketId = id, action = null, path = null, summary = {}, photos = [] }) {
+export async function enqueue({ id, kind, body, ticketId = id, action = null, path = null, summary = {}, photos = [],
+                                tickets = [] }) {
   await ensureRoom(photos.reduce((sum, p) => sum + p.bytes.byteLength, 0));
   const now = Date.now();
   const item = { id, kind, body, ticketId, action, path, summary, photoIds: photos.map((p) => p.id), queuedAt: now,
-                 state: 'queued', attempts: 0, lastError: null, nextAttemptAt: 0, headSent: false };
+                 state: 'queued', attempts: 0, lastError: null, nextAttemptAt: 0, headSent: false,
+                 tickets: tickets.map((ticket) => ({ id: ticket.id, body: ticket.body, headSent: false, lastError: null })) };
   const tx = (await db()).transaction(['outbox', 'photos'], 'readwrite');
   if (await tx.objectStore('outbox').get(id)) throw new Error(`outbox already holds ${id}`);
   tx.objectStore('outbox').add(item);
   for (const photo of photos) {
-    tx.objectStore('photos').add({ id: photo.id, itemId: id, kind: photo.kind || 'before', bytes: photo.bytes,
-                                   type: photo.type, sha256: photo.sha256, size: photo.bytes.byteLength,
-                                   state: 'queued', attempts: 0, lastError: null });
+    tx.objectStore('photos').add({ id: photo.id, itemId: id, ticketId: photo.ticketId ?? null, kind: photo.kind || 'before',
+                                   bytes: photo.bytes, type: photo.type, sha256: photo.sha256,
+                                   size: photo.bytes.byteLength, state: 'queued', attempts: 0, lastError: null });
   }
   await tx.done;
   emit({ type: 'queued', id });
@@ -92,6 +97,16 @@ async function update(id, changes) {
   if (item) await tx.store.put({ ...item, ...changes });
   await tx.done;
   return item && { ...item, ...changes };
+}
+
+// One of a patrol's tickets, inside its item (read and written in one transaction).
+async function updateTicket(itemId, ticketId, changes) {
+  const tx = (await db()).transaction('outbox', 'readwrite');
+  const item = await tx.store.get(itemId);
+  if (item) {
+    await tx.store.put({ ...item, tickets: item.tickets.map((ticket) => (ticket.id === ticketId ? { ...ticket, ...changes } : ticket)) });
+  }
+  await tx.done;
 }
 
 async function updatePhoto(id, changes) {
@@ -132,27 +147,34 @@ async function withLock(fn) {
   try { return await fn(); } finally { withLock.held = false; }
 }
 
-async function sendHead(item, token) {
-  const path = item.kind === 'ticket' ? `/api/v1/tickets/${item.id}`
-    : item.path || `/api/v1/tickets/${item.ticketId}/actions/${item.action}`;
+async function sendJson(method, path, body, token) {
   const response = await fetchOrFail(path, {
-    method: item.kind === 'ticket' ? 'PUT' : 'POST',
+    method,
     headers: { 'Content-Type': 'application/json', Accept: 'application/json', Authorization: `Bearer ${token}` },
-    body: JSON.stringify(item.body),
+    body: JSON.stringify(body),
   });
   return readJson(response);
 }
 
+function sendHead(item, token) {
+  if (item.kind === 'ticket') return sendJson('PUT', `/api/v1/tickets/${item.id}`, item.body, token);
+  if (item.kind === 'patrol') return sendJson('PUT', `/api/v1/patrols/${item.id}`, item.body, token);
+  return sendJson('POST', item.path || `/api/v1/tickets/${item.ticketId}/actions/${item.action}`, item.body, token);
+}
+
+// Photos declared in their ticket's or patrol's body; the others come with their own hash.
+const DECLARED = new Set(['before', 'patrol']);
+
 async function sendPhoto(item, photo, token) {
   const headers = { 'Content-Type': photo.type, Accept: 'application/json', Authorization: `Bearer ${token}` };
   let query = '';
-  if (photo.kind !== 'before') {
+  if (!DECLARED.has(photo.kind)) {
     // Undeclared photos announce their hash in the standard header (RFC 9530); the server checks it.
     headers['Content-Digest'] = `sha-256=:${hexToBase64(photo.sha256)}:`;
     query = `?kind=${photo.kind}`;
   }
-  const response = await fetchOrFail(`/api/v1/tickets/${item.ticketId}/photos/${photo.id}${query}`,
-    { method: 'PUT', headers, body: photo.bytes });
+  const owner = photo.kind === 'patrol' ? `/api/v1/patrols/${item.id}` : `/api/v1/tickets/${photo.ticketId || item.ticketId}`;
+  const response = await fetchOrFail(`${owner}/photos/${photo.id}${query}`, { method: 'PUT', headers, body: photo.bytes });
   return readJson(response);
 }
 
@@ -163,7 +185,7 @@ async function fetchOrFail(path, init) {
   try {
     return await fetch(path, { ...init, cache: 'no-store', signal: AbortSignal.timeout(timeoutFor(init.body)) });
   } catch (error) {
-    throw new ApiError(0, 'network', '网络不可用 · network unavailable', { cause: String(error) });
+    throw new ApiError(0, 'network', '网络不可用', { cause: String(error) });
   }
 }
 
@@ -173,44 +195,78 @@ export function hexToBase64(hex) {
   return btoa(binary);
 }
 
+/**
+ * An item's requests in the order they are sent, each { done, photo } or { done, ticket } or { done }
+ * (the item's own request). A ticket goes before its photos; an action after them (it names them); a
+ * patrol first, so that a refused patrol has sent nothing else, then its overview photos, then each
+ * ticket it raised with its photos.
+ */
+function partsOf(item, photos) {
+  const own = { done: Boolean(item.headSent) };
+  const photosOfTicket = (ticketId) => photos.filter((p) => (p.ticketId || null) === ticketId)
+    .map((photo) => ({ done: photo.state === 'sent', photo }));
+  if (item.kind === 'action') return [...photosOfTicket(null), own];
+  if (item.kind === 'ticket') return [own, ...photosOfTicket(null)];
+  return [own, ...photosOfTicket(null),
+          ...(item.tickets || []).flatMap((ticket) => [{ done: ticket.headSent, ticket }, ...photosOfTicket(ticket.id)])];
+}
+
+async function sortedPhotos(item) {
+  const order = new Map(item.photoIds.map((id, index) => [id, index]));
+  return (await photosOf(item.id)).sort((a, b) => order.get(a.id) - order.get(b.id));
+}
+
+/** How far an item has got, from what is stored: { done, total } requests acknowledged. */
+export async function progressOf(item) {
+  const parts = partsOf(item, await sortedPhotos(item));
+  return { done: parts.filter((part) => part.done).length, total: parts.length };
+}
+
 /** Send one item, part by part, resuming where an earlier try stopped. */
 async function sendItem(item, token) {
-  const order = new Map(item.photoIds.map((id, index) => [id, index]));
-  const photos = (await photosOf(item.id)).sort((a, b) => order.get(a.id) - order.get(b.id));
-  const total = photos.length + 1;
-  let done = photos.filter((p) => p.state === 'sent').length + (item.headSent ? 1 : 0);
+  const parts = partsOf(item, await sortedPhotos(item));
+  const total = parts.length;
+  let done = parts.filter((part) => part.done).length;
+  let failing = item.attempts > 0;
   emit({ type: 'progress', id: item.id, done, total });
-  const progress = async () => {
-    // Attempts count consecutive failures: any part getting through resets the backoff.
-    if (item.attempts) item = await update(item.id, { attempts: 0, nextAttemptAt: 0 });
-    emit({ type: 'progress', id: item.id, done: ++done, total });
-  };
-  if (item.kind === 'ticket' && !item.headSent) {
-    const serverTicket = await sendHead(item, token);
-    item = await update(item.id, { headSent: true, serverStatus: serverTicket.status });
-    await progress();
-  }
-  for (const photo of photos) {
-    if (photo.state === 'sent') continue;
-    try {
-      await sendPhoto(item, photo, token);
-    } catch (error) {
-      await updatePhoto(photo.id, { attempts: photo.attempts + 1, lastError: describe(error) });
-      throw error;
+  for (const part of parts) {
+    if (part.done) continue;
+    if (part.photo) {
+      const { photo } = part;
+      try {
+        await sendPhoto(item, photo, token);
+      } catch (error) {
+        await updatePhoto(photo.id, { attempts: photo.attempts + 1, lastError: describe(error) });
+        throw error;
+      }
+      // The server has the bytes: keep the record (for progress) but free the space now.
+      await updatePhoto(photo.id, { state: 'sent', bytes: null });
+    } else if (part.ticket) {
+      try {
+        await sendJson('PUT', `/api/v1/tickets/${part.ticket.id}`, part.ticket.body, token);
+      } catch (error) {
+        await updateTicket(item.id, part.ticket.id, { lastError: describe(error) });
+        throw error;
+      }
+      await updateTicket(item.id, part.ticket.id, { headSent: true, lastError: null });
+    } else {
+      const reply = await sendHead(item, token);
+      await update(item.id, { headSent: true, ...(item.kind === 'ticket' ? { serverStatus: reply.status } : {}) });
     }
-    // The server has the bytes: keep the record (for progress) but free the space now.
-    await updatePhoto(photo.id, { state: 'sent', bytes: null });
-    await progress();
-  }
-  if (item.kind === 'action') {
-    await sendHead(item, token);
-    await progress();
+    // Attempts count consecutive failures: any part getting through resets the backoff.
+    if (failing) {
+      failing = false;
+      await update(item.id, { attempts: 0, nextAttemptAt: 0 });
+    }
+    emit({ type: 'progress', id: item.id, done: ++done, total });
   }
   await remove(item.id);
   emit({ type: 'sent', id: item.id });
 }
 
-const describe = (error) => ({ status: error.status ?? 0, code: error.code || 'error', message: error.message });
+// What errorText needs to say it again later, in either language.
+const describe = (error) => ({ status: error.status ?? 0, code: error.code || 'error', message: error.message,
+                               message_en: error.detail?.message_en, values: error.values });
 
 /**
  * Send everything that is due (or everything, with force). Returns a summary. Never throws for a

@@ -71,7 +71,7 @@ export async function preparePhoto(file, { resize = resizeInWorker } = {}) {
     result = await resize(file, exif?.orientation);
   } catch (error) {
     // This browser cannot decode it (HEIC outside Safari): send the original; the server decodes it.
-    if (!SENDABLE.has(file.type)) throw new Error(`无法读取该照片（${file.type || '未知格式'}）· cannot read this photo`);
+    if (!SENDABLE.has(file.type)) throw Object.assign(new Error('无法读取该照片（{type}）'), { values: { type: file.type || '?' } });
     result = { bytes: await file.arrayBuffer(), type: file.type, width: null, height: null, resized: false };
   }
   return { ...result, exif, size: result.bytes.byteLength, sha256: await sha256Hex(result.bytes) };

@@ -15,6 +15,13 @@ registerRoute(new NavigationRoute(createHandlerBoundToURL('/index.html'), {
   denylist: [/^\/api\//, /^\/docs/, /^\/openapi\.json/, /^\/healthz/],
 }));
 
+// The desk views left out of the precache (vite.config.js): fingerprinted, so the first copy is good for good.
+registerRoute(({ request, url }) => request.destination === 'script' && url.origin === self.location.origin
+  && url.pathname.startsWith('/assets/'), new CacheFirst({
+  cacheName: 'gridpatrol-views',
+  plugins: [new CacheableResponsePlugin({ statuses: [200] }), new ExpirationPlugin({ maxEntries: 60 })],
+}));
+
 // Tiles: cache first, at most 3000 for 30 days. Only CORS replies (Leaflet asks with crossOrigin):
 // Chrome charges every opaque response several MB of quota, which would starve the outbox.
 registerRoute(({ request, url }) => request.destination === 'image' && url.origin !== self.location.origin,
@@ -26,6 +33,18 @@ registerRoute(({ request, url }) => request.destination === 'image' && url.origi
 
 self.addEventListener('message', (event) => {
   if (event.data?.type === 'SKIP_WAITING') self.skipWaiting();
+});
+
+// A tapped system notification (bell.js): the open app marks it read and shows its ticket; with no
+// window open, the app starts on that ticket.
+self.addEventListener('notificationclick', (event) => {
+  event.notification.close();
+  const { notification, url } = event.notification.data || {};
+  event.waitUntil(self.clients.matchAll({ type: 'window' }).then((windows) => {
+    if (!windows.length) return self.clients.openWindow(url || '/');
+    windows[0].postMessage({ type: 'notification-tap', notification });
+    return windows[0].focus();
+  }));
 });
 
 self.addEventListener('sync', (event) => {

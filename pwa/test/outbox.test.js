@@ -3,7 +3,7 @@ import 'fake-indexeddb/auto';
 import { IDBFactory } from 'fake-indexeddb';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
-import { backoffMs, drain, enqueue, hexToBase64, items, MAX_BACKOFF_MS, photosOf, retry, discard, StorageFullError } from '../src/outbox.js';
+import { backoffMs, drain, enqueue, hexToBase64, items, MAX_BACKOFF_MS, photosOf, progressOf, retry, discard, StorageFullError } from '../src/outbox.js';
 import { kvSet, wipe } from '../src/db.js';
 import { sha256Hex } from '../src/photo.js';
 
@@ -30,6 +30,35 @@ async function queueTicket(id = crypto.randomUUID(), photoCount = 2) {
   }
   await enqueue({ id, kind: 'ticket', body: { category: '0506', photos: photos.map((p) => ({ id: p.id })) }, photos });
   return { id, photos };
+}
+
+async function fakePhoto(label, extra = {}) {
+  const bytes = new TextEncoder().encode(`photo ${label}`).buffer;
+  return { id: crypto.randomUUID(), bytes, type: 'image/jpeg', sha256: await sha256Hex(bytes), ...extra };
+}
+
+/** A patrol of a farmers' market with FM01 and FM02 failed (one photo each) and one overview photo. */
+async function queuePatrol() {
+  const id = crypto.randomUUID();
+  const tickets = [];
+  const photos = [await fakePhoto('overview', { kind: 'patrol' })];
+  for (const code of ['FM01', 'FM02']) {
+    const ticketId = crypto.randomUUID();
+    const photo = await fakePhoto(code, { ticketId });
+    photos.push(photo);
+    tickets.push({ id: ticketId, body: { category: '0601', key_point_id: 5, patrol_id: id, checklist_item: code,
+                                         photos: [{ id: photo.id, sha256: photo.sha256, content_type: 'image/jpeg' }] } });
+  }
+  const body = { key_point_id: 5, checklist_version: 1,
+                 items: [{ code: 'FM01', result: 'fail', ticket_id: tickets[0].id }, { code: 'FM02', result: 'fail', ticket_id: tickets[1].id },
+                         { code: 'FM03', result: 'pass', ticket_id: null }],
+                 photos: [{ id: photos[0].id, sha256: photos[0].sha256, content_type: 'image/jpeg' }] };
+  await enqueue({ id, kind: 'patrol', body, tickets, photos, summary: { pointName: '城东农贸市场' } });
+  const [overview, first, second] = photos;
+  return { id, body, tickets, overview, first, second,
+           expected: [`PUT /api/v1/patrols/${id}`, `PUT /api/v1/patrols/${id}/photos/${overview.id}`,
+                      `PUT /api/v1/tickets/${tickets[0].id}`, `PUT /api/v1/tickets/${tickets[0].id}/photos/${first.id}`,
+                      `PUT /api/v1/tickets/${tickets[1].id}`, `PUT /api/v1/tickets/${tickets[1].id}/photos/${second.id}`] };
 }
 
 beforeEach(async () => {
@@ -186,6 +215,90 @@ describe('drain', () => {
     release();
     expect(await first).toMatchObject({ sent: 1 });
     expect(calls).toHaveLength(2);
+  });
+});
+
+describe('patrol', () => {
+  it('sends the patrol, its overview photo, then each ticket and its photo, exactly once, then removes it', async () => {
+    const calls = server();
+    const patrol = await queuePatrol();
+    expect(await progressOf((await items())[0])).toEqual({ done: 0, total: 6 });
+    expect(await drain()).toMatchObject({ sent: 1, failed: 0 });
+    expect(calls.map((c) => `${c.method} ${c.path}`)).toEqual(patrol.expected);
+    expect(JSON.parse(calls[0].body)).toEqual(patrol.body);
+    expect(JSON.parse(calls[2].body)).toEqual(patrol.tickets[0].body);
+    expect(JSON.parse(calls[4].body)).toEqual(patrol.tickets[1].body);
+    // Declared photos: the bytes with their declared type, no digest, no kind.
+    for (const [call, photo] of [[calls[1], patrol.overview], [calls[3], patrol.first], [calls[5], patrol.second]]) {
+      expect(call.headers['Content-Type']).toBe('image/jpeg');
+      expect(call.headers['Content-Digest']).toBeUndefined();
+      expect(new Uint8Array(call.body)).toEqual(new Uint8Array(photo.bytes));
+    }
+    expect(await items()).toHaveLength(0);
+    expect(await photosOf(patrol.id)).toHaveLength(0);
+  });
+
+  it('resumes after a network failure mid-way without sending acknowledged parts again', async () => {
+    let offline = false;
+    let cutOnce = false;
+    const calls = server((method, path) => {
+      if (path === `/api/v1/tickets/${second}` && !cutOnce) cutOnce = offline = true;
+      if (offline) throw new TypeError('Failed to fetch');
+      return undefined;
+    });
+    const patrol = await queuePatrol();
+    const second = patrol.tickets[1].id;
+    expect(await drain()).toMatchObject({ sent: 0, offline: true });
+    expect(calls.map((c) => `${c.method} ${c.path}`)).toEqual(patrol.expected.slice(0, 5));
+    const [item] = await items();
+    expect(item).toMatchObject({ state: 'queued', attempts: 1, headSent: true });
+    expect(item.tickets.map((t) => t.headSent)).toEqual([true, false]);
+    expect(item.tickets[1].lastError.code).toBe('network');
+    expect(await progressOf(item)).toEqual({ done: 4, total: 6 });
+    const stored = await photosOf(patrol.id);
+    expect(stored.find((p) => p.id === patrol.first.id)).toMatchObject({ state: 'sent', bytes: null });
+    expect(stored.find((p) => p.id === patrol.second.id)).toMatchObject({ state: 'queued' });
+
+    offline = false;
+    calls.length = 0;
+    expect(await drain({ force: true })).toMatchObject({ sent: 1 });
+    expect(calls.map((c) => `${c.method} ${c.path}`)).toEqual(patrol.expected.slice(4));
+    expect(await items()).toHaveLength(0);
+  });
+
+  it('stays in the outbox until the last part is acknowledged', async () => {
+    let reply = () => json(503, { error: { code: 'unavailable', message: '维护中' } });
+    const calls = server((method, path) => (path.endsWith(`/photos/${last}`) ? reply() : undefined));
+    const patrol = await queuePatrol();
+    const last = patrol.second.id;
+    expect(await drain()).toMatchObject({ sent: 0, waiting: 1 });
+    let [item] = await items();
+    expect(item).toMatchObject({ id: patrol.id, state: 'queued', attempts: 1 });
+    expect(item.tickets.every((t) => t.headSent)).toBe(true);
+    expect((await photosOf(patrol.id)).find((p) => p.id === last)).toMatchObject({ state: 'queued', attempts: 1 });
+
+    reply = () => new Response('<html>请登录 Wi-Fi</html>', { status: 200, headers: { 'Content-Type': 'text/html' } });
+    expect(await drain({ force: true })).toMatchObject({ sent: 0 });
+    [item] = await items();
+    expect(item).toMatchObject({ state: 'queued', attempts: 2 });
+
+    reply = () => undefined;
+    expect(await drain({ force: true })).toMatchObject({ sent: 1 });
+    expect(await items()).toHaveLength(0);
+    const acknowledged = calls.filter((c) => !c.path.endsWith(`/photos/${last}`)).map((c) => c.path);
+    expect(acknowledged).toEqual(patrol.expected.slice(0, 5).map((e) => e.split(' ')[1])); // each once
+  });
+
+  it('holds a patrol whose ticket conflicts, without touching the rest', async () => {
+    const calls = server((method, path) => (path === `/api/v1/tickets/${first}`
+      ? json(409, { error: { code: 'ticket_conflict', message: '工单编号已被不同内容使用' } }) : undefined));
+    const patrol = await queuePatrol();
+    const first = patrol.tickets[0].id;
+    expect(await drain()).toMatchObject({ failed: 1 });
+    const [item] = await items();
+    expect(item).toMatchObject({ state: 'conflict', headSent: true });
+    expect(item.tickets[0].lastError).toMatchObject({ status: 409, code: 'ticket_conflict' });
+    expect(calls).toHaveLength(3);
   });
 });
 

@@ -2,28 +2,33 @@
 // Everything here works offline; the ticket is frozen and queued with its UUID the moment it is saved.
 import { h, toast } from '../dom.js';
 import { errorText, t, lang } from '../i18n.js';
-import { reference, categoryUse, countCategoryUse } from '../data.js';
-import { byUse, search } from '../categories.js';
-import { countyDay, locateCell, watchBestFix, POOR_ACCURACY_M } from '../geo.js';
+import { reference, categoryUse, cellCategoryUse, countCategoryUse } from '../data.js';
+import { pickerOrder, search } from '../categories.js';
+import { countyDay, distanceM, fixErrorKey, locateCell, watchBestFix, POOR_ACCURACY_M } from '../geo.js';
 import { preparePhoto } from '../photo.js';
 import { enqueue } from '../outbox.js';
 import { requestBackgroundSync } from '../sw-sync.js';
 
 const MAX_PHOTOS = 9;
 const PICKER_SIZE = 8;
+const NEAR_KEY_POINT_M = 30;
 let stopWatching = null;
 window.addEventListener('hashchange', () => { stopWatching?.(); stopWatching = null; });
 
 export async function render({ user, sync }) {
   stopWatching?.();
-  const [categories, pointTypes, grid, me] = await Promise.all(
-    ['categories', 'pointTypes', 'grid', 'me'].map((name) => reference(name, { refresh: false }).then((r) => r.value)
+  const [categories, pointTypes, grid, me, keyPoints] = await Promise.all(
+    ['categories', 'pointTypes', 'grid', 'me', 'keyPoints'].map((name) => reference(name, { refresh: false }).then((r) => r.value)
       .catch(() => null)));
-  if (!categories || !grid) return h('p', { class: 'card error', role: 'alert' }, t('离线且无缓存数据，请联网后重新登录 · no saved data'));
+  if (!categories || !grid) return h('p', { class: 'card error', role: 'alert' }, t('离线且无缓存数据，请联网后重新登录'));
   const active = categories.filter((c) => c.is_active);
   const myCells = (me || user).cells || [];
   const cellNames = Object.fromEntries(grid.features.map((f) => [f.properties.code, f.properties.name]));
-  const state = { photos: [], fix: null, fixFinal: false, manualCell: '', category: null, busy: 0 };
+  const state = { photos: [], fix: null, fixFinal: false, manualCell: '', category: null, busy: 0, keyPoint: null };
+  const today = countyDay();
+  const myCodes = new Set(myCells.map((cell) => cell.code));
+  const myKeyPoints = (keyPoints || []).filter((p) => p.is_active !== false && myCodes.has(p.cell_code)
+    && (!p.active_from || p.active_from <= today) && (!p.active_to || today <= p.active_to));
 
   // --- photos ---
   const thumbs = h('ul', { class: 'thumbs', 'aria-label': t('照片') });
@@ -36,7 +41,7 @@ export async function render({ user, sync }) {
     photoInput.value = '';
     state.busy += files.length;
     updateSubmit();
-    photoStatus.textContent = `处理中… · processing ${files.length}`;
+    photoStatus.textContent = t('正在处理 {n} 张照片…', { n: files.length });
     for (const file of files) {
       try {
         const photo = await preparePhoto(file);
@@ -69,7 +74,9 @@ export async function render({ user, sync }) {
     return state.fix ? locateCell(grid, state.fix.lon, state.fix.lat, countyDay()) : null;
   }
   function showCell() {
+    showKeyPoint();
     const code = state.manualCell || gpsCell();
+    orderFor(code);
     cellText.textContent = `${t('网格')}：${code ? `${cellNames[code] || ''} ${code}` : (state.fix ? t('不在网格内') : '—')}`
       + (state.manualCell ? `（${t('手动选择网格')}）` : '');
     const poor = !state.fix || state.fix.accuracy > POOR_ACCURACY_M;
@@ -79,6 +86,32 @@ export async function render({ user, sync }) {
         + (state.fix.accuracy > POOR_ACCURACY_M ? ` — ${t('定位精度差')}` : '') + (state.fixFinal ? '' : ` · ${t('定位中')}`);
     }
   }
+  // --- key point: a problem found at one of my key points counts for it (offered within 30 m) ---
+  const keyPointBox = h('div', { id: 'key-point', class: 'suggest', 'aria-live': 'polite', hidden: true });
+  function nearestKeyPoint() {
+    if (!state.fix) return null;
+    const near = myKeyPoints.map((point) => ({ point, away: distanceM(state.fix.lat, state.fix.lon, point.lat, point.lon) }))
+      .filter(({ away }) => away <= NEAR_KEY_POINT_M).sort((a, b) => a.away - b.away);
+    return near[0]?.point || null;
+  }
+  function showKeyPoint() {
+    const linked = state.keyPoint;
+    const offer = linked ? null : nearestKeyPoint();
+    keyPointBox.hidden = !linked && !offer;
+    if (linked) {
+      keyPointBox.replaceChildren(h('span', {}, `${t('已关联点位')}：${linked.name}`), h('button', { type: 'button', onclick: () => {
+        state.keyPoint = null;
+        showKeyPoint();
+      } }, t('取消关联')));
+    } else if (offer) {
+      keyPointBox.replaceChildren(h('span', {}, `${t('附近点位')}：${offer.name}`), h('button', { type: 'button', id: 'link-key-point', onclick: () => {
+        state.keyPoint = offer;
+        pointType.value = offer.point_type;
+        showKeyPoint();
+      } }, t('关联')));
+    }
+  }
+
   // Each ticket gets its own fix, taken where its first photo is taken: the watch restarts then (the
   // inspector may have walked on since the last ticket) and after every save.
   function locate() {
@@ -93,12 +126,24 @@ export async function render({ user, sync }) {
       if (!fix && final) fixText.textContent = `${t('无法定位')} — ${t('手动选择网格')}`;
       showCell();
       updateSubmit();
-    }, { onError: (error) => { fixText.textContent = `${t('无法定位')}（${error.message}）— ${t('手动选择网格')}`; } });
+    }, { onError: (error) => { fixText.textContent = `${t(fixErrorKey(error))} — ${t('手动选择网格')}`; } });
   }
 
-  // --- category ---
-  const counts = await categoryUse();
-  let ordered = byUse(active, counts);
+  // --- category: what I report most, then what is reported most in this cell, then the county's usual ---
+  const mine = await categoryUse();
+  let cellUse = { code: null, counts: {} };
+  let ordered = pickerOrder(active, { mine });
+  function orderFor(code) {
+    if (!code || code === cellUse.code || !myCodes.has(code)) return;
+    cellUse = { code, counts: {} };
+    cellCategoryUse(code).then((counts) => {
+      if (cellUse.code !== code) return; // the inspector has moved on to another cell meanwhile
+      cellUse.counts = counts;
+      ordered = pickerOrder(active, { mine, cell: counts });
+      drawCategories();
+    });
+  }
+  orderFor(myCells[0]?.code); // most inspectors have one cell: order for it before the first fix
   const categoryList = h('div', { class: 'choices', role: 'radiogroup', 'aria-labelledby': 'category-label' });
   const categorySearch = h('input', { id: 'category-search', type: 'search', placeholder: t('搜索类别'),
                                       autocomplete: 'off', oninput: () => drawCategories() });
@@ -125,12 +170,12 @@ export async function render({ user, sync }) {
     if (!state.category) missing.push(t('问题类别'));
     if (!state.fix && !state.manualCell) missing.push(t('位置'));
     submit.disabled = missing.length > 0 || state.busy > 0;
-    why.textContent = missing.length ? `还需 · missing: ${missing.join('、')}` : '';
+    why.textContent = missing.length ? `${t('还需')}${t('：')}${missing.join(t('、'))}` : '';
   }
 
   const form = h('form', { id: 'capture', class: 'card' },
     h('label', { class: 'camera' }, '📷 ', t('拍照'), photoInput), photoStatus, thumbs,
-    h('fieldset', {}, h('legend', {}, t('位置')), fixText, cellText, manual),
+    h('fieldset', {}, h('legend', {}, t('位置')), fixText, cellText, keyPointBox, manual),
     h('div', { class: 'field' }, h('span', { id: 'category-label', class: 'label' }, t('问题类别')),
       h('label', { for: 'category-search', class: 'visually-hidden' }, t('搜索类别')), categorySearch, categoryList),
     h('div', { class: 'field' }, h('label', { for: 'point-type' }, t('点位类型')), pointType),
@@ -150,25 +195,28 @@ export async function render({ user, sync }) {
         category: state.category.code, lat: fix.lat, lon: fix.lon, accuracy_m: Math.round(fix.accuracy * 10) / 10,
         located_at: fix.at || now, captured_at: now, description: note.value.trim(),
         ...(pointType.value ? { point_type: pointType.value } : {}), ...(cellCode ? { cell_code: cellCode } : {}),
+        ...(state.keyPoint ? { key_point_id: state.keyPoint.id, point_type: state.keyPoint.point_type } : {}),
         photos: state.photos.map((p) => ({ id: p.id, sha256: p.sha256, content_type: p.type, size: p.size,
                                            ...(p.exif ? { exif: p.exif } : {}) })),
       };
       const cell = cellCode || gpsCell();
-      await enqueue({ id, kind: 'ticket', body, summary: { category: state.category.name, cell, cellName: cellNames[cell] || '' },
+      const what = lang === 'en' ? state.category.name_en : state.category.name;
+      await enqueue({ id, kind: 'ticket', body, summary: { category: what, cell, cellName: cellNames[cell] || '' },
                       photos: state.photos.map((p) => ({ id: p.id, bytes: p.bytes, type: p.type, sha256: p.sha256 })) });
       await countCategoryUse(state.category.code);
-      counts[state.category.code] = (counts[state.category.code] || 0) + 1;
-      ordered = byUse(active, counts);
+      mine[state.category.code] = (mine[state.category.code] || 0) + 1;
+      ordered = pickerOrder(active, { mine, cell: cellUse.counts });
+      const saved = `${t('已保存待发送')}${t('：')}${what}${cellNames[cell] ? ` · ${cellNames[cell]}` : ''}`;
       navigator.storage?.persist?.();
       state.photos.forEach((p) => URL.revokeObjectURL(p.url));
-      Object.assign(state, { photos: [], category: null });
+      Object.assign(state, { photos: [], category: null, keyPoint: null });
       note.value = '';
       pointType.value = '';
       categorySearch.value = '';
       drawThumbs();
       drawCategories();
       photoStatus.textContent = t('最多9张');
-      toast(`${t('已保存待发送')} · ${id.slice(0, 8)}`);
+      toast(saved);
       locate();
       requestBackgroundSync();
       sync();

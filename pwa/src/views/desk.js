@@ -10,6 +10,15 @@ import { ticketDetail } from './ticket.js';
 const SECTIONS = [['reported', '待分派'], ['returned', '被退回'], ['extension_requests', '延期申请'],
   ['park_requests', '挂账申请'], ['parked', '挂起']];
 
+// A returned ticket's row says why the unit sent it back: where it goes next is decided from the list.
+function row(ticket, returned) {
+  const item = ticketRow(ticket, `#/desk/${ticket.id}`);
+  if (returned && ticket.return_reason) {
+    item.querySelector('.row-body').append(h('div', { class: 'meta return-line' }, `${t('退回原因')}${t('：')}${ticket.return_reason}`));
+  }
+  return item;
+}
+
 export async function render({ user, params, sync, rerender }) {
   const list = h('section', {}, h('h2', {}, t('调度台')));
   try {
@@ -17,7 +26,7 @@ export async function render({ user, params, sync, rerender }) {
     for (const [key, label] of SECTIONS) {
       const items = desk[key].items;
       list.append(h('h3', { id: `desk-${key}` }, `${t(label)} ${items.length}`),
-        items.length ? h('ul', { class: 'tickets' }, ...items.map((tk) => ticketRow(tk, `#/desk/${tk.id}`)))
+        items.length ? h('ul', { class: 'tickets' }, ...items.map((tk) => row(tk, key === 'returned')))
           : h('p', { class: 'empty' }, '—'));
     }
   } catch (error) {

@@ -1,9 +1,9 @@
 // Routing dry-run (派遣试算): choose a category, a point type and a point on the map, and see which rule
-// fires and why the earlier ones did not.
+// fires and why the earlier ones did not. Until a point is chosen, the page says so where the result goes.
 import 'leaflet/dist/leaflet.css';
 import L from 'leaflet';
 import { api } from '../api.js';
-import { h, toast } from '../dom.js';
+import { h } from '../dom.js';
 import { t, lang, errorText } from '../i18n.js';
 import { reference } from '../data.js';
 
@@ -15,24 +15,34 @@ export async function render() {
   const [categories, pointTypes, grid] = await Promise.all(['categories', 'pointTypes', 'grid'].map((name) =>
     reference(name, { refresh: false }).then((r) => r.value).catch(() => [])));
   const category = h('select', { id: 'dry-category', required: true },
-    ...categories.map((c) => h('option', { value: c.code }, `${c.code} ${lang === 'en' ? c.name_en : c.name}`)));
+    ...categories.map((c) => h('option', { value: c.code }, `${lang === 'en' ? c.name_en : c.name} · ${c.code}`)));
   const pointType = h('select', { id: 'dry-point-type' }, h('option', { value: '' }, t('不选')),
     ...pointTypes.map((p) => h('option', { value: p.code }, lang === 'en' ? p.name_en : p.name)));
-  const where = h('p', { id: 'dry-where', class: 'hint' }, t('在地图上点选位置'));
+  const where = h('p', { id: 'dry-where', class: 'hint', role: 'status' }, t('在地图上点选位置'));
   const result = h('div', { id: 'dry-result', 'aria-live': 'polite' });
   const box = h('div', { class: 'map small-map', role: 'application', 'aria-label': t('地图') });
   let point = null;
   let marker = null;
   async function run() {
-    if (!point) { toast(t('在地图上点选位置'), { error: true }); return; }
+    if (!point) {
+      where.textContent = t('请在地图上点选位置');
+      where.className = 'warn';
+      return;
+    }
     try {
       const decision = await api('/api/v1/routing/dry-run', { method: 'POST', json: {
         category: category.value, point_type: pointType.value || null, lat: point.lat, lon: point.lng } });
       result.replaceChildren(
-        h('p', { class: 'decision' }, h('strong', {}, lang === 'en' ? decision.reason_en : decision.reason)),
-        h('p', { class: 'hint' }, `${t('网格')} ${decision.cell_code || t('不在网格内')}`),
+        h('p', { class: 'decision', id: 'dry-bureau' }, `${t('承办单位')}${t('：')}`,
+          h('strong', {}, decision.bureau_name || t('转人工分派'))),
+        h('p', { id: 'dry-cell' }, `${t('网格')}${t('：')}`,
+          decision.cell_name ? [decision.cell_name, ' ', h('small', { class: 'code' }, decision.cell_code)] : t('不在网格内')),
+        h('p', { class: 'hint' }, lang === 'en' ? decision.reason_en : decision.reason),
         h('ol', { class: 'history' }, ...decision.trace.map((step) => h('li', {},
           `${t('规则')} #${step.rule_id} ${step.matched ? '✓' : '✗'} ${lang === 'en' ? step.why_en : step.why}`))));
+      // On a phone the result is below the map, under the tab bar: bring its first lines into sight.
+      const head = result.firstElementChild;
+      if (head.getBoundingClientRect().bottom > innerHeight - 64) head.scrollIntoView({ block: 'center', behavior: 'smooth' });
     } catch (error) {
       result.replaceChildren(h('p', { class: 'error', role: 'alert' }, errorText(error)));
     }
@@ -46,6 +56,7 @@ export async function render() {
       marker?.remove();
       marker = L.circleMarker(point, { radius: 8, color: '#b3261e', fillOpacity: 0.9 }).addTo(map);
       where.textContent = `${point.lat.toFixed(6)}, ${point.lng.toFixed(6)}`;
+      where.className = 'hint';
       run();
     });
   });

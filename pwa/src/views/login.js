@@ -33,7 +33,7 @@ export function showLogin(container, onSignedIn) {
       const previous = (await kvGet('auth'))?.user;
       if (previous && previous.id !== me.id && (await unsentCount()) > 0) {
         await api('/api/v1/auth/logout', { method: 'POST', token: token.access_token }).catch(() => {});
-        throw new Error(`${t('换人登录')} ${previous.display_name}（${previous.username}）`);
+        throw new Error(t('本机还有 {name} 未发送的工单，发送后才能换人登录', { name: previous.display_name }));
       }
       await kvSet('auth', { token: token.access_token, tokenId: token.token_id, user: me });
       await refreshAll(); // categories, grid and map settings, for the first offline capture

@@ -3,7 +3,7 @@
 import { api } from '../api.js';
 import { wipe } from '../db.js';
 import { h, toast } from '../dom.js';
-import { t } from '../i18n.js';
+import { t, lang } from '../i18n.js';
 import { unsentCount } from '../outbox.js';
 import { leaveApp } from '../main.js';
 
@@ -17,7 +17,7 @@ export async function render({ user }) {
   }
   const logout = h('button', { type: 'button', class: 'danger', onclick: async () => {
     const unsent = await unsentCount();
-    if (unsent > 0 && !confirm(`${unsent} · ${t('未发送确认')}`)) return;
+    if (unsent > 0 && !confirm(t('还有 {n} 项未发送。退出登录会从本机删除它们，确定吗？', { n: unsent }))) return;
     try { await api('/api/v1/auth/logout', { method: 'POST' }); } catch { /* offline or already revoked: wipe anyway */ }
     await wipe();
     toast(t('退出登录'));
@@ -25,7 +25,8 @@ export async function render({ user }) {
     leaveApp();
   } }, t('退出登录'));
   return h('section', {}, h('h2', {}, t('我的')),
-    h('p', { id: 'whoami' }, `${user.display_name}（${user.role_name}）${user.bureau ? ' · ' + user.bureau.name : ''}`),
+    // The server names roles in Chinese; their codes (inspector, dispatcher…) are the English names.
+    h('p', { id: 'whoami' }, `${user.display_name}（${lang === 'en' ? user.role : user.role_name}）${user.bureau ? ' · ' + user.bureau.name : ''}`),
     h('ul', { id: 'cells' }, ...(user.cells || []).map((cell) => h('li', {}, `${cell.name} ${cell.code}`))),
     storage, logout);
 }

@@ -2,7 +2,7 @@
 // retry or discard what the server refused; export everything unsent as a ZIP.
 import { h, formatTime, toast } from '../dom.js';
 import { t, errorText } from '../i18n.js';
-import { discard, items, photosOf, retry, subscribe } from '../outbox.js';
+import { discard, items, photosOf, progressOf, retry, subscribe } from '../outbox.js';
 
 const STATE = { queued: '排队中', sending: '发送中', conflict: '冲突', failed: '被拒绝' };
 let unsubscribe = null;
@@ -14,18 +14,22 @@ export async function render({ sync }) {
   const progress = new Map();
   async function draw() {
     const all = await items();
-    list.replaceChildren(...(all.length ? all.map((item) => row(item, progress.get(item.id))) : [h('li', { class: 'empty' }, t('没有待发送'))]));
+    // Between tries, how far each item got is read from what is stored (a patrol has many parts).
+    const steps = await Promise.all(all.map((item) => progress.get(item.id) || progressOf(item)));
+    list.replaceChildren(...(all.length ? all.map((item, i) => row(item, steps[i])) : [h('li', { class: 'empty' }, t('没有待发送'))]));
   }
   function row(item, step) {
     const label = item.kind === 'ticket' ? `${item.summary.category || ''} · ${item.summary.cellName || item.summary.cell || ''}`
-      : `${item.summary.title || item.action}`;
+      : item.kind === 'patrol' ? `${t('巡查')} ${item.summary.pointName}`
+        + (item.summary.problems ? ` · ${item.summary.problems} ${t('个问题')}` : '')
+        : `${item.summary.title || item.action}`;
     const stuck = item.state === 'conflict' || item.state === 'failed';
     return h('li', { class: `item ${item.state}`, 'data-id': item.id },
       h('div', {}, h('strong', {}, label), ' ', h('span', { class: 'state' }, t(STATE[item.state] || item.state))),
-      h('div', { class: 'meta' }, `${formatTime(item.queuedAt)} · ${item.id.slice(0, 8)}`,
-        item.attempts ? ` · ${item.attempts} ${t('次尝试')}` : ''),
-      step ? h('progress', { max: step.total, value: step.done, 'aria-label': `${step.done}/${step.total}` }) : null,
-      item.lastError ? h('div', { class: 'error' }, `${item.lastError.code}: ${item.lastError.message}`) : null,
+      h('div', { class: 'meta' }, formatTime(item.queuedAt), item.attempts ? ` · ${item.attempts} ${t('次尝试')}` : ''),
+      step.done || progress.has(item.id)
+        ? h('progress', { max: step.total, value: step.done, 'aria-label': `${step.done}/${step.total}` }) : null,
+      item.lastError ? h('div', { class: 'error' }, errorText(item.lastError)) : null,
       stuck ? h('div', { class: 'actions' },
         h('button', { type: 'button', onclick: async () => { await retry(item.id); sync({ force: true }); } }, t('重试')),
         h('button', { type: 'button', class: 'danger', onclick: async () => {
@@ -41,7 +45,7 @@ export async function render({ sync }) {
     sendNow.disabled = true;
     try {
       const summary = await sync({ force: true });
-      if (summary?.offline) toast(t('离线提示'), { error: true });
+      if (summary?.offline) toast(t('离线：工单和巡查保存在本机，联网后自动发送'), { error: true });
     } catch (error) {
       toast(errorText(error), { error: true });
     } finally {
@@ -59,7 +63,9 @@ async function exportUnsent() {
   for (const item of await items()) {
     files[`${item.id}/item.json`] = strToU8(JSON.stringify(item, null, 2));
     for (const photo of await photosOf(item.id)) {
-      if (photo.bytes) files[`${item.id}/${photo.id}.${photo.type.split('/')[1]}`] = [new Uint8Array(photo.bytes), { level: 0 }];
+      // A patrol's ticket photos go in a folder per ticket (item.json has each ticket's body).
+      const folder = photo.ticketId ? `${item.id}/${photo.ticketId}` : item.id;
+      if (photo.bytes) files[`${folder}/${photo.id}.${photo.type.split('/')[1]}`] = [new Uint8Array(photo.bytes), { level: 0 }];
     }
   }
   const blob = new Blob([zipSync(files)], { type: 'application/zip' });

@@ -46,7 +46,8 @@ export async function render() {
       h('caption', {}, t('本周暗访发现（计网格漏报）')),
       h('thead', {}, h('tr', {}, ...['网格', '网格员', '件数'].map((c) => h('th', { scope: 'col' }, t(c))))),
       h('tbody', {}, ...data.missed_this_week.map((m) => h('tr', {},
-        h('th', { scope: 'row' }, `${m.cell_name} ${m.cell_code}`), h('td', {}, m.inspectors.join('、')),
+        h('th', { scope: 'row' }, m.cell_name, ' ', h('small', { class: 'code' }, m.cell_code)),
+        h('td', {}, m.inspector_names.join(t('、'))),
         h('td', {}, h('a', { href: `#/tickets?cell=${encodeURIComponent(m.cell_code)}&since=${encodeURIComponent(new Date(data.week_start).toISOString())}` },
           String(m.count))))))) : null);
 }

@@ -1,8 +1,9 @@
 // Pieces the role views share: the list + detail layout, an on-site photo picker with its GPS fix,
 // queueing an action through the outbox, and a ticket row.
-import { api } from '../api.js';
-import { kvSet } from '../db.js';
+import { api, imageUrl } from '../api.js';
+import { getToken, kvSet } from '../db.js';
 import { h, formatTime, toast } from '../dom.js';
+import { deadlineWords, lightWord } from '../deadline.js';
 import { t, lang, statusName, errorText } from '../i18n.js';
 import { enqueue } from '../outbox.js';
 import { preparePhoto } from '../photo.js';
@@ -10,8 +11,7 @@ import { watchBestFix } from '../geo.js';
 import { requestBackgroundSync } from '../sw-sync.js';
 
 // The traffic light as colour and word (colour alone fails colour-blind users and bad screens in sun).
-const LIGHT = { green: '正常', yellow: '临期', red: '超期' };
-const light = (ticket) => (ticket.light ? h('span', { class: `light ${ticket.light}` }, `● ${t(LIGHT[ticket.light])}`) : '');
+const light = (ticket) => (ticket.light ? h('span', { class: `light ${ticket.light}` }, `● ${t(lightWord(ticket))}`.trim()) : '');
 const stoppers = new Set();
 window.addEventListener('hashchange', () => { stoppers.forEach((stop) => stop()); stoppers.clear(); });
 
@@ -25,11 +25,7 @@ export function split(list, detail, placeholder = '') {
 /** The deadline with its traffic light. */
 export function deadlineText(ticket) {
   if (!ticket.deadline_at) return '';
-  const left = ticket.working_seconds_left;
-  const hours = left === null || left === undefined || ['rectified', 'closed', 'cancelled'].includes(ticket.status) ? ''
-    : left >= 0 ? ` · ${t('剩余')} ${(left / 3600).toFixed(1)} ${t('工作小时')}`
-      : ` · ${t('超期')} ${(-left / 3600).toFixed(1)} ${t('工作小时')}`;
-  return h('span', {}, light(ticket), ` ${t('期限')} ${formatTime(ticket.deadline_at)}${hours}`);
+  return h('span', {}, light(ticket), ` ${deadlineWords(ticket)}`);
 }
 
 /** A photo's integrity flags in plain words, and a note while the server still compares its pixels
@@ -66,19 +62,61 @@ export function refreshPendingFlags(ticketId, root, attempt = 0) {
   stoppers.add(stop);
 }
 
-export function ticketRow(ticket, href, { selectable = false } = {}) {
+// Row thumbnails by URL (a photo never changes), so a list redrawn by a poll does not fetch them again;
+// tied to the login, so the next person on a shared phone starts with none. Fetched as blobs (an <img>
+// cannot send the bearer token), and only once a row comes near the screen.
+const thumbs = new Map();
+let thumbsToken = null;
+const thumbWatch = new IntersectionObserver((entries) => {
+  for (const entry of entries.filter((e) => e.isIntersecting)) {
+    thumbWatch.unobserve(entry.target);
+    loadThumb(entry.target);
+  }
+}, { rootMargin: '300px' });
+
+async function loadThumb(img) {
+  const token = await getToken();
+  if (token !== thumbsToken) {
+    thumbs.forEach((url) => url.then(URL.revokeObjectURL, () => {}));
+    thumbs.clear();
+    thumbsToken = token;
+  }
+  const path = img.dataset.src;
+  if (!thumbs.has(path)) thumbs.set(path, imageUrl(path).catch((error) => { thumbs.delete(path); throw error; }));
+  try {
+    img.src = await thumbs.get(path);
+  } catch {
+    // offline or not there: the grey square and its alt text stay; the next redraw tries again
+  }
+}
+
+/** The first before-photo's thumbnail, or an empty square of the same size (rows stay aligned). */
+function thumb(ticket) {
+  const photo = ticket.photos?.find((p) => p.kind === 'before' && p.urls?.thumb);
+  if (!photo) return h('span', { class: 'thumb', 'aria-hidden': 'true' });
+  const img = h('img', { class: 'thumb', alt: t('问题照片'), loading: 'lazy', width: 64, height: 64, 'data-src': photo.urls.thumb });
+  thumbWatch.observe(img);
+  return img;
+}
+
+/** A ticket in a list: thumbnail, category, state, marks (new since last looked, 督办, 反复, 返工),
+ * place and unit (`bureau: false` in the unit's own queue), and the deadline in words. */
+export function ticketRow(ticket, href, { selectable = false, fresh = false, bureau = true } = {}) {
   const marks = [ticket.escalated ? t('督办') : null, ticket.recurring ? t('反复') : null,
                  ticket.rework_count ? `${t('返工')}×${ticket.rework_count}` : null].filter(Boolean);
   return h('li', { class: 'row' },
     selectable ? h('input', { type: 'checkbox', class: 'pick', value: ticket.id,
                               'aria-label': `${t('选择')} ${ticket.category.name} ${ticket.cell_name || ''}` }) : null,
     h('a', { href, class: `ticket status-${ticket.status}`, 'data-id': ticket.id },
-      h('strong', {}, lang === 'en' ? ticket.category.name_en : ticket.category.name), ' ',
-      h('span', { class: 'status' }, statusName(ticket.status)),
-      ...marks.map((mark) => h('span', { class: 'mark' }, mark)),
-      h('div', { class: 'meta' }, [ticket.cell_name, ticket.bureau_name, formatTime(ticket.created_at)].filter(Boolean).join(' · ')),
-      ticket.deadline_at && !['closed', 'cancelled'].includes(ticket.status)
-        ? h('div', { class: 'meta' }, deadlineText(ticket)) : null));
+      thumb(ticket),
+      h('div', { class: 'row-body' },
+        fresh ? h('span', { class: 'mark new' }, t('新')) : null,
+        h('strong', {}, lang === 'en' ? ticket.category.name_en : ticket.category.name), ' ',
+        h('span', { class: 'status' }, statusName(ticket.status)),
+        ...marks.map((mark) => h('span', { class: 'mark' }, mark)),
+        h('div', { class: 'meta' }, [ticket.cell_name, bureau ? ticket.bureau_name : null, formatTime(ticket.created_at)].filter(Boolean).join(' · ')),
+        ticket.deadline_at && !['closed', 'cancelled'].includes(ticket.status)
+          ? h('div', { class: 'meta' }, deadlineText(ticket)) : null)));
 }
 
 /**
@@ -103,7 +141,7 @@ export function onSitePhotos(kind, inputId) {
     }
     const files = [...input.files].slice(0, 9 - photos.length);
     input.value = '';
-    status.textContent = `处理中… · processing ${files.length}`;
+    status.textContent = t('正在处理 {n} 张照片…', { n: files.length });
     for (const file of files) {
       try {
         const photo = await preparePhoto(file);
@@ -135,4 +173,10 @@ export async function queueAction({ ticketId, action, body, title, photos = [], 
   requestBackgroundSync();
   sync?.();
   return actionId;
+}
+
+/** A key point's camera, declared flag, unit and cell in one line (names, not codes). */
+export function pointMeta(point) {
+  return [point.has_cctv ? `${t('监控')} ${point.camera_no || ''}`.trim() : null, point.declared ? t('申报点位') : null,
+          point.bureau_name, point.cell_name].filter(Boolean).join(' · ');
 }

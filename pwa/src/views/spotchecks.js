@@ -1,7 +1,6 @@
 // Supervision spot checks (督察抽查): draw a sample (period, rate, minimum per bureau; the seed is shown
 // so the draw can be audited and redone), then the open tasks nearest first with a map link, and on
 // site: photos, pass / fail and a note, queued offline and sent exactly once.
-import gcoord from 'gcoord';
 import { api } from '../api.js';
 import { kvGet, kvSet } from '../db.js';
 import { h, formatTime, toast } from '../dom.js';
@@ -9,6 +8,7 @@ import { t, lang, errorText } from '../i18n.js';
 import { reference } from '../data.js';
 import { countyDay, distanceM, watchBestFix } from '../geo.js';
 import { subscribe } from '../outbox.js';
+import { distanceText, mapUnavailable, navLinks } from '../place.js';
 import { onSitePhotos, queueAction, split } from './parts.js';
 import { ticketDetail } from './ticket.js';
 
@@ -57,20 +57,17 @@ function drawForm(onDrawn) {
   return h('details', { class: 'action' }, h('summary', {}, t('抽取样本')), form);
 }
 
+// A task names its problem, unit and cell as people know them (the catalogue's English name in English).
 function taskRow(task, names, here) {
   const { lat, lon } = task.ticket;
-  const metres = here ? Math.round(distanceM(here.lat, here.lon, lat, lon)) : null;
-  const [gLon, gLat] = gcoord.transform([lon, lat], gcoord.WGS84, gcoord.GCJ02); // AMap wants GCJ-02
+  const metres = here ? distanceM(here.lat, here.lon, lat, lon) : null;
+  const what = names[task.ticket.category_code] || task.ticket.category_name;
   return h('li', { class: 'row' },
-    h('a', { href: `#/spotchecks/${task.id}`, class: 'ticket', 'data-ticket': task.ticket_id },
-      h('strong', {}, names[task.ticket.category_code] || task.ticket.category_code), ' ',
-      h('span', { class: 'status' }, task.bureau_code),
-      h('div', { class: 'meta' }, [task.ticket.cell_code, metres === null ? null : `${metres} m`,
-                                   `${t('结案')} ${formatTime(task.ticket.closed_at)}`].filter(Boolean).join(' · '))),
-    h('div', { class: 'nav-links' },
-      h('a', { href: `geo:${lat},${lon}?q=${lat},${lon}` }, t('导航')),
-      h('a', { href: `https://uri.amap.com/marker?position=${gLon.toFixed(6)},${gLat.toFixed(6)}&coordinate=gaode`,
-               target: '_blank', rel: 'noopener' }, t('高德地图'))));
+    h('a', { href: `#/spotchecks/${task.id}`, class: 'ticket', 'data-ticket': task.ticket_id }, h('div', { class: 'row-body' },
+      h('strong', {}, what),
+      h('div', { class: 'meta' }, [task.bureau_name, task.ticket.cell_name, metres === null ? null : distanceText(metres),
+                                   `${t('结案')} ${formatTime(task.ticket.closed_at)}`].filter(Boolean).join(' · ')))),
+    navLinks(lat, lon, what));
 }
 
 function resultForm(task, sync, done) {
@@ -118,8 +115,8 @@ export async function render({ user, params, sync, rerender }) {
   const mapBox = h('div', { class: 'minimap', 'aria-label': t('地图') });
   if (!params[0] && tasks.length) {
     requestAnimationFrame(() => import('../minimap.js').then(({ pointsMap }) => pointsMap(mapBox,
-      tasks.map((task) => ({ lat: task.ticket.lat, lon: task.ticket.lon, label: names[task.ticket.category_code] || '' })),
-      here)).catch(() => {}));
+      tasks.map((task) => ({ lat: task.ticket.lat, lon: task.ticket.lon, label: names[task.ticket.category_code] || task.ticket.category_name })),
+      here)).catch((error) => mapUnavailable(mapBox, error)));
   }
   const list = h('section', {}, h('h2', {}, t('抽查')), drawForm(() => { refresh(); }), h('h3', {}, t('待抽查（由近及远）')),
     !params[0] && tasks.length ? mapBox : null, listBox);

@@ -1,20 +1,21 @@
-// One ticket, for every role: facts, photos (tap to enlarge), its place on a map, the routing reason,
-// the history, and the actions the server says this user may take now. Every action goes through the
-// outbox with its own action_id, so it works offline and reaches the server exactly once.
+// One ticket, for every role: where it is (the place, its map, navigation), facts, photos (tap to
+// enlarge), the routing reason, the history, and the actions the server says this user may take now.
+// Every action goes through the outbox with its own action_id, so it works offline and reaches the
+// server exactly once.
 import { api, imageUrl } from '../api.js';
 import { kvGet, kvSet } from '../db.js';
 import { h, formatTime, toast } from '../dom.js';
 import { t, lang, statusName, errorText } from '../i18n.js';
-import { items, subscribe } from '../outbox.js';
+import { discard, items, subscribe } from '../outbox.js';
+import { distanceText, mapUnavailable, navLinks } from '../place.js';
+import { bureauPicker } from './bureaupicker.js';
+import { historyList } from './history.js';
 import { deadlineText, onSitePhotos, photoFlags, queueAction, refreshPendingFlags } from './parts.js';
 
 export const RETURN_REASONS = ['不属于本单位职责', '位置不在本单位辖区', '问题已由其他单位处理', '照片无法判断问题', '重复上报'];
-const ACTION_NAMES = {
-  created: '上报', dispatched: '派遣', accept: '签收', return: '退回', reassign: '改派', rectify: '整改',
-  verify: '核查', cancel: '撤销', escalate: '督办', request_extension: '申请延期', decide_extension: '审批延期',
-  park: '挂起', unpark: '恢复', photo_received: '照片到达', spotcheck: '抽查', overdue: '超期',
-  request_park: '申请挂账', decide_park: '审批挂账',
-};
+// The server's rule for a pass: the after- and verification photos' flags need a note, except missing
+// camera data, which every photo the phone scaled down has.
+const WEAK_FLAGS = new Set(['camera_metadata_missing']);
 
 async function load(id) {
   try {
@@ -28,8 +29,8 @@ async function load(id) {
   }
 }
 
-function photoStrip(ticket, kind) {
-  const photos = ticket.photos.filter((p) => p.kind === kind && p.urls.display);
+function photoStrip(ticket, kind, shown) {
+  const photos = ticket.photos.filter((p) => p.kind === kind && p.urls.display && !shown.has(p.id));
   if (!photos.length) return null;
   return h('div', { class: 'gallery' }, ...photos.map((photo, index) => {
     const names = { before: '问题照片', after: '整改照片', verification: '核查照片', spotcheck: '现场照片' };
@@ -42,7 +43,7 @@ function photoStrip(ticket, kind) {
   }));
 }
 
-function zoom(img) {
+export function zoom(img) {
   const dialog = h('dialog', { class: 'zoomed' },
     h('img', { src: img.src, alt: img.alt }),
     h('form', { method: 'dialog' }, h('button', { class: 'primary' }, t('关闭'))));
@@ -51,7 +52,25 @@ function zoom(img) {
   dialog.showModal();
 }
 
-export async function ticketDetail(id, { sync, back, rerender }) {
+/** The place line: the key point (named on the ticket, else the nearest), else the cell; the inspector's
+ * note; and links that open the phone's map app there. */
+function place(ticket) {
+  const { lat, lon } = ticket.location;
+  const near = ticket.nearest_key_point;
+  const line = ticket.key_point ? h('p', { class: 'key-point', id: 'ticket-key-point' }, `${t('点位')}${t('：')}${ticket.key_point.name}`)
+    : near ? h('p', { class: 'key-point', id: 'ticket-key-point' }, `${t('附近点位')}${t('：')}${near.name} · ${distanceText(near.distance_m)}`)
+      : ticket.cell_name ? h('p', { class: 'key-point' }, `${t('网格')}${t('：')}${ticket.cell_name}`) : null;
+  const label = ticket.key_point?.name || near?.name || ticket.cell_name || '';
+  return h('div', { class: 'place', id: 'ticket-place' }, line,
+    ticket.description ? h('p', { class: 'place-note', id: 'ticket-note' }, ticket.description) : null,
+    navLinks(lat, lon, label, { inline: true }));
+}
+
+/**
+ * `compare(ticket)`, when given, returns { node, photoIds }: a view of some photos (the verifier's
+ * before / after pair) shown above the actions; the galleries leave those photos out.
+ */
+export async function ticketDetail(id, { sync, back, rerender, compare = null }) {
   let ticket;
   let stale = false;
   try {
@@ -62,14 +81,14 @@ export async function ticketDetail(id, { sync, back, rerender }) {
   const mine = (await items()).filter((item) => item.kind === 'action' && item.ticketId === id);
   const pending = mine.filter((item) => item.state === 'queued' || item.state === 'sending');
   const refused = mine.filter((item) => item.state === 'failed' || item.state === 'conflict');
-  const mapBox = h('div', { class: 'minimap', 'aria-label': t('位置') });
-  requestAnimationFrame(() => import('../minimap.js').then(({ miniMap }) => miniMap(mapBox, {
-    lat: ticket.location.lat, lon: ticket.location.lon, cellCode: ticket.cell_code })).catch(() => {}));
+  const mapBox = h('div', { class: 'minimap', id: 'ticket-map', 'aria-label': t('位置') });
+  requestAnimationFrame(() => {
+    if (!mapBox.isConnected) return; // navigated away before the first frame
+    import('../minimap.js').then(({ miniMap }) => miniMap(mapBox, {
+      lat: ticket.location.lat, lon: ticket.location.lon, cellCode: ticket.cell_code }))
+      .catch((error) => mapUnavailable(mapBox, error, ticket.location));
+  });
   const routing = lang === 'en' ? ticket.routing?.reason_en : ticket.routing?.reason;
-  const history = h('ol', { class: 'history' }, ...(ticket.events || []).filter((e) => e.action !== 'photo_received').map((e) =>
-    h('li', {}, h('strong', {}, `${formatTime(e.at)} ${e.actor?.display_name || t('系统')}`), ' ',
-      `${t(ACTION_NAMES[e.action] || e.action)}${e.to_status && e.to_status !== e.from_status ? ' → ' + statusName(e.to_status) : ''}`,
-      e.payload?.reason || e.payload?.note ? ` · ${e.payload.reason || e.payload.note}` : '')));
   // Once the server has taken an action queued here, show the ticket as it is now.
   // A refusal shows too (the outbox keeps the item, with the server's reason).
   const unsubscribe = subscribe((message) => {
@@ -92,28 +111,34 @@ export async function ticketDetail(id, { sync, back, rerender }) {
     }
   };
   const refusals = refused.map((item) => h('p', { class: 'error', role: 'alert' },
-    `${item.summary.title}：${item.lastError?.message || ''} `, h('a', { href: '#/outbox' }, t('待发送'))));
+    `${item.summary.title}${t('：')}${item.lastError ? errorText(item.lastError) : ''} `, h('a', { href: '#/outbox' }, t('待发送'))));
+  // A pass the server refused for want of a note on the flags: asked again here, replaced when re-sent.
+  const refusedPass = refused.find((item) => item.action === 'verify' && item.lastError?.code === 'flags_need_note');
   const actions = h('div', { class: 'actions-panel' }, ...refusals, ...(pending.length
     ? [h('p', { role: 'status', class: 'queued' }, `${t('已保存待发送')} · ${pending.map((p) => p.summary.title).join('、')}`)]
-    : actionForms(ticket, allowed, { sync, done })));
+    : actionForms(ticket, allowed, { sync, done, refusedPass })));
+  const compared = compare?.(ticket);
+  const shown = new Set(compared?.photoIds || []);
+  const strip = (kind, title) => {
+    const gallery = photoStrip(ticket, kind, shown);
+    return gallery ? [h('h3', {}, t(title)), gallery] : [];
+  };
   const view = h('section', { class: 'detail' }, back,
     h('h2', {}, lang === 'en' ? ticket.category.name_en : ticket.category.name, ' ',
       h('span', { class: 'status', id: 'ticket-status' }, statusName(ticket.status))),
+    place(ticket),
+    ticket.return_reason ? h('p', { class: 'return-reason', id: 'ticket-return-reason' }, `${t('退回原因')}${t('：')}${ticket.return_reason}`) : null,
     stale ? h('p', { class: 'hint' }, t('离线数据')) : null,
     h('dl', { class: 'facts' },
-      h('dt', {}, t('网格')), h('dd', {}, `${ticket.cell_name || ''} ${ticket.cell_code || ''}`),
+      h('dt', {}, t('网格')), h('dd', {}, ticket.cell_name || '—', ' ', h('small', { class: 'code' }, ticket.cell_code || '')),
       h('dt', {}, t('承办单位')), h('dd', { id: 'ticket-bureau' }, ticket.bureau_name || '—'),
       h('dt', {}, t('期限')), h('dd', {}, deadlineText(ticket) || '—'),
       h('dt', {}, t('分派依据')), h('dd', { id: 'ticket-routing' }, routing || '—'),
-      h('dt', {}, t('上报人')), h('dd', {}, `${ticket.author.display_name} · ${formatTime(ticket.captured_at)}`),
-      ticket.description ? h('dt', {}, t('备注')) : null, ticket.description ? h('dd', {}, ticket.description) : null),
-    actions,
-    h('h3', {}, t('问题照片')), photoStrip(ticket, 'before'),
-    ticket.photos.some((p) => p.kind === 'after') ? h('h3', {}, t('整改照片')) : null, photoStrip(ticket, 'after'),
-    ticket.photos.some((p) => p.kind === 'verification') ? h('h3', {}, t('核查照片')) : null, photoStrip(ticket, 'verification'),
-    ticket.photos.some((p) => p.kind === 'spotcheck') ? h('h3', {}, t('现场照片')) : null, photoStrip(ticket, 'spotcheck'),
+      h('dt', {}, t('上报人')), h('dd', {}, `${ticket.author.display_name} · ${formatTime(ticket.captured_at)}`)),
+    compared?.node, actions,
+    ...strip('before', '问题照片'), ...strip('after', '整改照片'), ...strip('verification', '核查照片'), ...strip('spotcheck', '现场照片'),
     h('h3', {}, t('位置')), mapBox,
-    h('h3', {}, t('处理记录')), history);
+    h('h3', {}, t('处理记录')), historyList(ticket.events));
   refreshPendingFlags(id, view);
   return view;
 }
@@ -134,7 +159,7 @@ function simpleForm(name, title, fields, submitLabel, onSubmit, { open = false, 
   return h('details', { class: 'action', open }, h('summary', {}, title), form);
 }
 
-function actionForms(ticket, allowed, { sync, done }) {
+function actionForms(ticket, allowed, { sync, done, refusedPass }) {
   const forms = [];
   const act = (action, body, title, photos = []) => done(title, queueAction({ ticketId: ticket.id, action, body, title, photos, sync }));
   const once = (fn) => (event) => {
@@ -160,29 +185,10 @@ function actionForms(ticket, allowed, { sync, done }) {
         t('提交整改'), photos);
     }, { open: ticket.status === 'accepted' || ticket.status === 'rework' }));
   }
-  if (allowed.includes('verify')) {
-    const note = h('textarea', { id: 'verify-note', rows: 2, maxLength: 500 });
-    const shots = onSitePhotos('verification', 'verify-photo');
-    const decide = (result) => (event) => {
-      const photos = shots.photos();
-      // A failure is evidence against the bureau: it needs a reason and a photo of what is still wrong.
-      if (result === 'fail' && (!note.value.trim() || !photos.length)) {
-        note.focus();
-        toast(t('不通过须写明原因并拍照'), { error: true });
-        return;
-      }
-      event.currentTarget.parentElement.querySelectorAll('button').forEach((b) => { b.disabled = true; });
-      act('verify', { result, note: note.value.trim(), photo_ids: photos.map((p) => p.id) },
-        `${t(result === 'pass' ? '核查通过' : '核查不通过')} · ${ticket.category.name}`, photos);
-    };
-    forms.push(h('div', { class: 'card verify' }, h('h3', {}, t('待核查')), shots.node, field(t('核查说明'), note),
-      h('div', { class: 'actions' },
-        h('button', { type: 'button', class: 'primary', onclick: decide('pass') }, t('核查通过')),
-        h('button', { type: 'button', class: 'danger', onclick: decide('fail') }, t('核查不通过')))));
-  }
+  if (allowed.includes('verify')) forms.push(verifyCard(ticket, act, refusedPass));
   if (allowed.includes('return')) {
     const choice = h('select', { id: 'return-reason', required: true }, h('option', { value: '' }, t('请选择')),
-      ...RETURN_REASONS.map((r) => h('option', { value: r }, r)), h('option', { value: 'other' }, t('其他')));
+      ...RETURN_REASONS.map((r) => h('option', { value: r }, t(r))), h('option', { value: 'other' }, t('其他')));
     const more = h('input', { id: 'return-more', maxLength: 400 });
     forms.push(simpleForm('return', t('退回'), [field(t('退回原因'), choice), field(t('补充说明'), more)], t('退回'), () => {
       const reason = [choice.value === 'other' ? '' : choice.value, more.value.trim()].filter(Boolean).join('：');
@@ -232,18 +238,62 @@ function actionForms(ticket, allowed, { sync, done }) {
   return forms;
 }
 
+/**
+ * Pass or fail. A failure needs a reason and a photo of what is still wrong. Evidence with integrity
+ * flags shows them here, where the pass is decided, and a pass over them needs the note to say why they
+ * do not matter (the server refuses it otherwise). Problems are said beside the buttons, not in a toast.
+ */
+function verifyCard(ticket, act, refusedPass) {
+  const note = h('textarea', { id: 'verify-note', rows: 2, maxLength: 500, 'aria-describedby': 'verify-problem' });
+  const shots = onSitePhotos('verification', 'verify-photo');
+  const problem = h('p', { class: 'error', id: 'verify-problem', role: 'alert', hidden: true });
+  const say = (text) => { problem.textContent = text; problem.hidden = !text; };
+  const flags = ticket.photos.filter((p) => p.kind === 'after' || p.kind === 'verification')
+    .flatMap((p) => (p.flags || []).filter((f) => !WEAK_FLAGS.has(f.code)));
+  const flagList = h('ul', { class: 'flags' },
+    ...flags.map((f) => h('li', { class: 'flag' }, `⚠ ${lang === 'en' ? f.reason_en || f.reason : f.reason}`)));
+  const flagged = h('div', { class: 'confirm-flags', id: 'verify-flags', hidden: !flags.length && !refusedPass },
+    h('p', { class: 'confirm-title' }, t('整改照片有疑点，通过核查须在核查说明中写明为何不影响')), flagList);
+  const decided = h('div', { class: 'actions' });
+  const send = (result) => {
+    const photos = shots.photos();
+    decided.querySelectorAll('button').forEach((b) => { b.disabled = true; });
+    if (refusedPass) discard(refusedPass.id); // this pass replaces the one the server refused
+    act('verify', { result, note: note.value.trim(), photo_ids: photos.map((p) => p.id) },
+        `${t(result === 'pass' ? '核查通过' : '核查不通过')} · ${ticket.category.name}`, photos);
+  };
+  const refuse = (text) => {
+    say(text);
+    note.setAttribute('aria-invalid', 'true');
+    note.focus();
+  };
+  // Flags that come after the page opened are the server's to catch: it refuses the pass, and the
+  // page then asks here (refusedPass).
+  const pass = () => {
+    if (!flagged.hidden && !note.value.trim()) {
+      refuse(t('请在核查说明中写明为何这些疑点不影响通过'));
+      return;
+    }
+    send('pass');
+  };
+  const fail = () => {
+    if (!note.value.trim() || !shots.photos().length) {
+      refuse(t('不通过须写明原因并拍照'));
+      return;
+    }
+    send('fail');
+  };
+  decided.append(h('button', { type: 'button', class: 'primary', id: 'verify-pass', onclick: pass }, t('核查通过')),
+    h('button', { type: 'button', class: 'danger', id: 'verify-fail', onclick: fail }, t('核查不通过')));
+  note.addEventListener('input', () => { note.removeAttribute('aria-invalid'); say(''); });
+  return h('div', { class: 'card verify' }, h('h3', {}, t('待核查')), shots.node, flagged, field(t('核查说明'), note),
+    decided, problem);
+}
+
 function reassignForm(ticket, act) {
-  const bureau = h('select', { id: 'reassign-bureau', required: true }, h('option', { value: '' }, t('加载中')));
+  const bureau = bureauPicker({ id: 'reassign-bureau', label: t('改派给'), except: ticket.bureau_code });
   const reason = h('input', { id: 'reassign-reason', required: true, maxLength: 500 });
-  // The picker shows each bureau's open load, so the dispatcher can see who is swamped.
-  Promise.all([api('/api/v1/bureaus'), api('/api/v1/indicators/overview').catch(() => ({ bureaus: [] }))])
-    .then(([bureaus, overview]) => {
-      const load = Object.fromEntries(overview.bureaus.map((b) => [b.code, b]));
-      bureau.replaceChildren(h('option', { value: '' }, t('请选择')), ...bureaus.filter((b) => b.is_active && b.code !== ticket.bureau_code)
-        .map((b) => h('option', { value: b.code },
-          `${b.name} · ${t('在办')} ${load[b.code]?.open || 0}${load[b.code]?.overdue ? ` · ${t('超期')} ${load[b.code].overdue}` : ''}`)));
-    }).catch((error) => toast(errorText(error), { error: true }));
-  return simpleForm('reassign', t('改派'), [field(t('改派给'), bureau), field(t('改派原因'), reason)], t('改派'),
-    () => act('reassign', { bureau_code: bureau.value, reason: reason.value.trim() }, `${t('改派')} → ${bureau.selectedOptions[0].textContent.split(' · ')[0]}`),
+  return simpleForm('reassign', t('改派'), [bureau.node, field(t('改派原因'), reason)], t('改派'),
+    () => act('reassign', { bureau_code: bureau.value(), reason: reason.value.trim() }, `${t('改派')} → ${bureau.name()}`),
     { open: ['reported', 'returned'].includes(ticket.status) });
 }

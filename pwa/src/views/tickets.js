@@ -4,6 +4,7 @@ import { api } from '../api.js';
 import { kvGet, kvSet } from '../db.js';
 import { h, formatTime } from '../dom.js';
 import { t, errorText } from '../i18n.js';
+import { filterChips } from './filters.js';
 import { split, ticketRow } from './parts.js';
 import { ticketDetail } from './ticket.js';
 
@@ -35,7 +36,7 @@ export async function render({ user, params, query, sync, rerender }) {
           h('ul', { class: 'tickets' }, ...toVerify.value.items.map((tk) => ticketRow(tk, `#/tickets/${tk.id}${suffix}`))));
       }
     }
-    if (query) list.append(h('p', { class: 'hint' }, `${t('筛选')}：${decodeURIComponent(query)}`));
+    if (query) list.append(await filterChips(query));
     const tickets = await cached(`list:tickets${mine ? '' : ':' + filters}`, `/api/v1/tickets?${filters}`);
     list.append(tickets.stale ? h('p', { class: 'hint' }, `${t('离线数据')} · ${t('上次更新')} ${formatTime(tickets.at)}`) : '',
       tickets.value.items.length ? moreList(tickets.value, filters, suffix) : h('p', { class: 'empty' }, t('暂无工单')));

@@ -2,12 +2,12 @@
 // scale, how far apart and how long apart they were taken, the integrity flags in plain words, and
 // pass / fail (a failure needs a reason) — queued offline like everything else.
 import { api, imageUrl } from '../api.js';
-import { kvGet } from '../db.js';
 import { h, formatTime } from '../dom.js';
 import { t, errorText } from '../i18n.js';
 import { distanceM } from '../geo.js';
+import { distanceText } from '../place.js';
 import { photoFlags, split, ticketRow } from './parts.js';
-import { ticketDetail } from './ticket.js';
+import { ticketDetail, zoom } from './ticket.js';
 
 function photoCell(photo, label) {
   const img = h('img', { alt: label });
@@ -15,7 +15,9 @@ function photoCell(photo, label) {
     imageUrl(photo.urls.display).then((url) => { img.src = url; })
       .catch((error) => { if (error.status === 404) img.alt += t('（无预览）'); });
   }
-  return h('figure', { class: 'side' }, h('figcaption', {}, label), img, photoFlags(photo));
+  return h('figure', { class: 'side' }, h('figcaption', {}, label),
+    h('button', { type: 'button', class: 'zoom', 'aria-label': `${t('放大')} ${label}`, onclick: () => zoom(img) }, img),
+    photoFlags(photo));
 }
 
 /** Where and when the after-photo was taken relative to the report: EXIF GPS/time when present,
@@ -26,9 +28,21 @@ function comparison(ticket) {
   const rectified = (ticket.events || []).filter((e) => e.action === 'rectify').at(-1);
   const at = after?.exif?.gps_lat != null ? { lat: after.exif.gps_lat, lon: after.exif.gps_lon }
     : rectified?.payload?.location ?? null;
-  const metres = at ? Math.round(distanceM(ticket.location.lat, ticket.location.lon, at.lat, at.lon)) : null;
+  const metres = at ? distanceM(ticket.location.lat, ticket.location.lon, at.lat, at.lon) : null;
   const hours = rectified ? (Date.parse(rectified.at) - Date.parse(ticket.captured_at)) / 3600000 : null;
   return { before, after, metres, hours };
+}
+
+/** The before / after pair for ticketDetail, shown in place of those two photos in the galleries. */
+function comparePhotos(ticket) {
+  const { before, after, metres, hours } = comparison(ticket);
+  const node = h('div', { class: 'compare', id: 'compare' },
+    h('div', { class: 'pair' }, photoCell(before, t('问题照片')), photoCell(after, t('整改照片'))),
+    h('p', { class: 'meta' },
+      `${t('两次拍摄相距')} ${metres === null ? t('未知') : distanceText(metres)} · `
+      + `${t('相隔')} ${hours === null ? t('未知') : `${hours.toFixed(1)} h`} · ${formatTime(ticket.captured_at)} → `
+      + `${formatTime((ticket.events || []).filter((e) => e.action === 'rectify').at(-1)?.at)}`));
+  return { node, photoIds: [before?.id, after?.id].filter(Boolean) };
 }
 
 export async function render({ user, params, sync, rerender }) {
@@ -41,20 +55,9 @@ export async function render({ user, params, sync, rerender }) {
   } catch (error) {
     list.append(h('p', { class: 'error', role: 'alert' }, errorText(error)));
   }
-  let detail = null;
-  if (params[0]) {
-    detail = await ticketDetail(params[0], { user, sync, rerender, back: h('a', { href: '#/verify', class: 'back' }, `‹ ${t('返回')}`) });
-    const ticket = await kvGet(`ticket:${params[0]}`); // ticketDetail has just fetched and saved it
-    if (ticket) {
-      const { before, after, metres, hours } = comparison(ticket);
-      detail.insertBefore(h('div', { class: 'compare', id: 'compare' },
-        h('div', { class: 'pair' }, photoCell(before, t('问题照片')), photoCell(after, t('整改照片'))),
-        h('p', { class: 'meta' },
-          `${t('两次拍摄相距')} ${metres === null ? t('未知') : `${metres} m`} · `
-          + `${t('相隔')} ${hours === null ? t('未知') : `${hours.toFixed(1)} h`} · ${formatTime(ticket.captured_at)} → `
-          + `${formatTime((ticket.events || []).filter((e) => e.action === 'rectify').at(-1)?.at)}`)),
-      detail.querySelector('.actions-panel'));
-    }
-  }
+  const detail = params[0]
+    ? await ticketDetail(params[0], { user, sync, rerender, compare: comparePhotos,
+                                      back: h('a', { href: '#/verify', class: 'back' }, `‹ ${t('返回')}`) })
+    : null;
   return split(list, detail, t('选择一张工单'));
 }
