@@ -22,7 +22,8 @@ def test_passing_over_flagged_evidence_needs_a_note(loop, db):  # noqa: F811
     assert refused.status_code == 422 and refused.json()["error"]["code"] == "flags_need_note"
     codes = {flag["code"] for flag in refused.json()["error"]["details"]["flags"]}
     assert "taken_before_ticket" in codes
-    reason = next(f["reason"] for f in refused.json()["error"]["details"]["flags"] if f["code"] == "taken_before_ticket")
+    flags = refused.json()["error"]["details"]["flags"]
+    reason = next(f["reason"] for f in flags if f["code"] == "taken_before_ticket")
     assert "年" in reason and "小时" not in reason  # "早于问题上报 18 年", not 158,000 hours
     db.rollback()
     assert db.get(Ticket, uuid.UUID(ticket_id)).status == "rectified"
