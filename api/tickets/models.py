@@ -40,7 +40,7 @@ class Ticket(SQLModel, table=True):
         Index("ix_tickets_cell_category_created", "cell_code", "category_code", "created_at"),
         Index("ix_tickets_created", "created_at", "id"),
         # A key point's tickets for the readiness board, read from the index alone: only tickets raised at a
-        # key point, with every column the board reads (migration 0013).
+        # key point, with every column the board reads.
         Index("ix_tickets_key_point", "key_point_id", "created_at", "status", "closed_at", "deadline_at",
               "rectified_at", "category_code", "id", **_partial("key_point_id IS NOT NULL")),
         # Partial indexes that hand out a queue page in order: a bureau's open work by deadline, the
