@@ -6,8 +6,10 @@ import uuid
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from datetime import UTC, date, datetime, time, timedelta
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -221,7 +223,8 @@ def _patrol_days(session: Session, point_ids, first: date, last: date) -> dict[i
     PostgreSQL reads from the index without visiting the table's wide rows."""
     found: dict[int, set[date]] = defaultdict(set)
     if point_ids:
-        for point_id, day in session.exec(select(Patrol.key_point_id, Patrol.day).where(
+        # Streamed (Core, not the ORM, which holds every row at once): 15,000 rows for 500 points in 30 days.
+        for point_id, day in session.connection().execute(select(Patrol.key_point_id, Patrol.day).where(
                 col(Patrol.key_point_id).in_(point_ids), col(Patrol.day) >= first, col(Patrol.day) <= last)):
             found[point_id].add(day)
     return found
@@ -271,7 +274,7 @@ def coverage(session: Session, settings: Settings, *, first: date, last: date, b
     period not patrolled is missed once it has ended (in the county's zone), pending while it runs."""
     today = (now or utcnow()).astimezone(settings.tz).date()
     points = keypoints.list_points(session, bureau=bureau)
-    patrolled = _patrol_days(session, [p.id for p in points], _monday(first), last + timedelta(days=6))
+    seen = _patrol_days(session, [p.id for p in points], _monday(first), last + timedelta(days=6))
     if by == "inspector":
         inspectors = defaultdict(list)
         for cell, username, name in session.exec(select(CellInspector.cell_code, User.username, User.display_name)
@@ -281,24 +284,23 @@ def coverage(session: Session, settings: Settings, *, first: date, last: date, b
         rendered = {p.id: p for p in keypoints.render(session, points)}
     # Counted in plain integers, [due, patrolled, missed, pending], and made into rows at the end: a row
     # model per due day cost more than the rest of the call (15,000 due days for 500 points in 30 days).
-    slot = {"patrolled": 1, "missed": 2, "pending": 3}
+    patrolled, missed, pending = 1, 2, 3  # places in those lists
     totals = [0, 0, 0, 0]
     counts: dict[str, list[int]] = {}
     names: dict[str, str] = {}
     missed_points: dict[str, list[CoverageMiss]] = {}
+    keys_of = {
+        "point": lambda point: [(str(point.id), point.name)],
+        "cell": lambda point: [(point.cell_code or "", rendered[point.id].cell_name or "—")],
+        "bureau": lambda point: [(point.bureau_code or "", rendered[point.id].bureau_name or "—")],
+        "inspector": lambda point: inspectors.get(point.cell_code, []),
+    }
     for point in points:
-        if by == "point":
-            keys = [(str(point.id), point.name)]
-        elif by == "cell":
-            keys = [(point.cell_code or "", rendered[point.id].cell_name or "—")]
-        elif by == "bureau":
-            keys = [(point.bureau_code or "", rendered[point.id].bureau_name or "—")]
-        else:
-            keys = inspectors.get(point.cell_code, [])
-        days = patrolled.get(point.id, set())
+        keys = keys_of[by](point)
+        days = seen.get(point.id, set())
         done_in = days if point.patrol_frequency == "daily" else {_monday(day) for day in days}
         for start, end in _periods(point, first, last):
-            n = slot["patrolled" if start in done_in else "missed" if end < today else "pending"]
+            n = patrolled if start in done_in else missed if end < today else pending
             totals[0] += 1
             totals[n] += 1
             for key, name in keys:
@@ -307,7 +309,7 @@ def coverage(session: Session, settings: Settings, *, first: date, last: date, b
                 row = counts[key]
                 row[0] += 1
                 row[n] += 1
-                if n == 2:
+                if n == missed:
                     missed_points[key].append(CoverageMiss(key_point_id=point.id, name=point.name, date=start))
 
     def figures(due: int, done: int, missed: int, pending: int) -> dict:
@@ -326,6 +328,22 @@ def _day_end(day: date, tz: ZoneInfo) -> datetime:
     return datetime.combine(day + timedelta(days=1), time(), tz)
 
 
+class _BoardTicket(NamedTuple):
+    """What the board reads of a ticket, as a plain tuple: a result row's attribute costs ten times more."""
+
+    id: uuid.UUID
+    key_point_id: int
+    status: str
+    category_code: str
+    created_at: datetime
+    deadline_at: datetime | None
+    stopped_at: datetime | None  # when the unit stopped the clock: rectified, else closed
+
+
+_BOARD_COLUMNS = (Ticket.id, Ticket.key_point_id, Ticket.status, Ticket.category_code, Ticket.created_at,
+                  Ticket.deadline_at, func.coalesce(Ticket.rectified_at, Ticket.closed_at))
+
+
 def readiness(session: Session, settings: Settings, *, days: int, cctv_only: bool = False,
               bureau: str | None = None, now: datetime | None = None) -> Readiness:
     """The board: every CCTV point and declared site, the last `days` days, worst first."""
@@ -337,47 +355,49 @@ def readiness(session: Session, settings: Settings, *, days: int, cctv_only: boo
               if (p.has_cctv or (p.is_declared and not cctv_only)) and p.active_on(today)]
     ids = [p.id for p in points]
     patrolled = _patrol_days(session, ids, _monday(first), today)
-    tickets = defaultdict(list)
+    dates = [first + timedelta(days=n) for n in range(days)]
+    # In order, so a ticket is late on a run of days; in UTC like the tickets' times, which compare fast.
+    moments = [min(_day_end(day, tz), now).astimezone(UTC) for day in dates]
+    raised = defaultdict(lambda: [0] * days)  # per point and day
+    late = defaultdict(lambda: [0] * days)
+    still_open = defaultdict(list)
     names = {}
     if ids:
         window_start = datetime.combine(first, time(), tz)
         # Raised there in the window, or still open, or closed in the window (overdue on some days): the
-        # columns the board reads, from the index ix_tickets_key_point (no row of the wide table).
-        query = (select(Ticket.id, Ticket.key_point_id, Ticket.status, Ticket.category_code, Ticket.created_at,
-                        Ticket.deadline_at, Ticket.rectified_at, Ticket.closed_at)
+        # columns the board reads, from the index ix_tickets_key_point (no row of the wide table). Counted
+        # as they stream: only the open ones are kept.
+        query = (select(*_BOARD_COLUMNS)
                  .where(col(Ticket.key_point_id).in_(ids), Ticket.status != "incomplete",
                         (col(Ticket.created_at) >= window_start) | col(Ticket.status).in_(OPEN_STATUSES)
                         | (col(Ticket.closed_at) >= window_start)))
-        for ticket in session.exec(query):
-            tickets[ticket.key_point_id].append(ticket)
-        codes = {t.category_code for found in tickets.values() for t in found}
+        for row in session.connection().execute(query):
+            t = _BoardTicket(*row)
+            if first <= (created := t.created_at.astimezone(tz).date()) <= today:
+                raised[t.key_point_id][(created - first).days] += 1
+            if span := _overdue_span(t):  # late at the moments strictly inside the span
+                after, until = span
+                point_late = late[t.key_point_id]
+                for n in range(bisect_right(moments, after), bisect_left(moments, until) if until else days):
+                    point_late[n] += 1
+            if t.status in OPEN_STATUSES:
+                still_open[t.key_point_id].append((t, span))
+        codes = {t.category_code for found in still_open.values() for t, _ in found}
         names = dict(session.exec(select(Category.code, Category.name).where(col(Category.code).in_(codes))).all())
-    dates = [first + timedelta(days=n) for n in range(days)]
-    # In order, so a ticket is late on a run of days; in UTC like the tickets' times, which compare fast.
-    moments = [min(_day_end(day, tz), now).astimezone(UTC) for day in dates]
     strips: dict[tuple, ReadinessDay] = {}  # equal days shared: 400 points × 30 days of models cost ~35 ms
     boards = []
     for point, public in zip(points, keypoints.render(session, points), strict=True):
         seen = patrolled.get(point.id, set())
-        raised, late, still_open = [0] * days, [0] * days, []
-        for t in tickets[point.id]:
-            if first <= (created := t.created_at.astimezone(tz).date()) <= today:
-                raised[(created - first).days] += 1
-            if span := _overdue_span(t):  # late at the moments strictly inside the span
-                after, until = span
-                for n in range(bisect_right(moments, after), bisect_left(moments, until) if until else days):
-                    late[n] += 1
-            if t.status in OPEN_STATUSES:
-                still_open.append((t, span))
+        point_raised, point_late = raised.get(point.id, [0] * days), late.get(point.id, [0] * days)
         strip = []
         for n, day in enumerate(dates):
-            key = (n, day in seen, raised[n], late[n])
+            key = (n, day in seen, point_raised[n], point_late[n])
             if key not in strips:
                 strips[key] = ReadinessDay(date=day, patrolled=key[1], problems=key[2], overdue=key[3])
             strip.append(strips[key])
         open_tickets = [OpenTicket(id=t.id, status=t.status, category_name=names[t.category_code],
                                    deadline_at=t.deadline_at, overdue=_late(span, now))
-                        for t, span in sorted(still_open, key=lambda pair: pair[0].created_at)]
+                        for t, span in sorted(still_open.get(point.id, []), key=lambda pair: pair[0].created_at)]
         reasons = _reasons(point, seen, open_tickets, today)
         status = "red" if {"overdue_problem", "missed_yesterday"} & set(reasons) else "yellow" if reasons else "green"
         boards.append(PointReadiness(key_point=public, status=status, reasons=reasons, days=strip,
@@ -388,7 +408,7 @@ def readiness(session: Session, settings: Settings, *, days: int, cctv_only: boo
     return Readiness(as_of=now, days=days, points=boards)
 
 
-def _overdue_span(ticket) -> tuple[datetime, datetime | None] | None:
+def _overdue_span(ticket: _BoardTicket) -> tuple[datetime, datetime | None] | None:
     """When a ticket is open past its deadline: dispatched, at the moments strictly after the deadline and
     before the unit stopped (rectified or closed; None: not yet). None if it never is (no deadline, parked,
     cancelled, or no longer working with no time it stopped)."""
@@ -396,8 +416,7 @@ def _overdue_span(ticket) -> tuple[datetime, datetime | None] | None:
         return None
     if ticket.status in WORKING:
         return ticket.deadline_at, None
-    stopped = ticket.rectified_at or ticket.closed_at
-    return (ticket.deadline_at, stopped) if stopped is not None else None
+    return (ticket.deadline_at, ticket.stopped_at) if ticket.stopped_at is not None else None
 
 
 def _late(span: tuple[datetime, datetime | None] | None, moment: datetime) -> bool:
