@@ -5,6 +5,7 @@ from api.bureaus.models import Bureau
 from api.catalog.models import Category, PointType
 from api.county.reference import ReferenceVersion
 from api.grid.models import CellInspector, GridArea, GridCell, GridRevision
+from api.indicators.models import RankingSettings
 from api.keypoints.models import ChecklistVersion, KeyPoint
 from api.notifications.models import Notification, WebhookDelivery
 from api.patrols.models import Patrol, PatrolPhoto
@@ -16,5 +17,5 @@ from api.workcalendar.models import CalendarOverride
 
 __all__ = ["AuthToken", "Bureau", "CalendarOverride", "Category", "CellInspector", "ChecklistVersion", "GridArea",
            "GridCell", "GridRevision", "KeyPoint", "LoginFailure", "Notification", "Patrol", "PatrolPhoto", "Photo",
-           "PhotoHashBand", "PointType", "ReferenceVersion", "RoutingRule", "SpotCheck", "SpotCheckDraw", "Ticket",
-           "TicketEvent", "User", "WebhookDelivery"]
+           "PhotoHashBand", "PointType", "RankingSettings", "ReferenceVersion", "RoutingRule", "SpotCheck",
+           "SpotCheckDraw", "Ticket", "TicketEvent", "User", "WebhookDelivery"]

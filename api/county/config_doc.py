@@ -1,6 +1,6 @@
 """A county's setup as one document (YAML or JSON): bureaus, point types, categories, routing rules,
-calendar overrides and the checklists by point type, so it can be reviewed, versioned and loaded into
-another instance.
+calendar overrides, the checklists by point type and the ranking's weights, so it can be reviewed, versioned
+and loaded into another instance.
 
 Webhook URLs are left out of exports (they carry robot keys); an import keeps existing ones
 unless the document names them.
@@ -15,6 +15,8 @@ from api.bureaus.models import Bureau, BureauCreate
 from api.catalog import service as catalog_service
 from api.catalog.models import CategoryWrite, PointTypeWrite
 from api.errors import ApiError
+from api.indicators import service as indicators_service
+from api.indicators.models import RankingConfig
 from api.keypoints import service as keypoints_service
 from api.keypoints.models import ChecklistItem, ChecklistWrite
 from api.routing import service as routing_service
@@ -39,6 +41,7 @@ class CountyConfig(BaseModel):
     routing_rules: list[RoutingRuleWrite] = []
     calendar_overrides: list[CalendarOverrideWrite] = []
     checklists: list[ChecklistDoc] = []
+    ranking: RankingConfig | None = None  # left as it is when absent
 
 
 def export_config(session: Session) -> dict[str, Any]:
@@ -55,6 +58,7 @@ def export_config(session: Session) -> dict[str, Any]:
                                session.exec(select(CalendarOverride).order_by(CalendarOverride.day))],
         "checklists": [{"point_type": c.point_type, "items": [i.model_dump() for i in c.items]}
                        for c in keypoints_service.current_checklists(session)],
+        "ranking": indicators_service.ranking_config(session).model_dump(mode="json"),
     }
 
 
@@ -96,6 +100,9 @@ def import_config(session: Session, document: Any, *, by: str) -> dict[str, int]
     session.flush()
     for checklist in config.checklists:  # a changed list becomes its next version
         keypoints_service.put_checklist(session, checklist.point_type, ChecklistWrite(items=checklist.items), by=by)
+    if config.ranking is not None:
+        indicators_service.put_ranking_config(session, config.ranking, by=by)
     return {"bureaus": len(config.bureaus), "point_types": len(config.point_types),
             "categories": len(config.categories), "routing_rules": len(config.routing_rules),
-            "calendar_overrides": len(config.calendar_overrides), "checklists": len(config.checklists)}
+            "calendar_overrides": len(config.calendar_overrides), "checklists": len(config.checklists),
+            "ranking": int(config.ranking is not None)}

@@ -1,11 +1,12 @@
-"""The leader's one-screen overview: what is open, overdue and escalated per bureau, today's reports,
-and this week's closure and on-time rates (domain.md §9: 结案率 = closed / (due − parked)).
+"""Indicators: the leader's one-screen overview, the figures of any period by any grouping (api/indicators/
+figures.py says how each is counted), and the units' ranking with its red and black lists.
 
-"Due this week" = tickets whose deadline fell between Monday 00:00 and now, not parked or cancelled;
-closure rate = those closed / due; on-time rate = those closed whose last rectification came by the
-deadline / due."""
+The overview: "due this week" = tickets whose deadline fell between Monday 00:00 and now, not parked or
+cancelled; closure rate = those closed / due; on-time rate = those closed whose last rectification came by
+the deadline / due (domain.md §9: 结案率 = closed / (due − parked))."""
 
-from datetime import datetime, time, timedelta
+from collections import Counter
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import case, func
@@ -13,12 +14,30 @@ from sqlmodel import Session, col, select
 
 from api.accounts.models import User
 from api.bureaus.models import Bureau
-from api.grid.models import CellInspector, GridCell
+from api.catalog.models import Category
+from api.config import Settings
+from api.county.reference import reference
+from api.database import utcnow
+from api.errors import ApiError
+from api.grid.models import CellInspector, GridArea, GridCell
+from api.indicators import figures, periods, scoring
+from api.indicators.models import (
+    Figures,
+    IndicatorRow,
+    Indicators,
+    PeriodPublic,
+    RankingConfig,
+    RankingRow,
+    Rankings,
+    RankingSettings,
+)
+from api.keypoints.models import KeyPoint
+from api.patrols import service as patrols_service
 from api.tickets.models import BUREAU_OPEN, Ticket
 
 
-def _rate(part: int, whole: int) -> float | None:
-    return round(part / whole, 3) if whole else None
+def _rate(part: int, whole: int, digits: int = 3) -> float | None:
+    return round(part / whole, digits) if whole else None
 
 
 def overview(session: Session, now: datetime, tz: ZoneInfo) -> dict:
@@ -77,3 +96,216 @@ def overview(session: Session, now: datetime, tz: ZoneInfo) -> dict:
         "week": {"due": n_due, "closed": int(n_closed or 0), "on_time": int(n_on_time or 0),
                  "closure_rate": _rate(int(n_closed or 0), n_due), "on_time_rate": _rate(int(n_on_time or 0), n_due)},
     }
+
+
+# --- any period, any grouping ---
+
+def resolve_period(period: str | None, first: date | None, end: date | None) -> periods.Period:
+    """`period=` or `from`/`to` (422 `bad_period` for neither, both, or either out of shape)."""
+    if period is not None and (first is not None or end is not None):
+        raise ApiError(422, "bad_period", "请给出 period，或 from 与 to，不能同时给出",
+                       "give either period or from and to, not both")
+    if period is not None:
+        return periods.parse(period)
+    if first is None or end is None:
+        raise ApiError(422, "bad_period", "请给出 period（如 2026-11），或 from 与 to",
+                       "give period (such as 2026-11), or from and to")
+    return periods.between(first, end)
+
+
+def period_public(period: periods.Period, tz: ZoneInfo, now: datetime) -> PeriodPublic:
+    start, end = period.bounds(tz)
+    return PeriodPublic(kind=period.kind, label=period.label, **{"from": period.first}, to=period.end,
+                        starts_at=start, ends_at=end, as_of=max(start, min(end, now)))
+
+
+def figures_public(counts: Counter, coverage: tuple[int, int] | None) -> Figures:
+    """The counts with the rates made of them (api/indicators/figures.py)."""
+    c = counts
+    hours = c["rectify_seconds"] / 3600
+    spotchecks = c["spotcheck_passes"] + c["spotcheck_fails"]
+    return Figures(
+        reports=c["reports"], valid_reports=c["valid_reports"], recurring=c["recurring"], missed=c["missed"],
+        dispatched=c["dispatched"], returns=c["returns"],
+        dispatch_accuracy=round(1 - c["returns"] / c["dispatched"], 4) if c["dispatched"] else None,
+        due=c["due"], closed=c["closed"], closure_rate=_rate(c["closed"], c["due"], 4),
+        on_time=c["on_time"], on_time_rate=_rate(c["on_time"], c["due"], 4), overdue_open=c["overdue_open"],
+        rectifications=c["rectifications"], verification_fails=c["verification_fails"],
+        spotcheck_fails=c["spotcheck_fails"],
+        rework_rate=_rate(c["verification_fails"] + c["spotcheck_fails"], c["rectifications"], 4),
+        spotchecks=spotchecks, spotcheck_passes=c["spotcheck_passes"],
+        spotcheck_pass_rate=_rate(c["spotcheck_passes"], spotchecks, 4), flagged_closures=c["flagged_closures"],
+        coverage_due=coverage[0] if coverage else None, coverage_patrolled=coverage[1] if coverage else None,
+        coverage_rate=_rate(coverage[1], coverage[0], 4) if coverage else None,
+        rectified=c["rectified"], rectify_working_hours=round(hours, 2),
+        avg_rectify_working_hours=_rate(hours, c["rectified"], 2))
+
+
+def _parents(session: Session, by: str, cells) -> dict[str, str]:
+    """Each cell's community (by=community) or street (by=street)."""
+    community = dict(session.exec(select(GridCell.code, GridCell.community_code)
+                                  .where(col(GridCell.code).in_(cells))).all())
+    if by == "community":
+        return community
+    street = dict(session.exec(select(GridArea.code, GridArea.parent_code)
+                               .where(col(GridArea.code).in_(set(community.values())))).all())
+    return {cell: street.get(parent) for cell, parent in community.items()}
+
+
+def _roll_up(session: Session, by: str, fine: dict[tuple, Counter]) -> dict[str, Counter]:
+    """Counts per fine key made into counts per group; groups without a key (no unit yet, no key point) go."""
+    groups: dict[str, Counter] = {}
+
+    def add(key, counts) -> None:
+        if key is not None and any(counts.values()):  # a ticket's figures moved to another group leave zeros
+            groups.setdefault(str(key), Counter()).update(counts)
+
+    if by in ("street", "community"):
+        parent = _parents(session, by, {key[0] for key in fine if key[0]})
+        for (cell,), counts in fine.items():
+            add(parent.get(cell), counts)
+    elif by == "inspector":
+        users = dict(session.exec(select(User.id, User.username)
+                                  .where(col(User.id).in_({author for author, _ in fine}))).all())
+        inspectors: dict[str, list[str]] = {}
+        for cell, username in session.exec(select(CellInspector.cell_code, User.username)
+                                           .join(User, col(User.id) == CellInspector.user_id)).all():
+            inspectors.setdefault(cell, []).append(username)
+        for (author, cell), counts in fine.items():
+            missed = counts["missed"]
+            add(users.get(author), counts - Counter(missed=missed))  # a miss is the cell's inspectors'
+            for username in inspectors.get(cell, []):
+                add(username, Counter(missed=missed))
+    else:
+        for (key,), counts in fine.items():
+            add(key, counts)
+    return groups
+
+
+_NAMES = {"bureau": (Bureau.code, Bureau.name), "cell": (GridCell.code, GridCell.name),
+          "street": (GridArea.code, GridArea.name), "community": (GridArea.code, GridArea.name),
+          "inspector": (User.username, User.display_name), "category": (Category.code, Category.name),
+          "key_point": (KeyPoint.id, KeyPoint.name)}
+_GROUP_FIELDS = {"bureau": "bureau_code", "street": "street_code", "community": "community_code",
+                 "cell": "cell_code", "inspector": "inspector", "category": "category_code",
+                 "key_point": "key_point_id"}
+_COVERAGE_BY = {"bureau": "bureau", "cell": "cell", "street": "cell", "community": "cell", "inspector": "inspector",
+                "key_point": "point"}
+
+
+def _coverage(session: Session, settings: Settings, period: periods.Period, by: str,
+              now: datetime) -> tuple[dict[str, tuple[int, int]], tuple[int, int]] | None:
+    """Key-point patrol coverage (api/patrols) per group: (due, patrolled); None for a grouping it has no
+    meaning for (category)."""
+    if by not in _COVERAGE_BY:
+        return None
+    # Up to today while the period runs: the days still to come are not due yet.
+    last = min(period.end - timedelta(days=1), now.astimezone(settings.tz).date())
+    found = patrols_service.coverage(session, settings, first=period.first, last=last, by=_COVERAGE_BY[by], now=now)
+    rows = {row.key: (row.due, row.patrolled) for row in found.rows if row.key}
+    if by in ("street", "community"):
+        parent = _parents(session, by, set(rows))
+        rolled: dict[str, tuple[int, int]] = {}
+        for cell, (due, done) in rows.items():
+            if parent.get(cell):
+                before = rolled.get(parent[cell], (0, 0))
+                rolled[parent[cell]] = (before[0] + due, before[1] + done)
+        rows = rolled
+    return rows, (found.totals.due, found.totals.patrolled)
+
+
+def indicators(session: Session, settings: Settings, *, period: periods.Period, by: str,
+               bureau: str | None = None, now: datetime | None = None, hours: bool = True,
+               coverage: bool = True) -> Indicators:
+    """The figures of every group with a ticket, event or key point in the period (as of its end, or now while
+    it runs), and the county's totals; for `bureau` (a unit's liaison) that unit's row alone, as the totals.
+    Without `hours` and `coverage` the working hours to rectify and the key-point coverage are left out (a
+    previous period's ranks need neither, unless coverage is weighted)."""
+    now = now or utcnow()
+    public = period_public(period, settings.tz, now)
+    calendar = reference(session).calendar(settings.tz, settings.working_hours)
+    fine = figures.tally(session, by=by, start=public.starts_at, end=public.as_of, now=now, calendar=calendar,
+                         hours=hours)
+    groups = _roll_up(session, by, fine)
+    patrols = _coverage(session, settings, period, by, now) if coverage else None
+    if patrols:
+        for key in patrols[0]:
+            groups.setdefault(key, Counter())
+    if bureau is not None:
+        groups = {bureau: groups.get(bureau, Counter())}
+    key_column, name_column = _NAMES[by]
+    keys = [int(k) for k in groups] if by == "key_point" else list(groups)
+    names = {str(k): name for k, name in session.exec(select(key_column, name_column)
+                                                       .where(col(key_column).in_(keys))).all()}
+    rows = []
+    for key in sorted(groups):
+        counts = figures_public(groups[key], patrols[0].get(key, (0, 0)) if patrols else None)
+        value = int(key) if by == "key_point" else key
+        rows.append(IndicatorRow(key=key, name=names.get(key, key), **{_GROUP_FIELDS[by]: value},
+                                 **counts.model_dump()))
+    if bureau is not None:
+        totals = Figures.model_validate(rows[0].model_dump())
+    else:
+        totals = figures_public(sum(fine.values(), Counter()), patrols[1] if patrols else None)
+    return Indicators(period=public, by=by, totals=totals, rows=rows)
+
+
+# --- the ranking ---
+
+def ranking_config(session: Session) -> RankingConfig:
+    row = session.get(RankingSettings, 1)
+    if row is None:
+        return RankingConfig()
+    return RankingConfig(weights=row.weights, min_due=row.min_due, red=row.red, black=row.black)
+
+
+def put_ranking_config(session: Session, config: RankingConfig, *, by: str) -> None:
+    row = session.get(RankingSettings, 1) or RankingSettings(id=1, weights={}, min_due=0, red=0, black=0)
+    row.weights, row.min_due, row.red, row.black = (config.weights.model_dump(), config.min_due, config.red,
+                                                    config.black)
+    row.updated_at, row.updated_by = utcnow(), by
+    session.add(row)
+    session.flush()
+
+
+def _ranked(session: Session, settings: Settings, config: RankingConfig, period: periods.Period, now: datetime,
+            *, full: bool = True) -> tuple[Indicators, dict[str, float | None], dict[str, int]]:
+    """A period's figures by unit, each unit's score, and the ranks of those with enough tickets due (not `full`:
+    only the figures the score reads)."""
+    found = indicators(session, settings, period=period, by="bureau", now=now, hours=full,
+                       coverage=full or config.weights.coverage_rate > 0)
+    scores = {row.key: scoring.score(row, config.weights) for row in found.rows}
+    eligible = {row.key: scores[row.key] for row in found.rows
+                if row.due >= config.min_due and scores[row.key] is not None}
+    return found, scores, scoring.ranks(eligible)
+
+
+def rankings(session: Session, settings: Settings, *, period: periods.Period, bureau: str | None = None,
+             now: datetime | None = None) -> Rankings:
+    """Every active unit (and any other with figures) with its score, grade and rank, the change in rank
+    since the previous period, and the red and black lists; for `bureau` (a liaison) its own row."""
+    now = now or utcnow()
+    config = ranking_config(session)
+    found, scores, places = _ranked(session, settings, config, period, now)
+    before = period.previous()
+    previous = _ranked(session, settings, config, before, now, full=False)[2] if before else {}
+    rows = {row.key: row for row in found.rows}
+    units = dict(session.exec(select(Bureau.code, Bureau.name).where(
+        (Bureau.is_active == True) | col(Bureau.code).in_(list(rows)))).all())
+    empty = figures_public(Counter(), (0, 0))
+    order = sorted(places, key=lambda code: (places[code], code))
+    red, black = scoring.red_and_black(order, config.red, config.black)
+    listed = []
+    for code in order + sorted(code for code in units if code not in places):
+        rank, was = places.get(code), previous.get(code)
+        listed.append(RankingRow(
+            bureau_code=code, name=units.get(code, code), score=scores.get(code), grade=scoring.grade(scores.get(code)),
+            ranked=rank is not None, rank=rank, previous_rank=was,
+            rank_change=was - rank if rank is not None and was is not None else None,
+            red=code in red, black=code in black,
+            figures=Figures.model_validate(rows[code].model_dump()) if code in rows else empty))
+    if bureau is not None:
+        listed = [row for row in listed if row.bureau_code == bureau]
+        red, black = [c for c in red if c == bureau], [c for c in black if c == bureau]
+    return Rankings(period=found.period, previous_period=period_public(before, settings.tz, now) if before else None,
+                    settings=config, units=listed, red=red, black=black)
