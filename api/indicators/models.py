@@ -1,5 +1,5 @@
-"""The ranking settings (a county's weights, minimum and list lengths), the index the figures read events
-by, and the shapes of the indicator and ranking answers."""
+"""The ranking settings (a county's weights, minimum and list lengths), closed periods' frozen counts, the
+index the figures read events by, and the shapes of the indicator and ranking answers."""
 
 from datetime import date, datetime
 from typing import Literal
@@ -68,6 +68,22 @@ class RankingSettings(SQLModel, table=True):
     black: int
     updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
     updated_by: str | None = Field(default=None, max_length=64)
+
+
+class FrozenTally(SQLModel, table=True):
+    """A closed period's counts by one grouping, as they stood at its end. They cannot change: every figure is
+    of tickets and events as they were at the end, which the append-only event log keeps. So they are counted
+    once, by the worker after the period closes (api/notifications/worker.freeze_indicators), and read from here.
+    Patrol coverage is not among them: a patrol made offline counts for its day, whenever it syncs."""
+
+    __tablename__ = "indicator_tallies"
+
+    grouping: str = Field(primary_key=True, max_length=16)
+    starts_at: datetime = Field(sa_column=Column(UTCDateTime, primary_key=True))
+    ends_at: datetime = Field(sa_column=Column(UTCDateTime, primary_key=True))
+    groups: dict = Field(sa_column=Column(JSON, nullable=False))  # group key → counts
+    totals: dict = Field(sa_column=Column(JSON, nullable=False))  # the county's counts
+    counted_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
 
 
 # --- answers ---

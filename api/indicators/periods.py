@@ -105,3 +105,15 @@ def between(first: date, end: date) -> Period:
     if (end - first).days > MAX_DAYS:
         raise _bad(f"时间段不能超过{MAX_DAYS}天", f"a period spans at most {MAX_DAYS} days")
     return Period("custom", first, end)
+
+
+def recently_closed(today: date) -> list[tuple[Period, bool]]:
+    """The weeks, months and quarters whose figures leaders read once they close: the last of each kind, and
+    the one before it (its ranks give the change in rank), with whether every grouping is read (the last) or
+    the units' alone (the one before)."""
+    found = []
+    for kind, first in (("week", today - timedelta(days=today.weekday())), ("month", today.replace(day=1)),
+                        ("quarter", date(today.year, (today.month - 1) // 3 * 3 + 1, 1))):
+        last = _period(kind, first).previous()
+        found += [(last, True), (last and last.previous(), False)]
+    return [(period, every) for period, every in found if period is not None]

@@ -7,6 +7,7 @@ the deadline / due (domain.md §9: 结案率 = closed / (due − parked))."""
 
 from collections import Counter
 from datetime import date, datetime, time, timedelta
+from typing import get_args
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import case, func
@@ -23,6 +24,8 @@ from api.grid.models import CellInspector, GridArea, GridCell
 from api.indicators import figures, periods, scoring
 from api.indicators.models import (
     Figures,
+    FrozenTally,
+    Grouping,
     IndicatorRow,
     Indicators,
     PeriodPublic,
@@ -214,6 +217,41 @@ def _coverage(session: Session, settings: Settings, period: periods.Period, by: 
     return rows, (found.totals.due, found.totals.patrolled)
 
 
+def _counts(session: Session, settings: Settings, by: str, period: PeriodPublic, now: datetime, *,
+            hours: bool) -> tuple[dict[str, Counter], Counter]:
+    """A period's counts per group and the county's: a closed period's as frozen once it is, else counted."""
+    if period.ends_at <= now:
+        frozen = session.get(FrozenTally, (by, period.starts_at, period.ends_at))
+        if frozen is not None:
+            return {key: Counter(counts) for key, counts in frozen.groups.items()}, Counter(frozen.totals)
+    calendar = reference(session).calendar(settings.tz, settings.working_hours)
+    fine = figures.tally(session, by=by, start=period.starts_at, end=period.as_of, now=now, calendar=calendar,
+                         hours=hours)
+    return _roll_up(session, by, fine), sum(fine.values(), Counter())
+
+
+def count_closed(session: Session, settings: Settings, period: periods.Period, by: str,
+                 now: datetime) -> FrozenTally | None:
+    """A closed period's counts by a grouping, to be frozen; None while it runs or once it is frozen. The
+    session must read one snapshot throughout (api/notifications/worker.freeze_indicators)."""
+    public = period_public(period, settings.tz, now)
+    if public.ends_at > now or session.get(FrozenTally, (by, public.starts_at, public.ends_at)) is not None:
+        return None
+    groups, county = _counts(session, settings, by, public, now, hours=True)
+    return FrozenTally(grouping=by, starts_at=public.starts_at, ends_at=public.ends_at,
+                       groups={key: dict(counts) for key, counts in groups.items()}, totals=dict(county))
+
+
+def next_to_freeze(session: Session, settings: Settings, now: datetime) -> FrozenTally | None:
+    """The counts of the first recently closed period and grouping not frozen yet (periods.recently_closed: the
+    last week, month and quarter by every grouping, the ones before by unit)."""
+    for period, every in periods.recently_closed(now.astimezone(settings.tz).date()):
+        for by in get_args(Grouping) if every else ("bureau",):
+            if (tally := count_closed(session, settings, period, by, now)) is not None:
+                return tally
+    return None
+
+
 def indicators(session: Session, settings: Settings, *, period: periods.Period, by: str,
                bureau: str | None = None, now: datetime | None = None, hours: bool = True,
                coverage: bool = True) -> Indicators:
@@ -223,10 +261,7 @@ def indicators(session: Session, settings: Settings, *, period: periods.Period, 
     previous period's ranks need neither, unless coverage is weighted)."""
     now = now or utcnow()
     public = period_public(period, settings.tz, now)
-    calendar = reference(session).calendar(settings.tz, settings.working_hours)
-    fine = figures.tally(session, by=by, start=public.starts_at, end=public.as_of, now=now, calendar=calendar,
-                         hours=hours)
-    groups = _roll_up(session, by, fine)
+    groups, county = _counts(session, settings, by, public, now, hours=hours)
     patrols = _coverage(session, settings, period, by, now) if coverage else None
     if patrols:
         for key in patrols[0]:
@@ -246,7 +281,7 @@ def indicators(session: Session, settings: Settings, *, period: periods.Period, 
     if bureau is not None:
         totals = Figures.model_validate(rows[0].model_dump())
     else:
-        totals = figures_public(sum(fine.values(), Counter()), patrols[1] if patrols else None)
+        totals = figures_public(county, patrols[1] if patrols else None)
     return Indicators(period=public, by=by, totals=totals, rows=rows)
 
 

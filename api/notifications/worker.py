@@ -1,5 +1,6 @@
 """The worker (`gridpatrol worker`, also run by `serve`): marks overdue tickets, escalates long-overdue
-ones, delivers webhook notifications, analyses photos whose process died before it could. Several
+ones, delivers webhook notifications, analyses photos whose process died before it could, and freezes the
+figures of periods that closed. Several
 workers may run: each step claims its rows under a lock (PostgreSQL: FOR UPDATE SKIP LOCKED; SQLite:
 the write lock taken at BEGIN) and re-checks them; a photo two workers analyse is recorded once."""
 
@@ -9,11 +10,14 @@ from datetime import timedelta
 
 import httpx
 from sqlalchemy.engine import Engine
-from sqlmodel import col, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, or_, select
 
+from api.bulletins import runner as bulletins_runner
 from api.config import Settings
 from api.county.reference import reference
 from api.database import utcnow, write_session
+from api.indicators import service as indicators_service
 from api.notifications.models import WebhookDelivery
 from api.photos.service import analyse_pending
 from api.photos.storage import LocalStorage
@@ -114,10 +118,34 @@ def deliver_webhooks(engine: Engine, settings: Settings, client: httpx.Client) -
     return sent
 
 
+def freeze_indicators(engine: Engine, settings: Settings) -> int:
+    """Count one recently closed period by one grouping and keep it (api/indicators/models.FrozenTally), so
+    rankings and bulletins read it rather than count a month of tickets again; one a round keeps the rounds
+    short. Counted in one snapshot (SQLite's read transaction, PostgreSQL's repeatable read), so a ticket that
+    changes meanwhile is counted once, and stored in a short write of its own."""
+    snapshot = engine
+    if engine.dialect.name == "postgresql":
+        snapshot = engine.execution_options(isolation_level="REPEATABLE READ")
+    with Session(snapshot) as session:
+        tally = indicators_service.next_to_freeze(session, settings, utcnow())
+        session.rollback()
+    if tally is None:
+        return 0
+    with write_session(engine) as session:
+        session.add(tally)
+        try:
+            session.commit()
+        except IntegrityError:  # another worker froze it first
+            return 0
+    return 1
+
+
 def run_once(engine: Engine, settings: Settings, client: httpx.Client) -> dict[str, int]:
     return {"overdue": mark_overdue(engine, settings), "escalated": auto_escalate(engine, settings),
             "webhooks_sent": deliver_webhooks(engine, settings, client),
-            "photos_analysed": analyse_pending(engine, settings, LocalStorage(settings.data_dir / "photos"))}
+            "photos_analysed": analyse_pending(engine, settings, LocalStorage(settings.data_dir / "photos")),
+            "periods_frozen": freeze_indicators(engine, settings),
+            "bulletins_resumed": bulletins_runner.resume_abandoned(engine, settings)}
 
 
 def run_forever(engine: Engine, settings: Settings, stop: threading.Event) -> None:

@@ -1,4 +1,4 @@
-"""ranking settings and the event index the indicators read: a county's weights of the composite score, its
+"""ranking settings, closed periods' frozen counts and the event index the indicators read: a county's weights of the composite score, its
 minimum of tickets due and the lengths of the red and black lists (one row, set by a configuration import);
 a period's events of one kind, and the tickets changed since a moment, read off (action, at, ticket_id, to_status)
 
@@ -31,6 +31,15 @@ def upgrade() -> None:
     sa.Column('updated_by', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_ranking_settings'))
     )
+    op.create_table('indicator_tallies',
+    sa.Column('grouping', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('starts_at', api.database.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('ends_at', api.database.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('groups', sa.JSON(), nullable=False),
+    sa.Column('totals', sa.JSON(), nullable=False),
+    sa.Column('counted_at', api.database.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('grouping', 'starts_at', 'ends_at', name=op.f('pk_indicator_tallies'))
+    )
     with op.batch_alter_table('ticket_events', schema=None) as batch_op:
         batch_op.create_index('ix_ticket_events_action_at', ['action', 'at', 'ticket_id', 'to_status'],
                               unique=False)
@@ -39,4 +48,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table('ticket_events', schema=None) as batch_op:
         batch_op.drop_index('ix_ticket_events_action_at')
+    op.drop_table('indicator_tallies')
     op.drop_table('ranking_settings')
