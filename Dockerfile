@@ -10,6 +10,9 @@ RUN npm run build
 FROM python:3.11-slim AS api
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 GRIDPATROL_DATA_DIR=/var/lib/gridpatrol
 WORKDIR /app
+# WeasyPrint prints the bulletins with Pango, and Chinese needs a CJK font.
+RUN apt-get update && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 \
+    fonts-wqy-microhei && rm -rf /var/lib/apt/lists/*
 COPY pyproject.toml README.md ./
 COPY api/ api/
 COPY migrations/ migrations/

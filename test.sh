@@ -10,12 +10,13 @@ scripts/bootstrap.sh test || exit 1
 in_ci() { case "${CI:-}" in 1|true|yes|TRUE|True) return 0;; *) return 1;; esac; }
 
 # Browser tests drive Debian's Chromium; install it when we can (root with apt), else they skip locally
-# and fail under CI. A small CJK font makes the screenshots readable (not needed for the tests to pass).
-if { [ ! -x /usr/bin/chromium ] || ! dpkg -s fonts-wqy-microhei >/dev/null 2>&1; } \
+# and fail under CI. A small CJK font makes the screenshots readable; the bulletin tests read their PDFs'
+# text with poppler's pdftotext.
+if { [ ! -x /usr/bin/chromium ] || ! dpkg -s fonts-wqy-microhei >/dev/null 2>&1 || ! command -v pdftotext >/dev/null; } \
    && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-  echo "== installing Chromium and a CJK font (apt) for the browser tests"
-  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null) \
-    || echo "!! could not install Chromium" >&2
+  echo "== installing Chromium, a CJK font and poppler-utils (apt) for the browser and bulletin tests"
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei \
+     poppler-utils >/dev/null) || echo "!! could not install Chromium, the font or poppler-utils" >&2
 fi
 
 run_pytest() {  # $1 = label; rest = pytest args. Exit 5 (no tests collected) counts as failure.

@@ -1,11 +1,12 @@
 """Every table, imported once so the metadata is complete (Alembic, tests, create scripts)."""
 
 from api.accounts.models import AuthToken, LoginFailure, User
+from api.bulletins.models import Bulletin
 from api.bureaus.models import Bureau
 from api.catalog.models import Category, PointType
 from api.county.reference import ReferenceVersion
 from api.grid.models import CellInspector, GridArea, GridCell, GridRevision
-from api.indicators.models import RankingSettings
+from api.indicators.models import FrozenTally, RankingSettings
 from api.keypoints.models import ChecklistVersion, KeyPoint
 from api.notifications.models import Notification, WebhookDelivery
 from api.patrols.models import Patrol, PatrolPhoto
@@ -15,7 +16,7 @@ from api.spotchecks.models import SpotCheck, SpotCheckDraw
 from api.tickets.models import Ticket, TicketEvent
 from api.workcalendar.models import CalendarOverride
 
-__all__ = ["AuthToken", "Bureau", "CalendarOverride", "Category", "CellInspector", "ChecklistVersion", "GridArea",
-           "GridCell", "GridRevision", "KeyPoint", "LoginFailure", "Notification", "Patrol", "PatrolPhoto", "Photo",
-           "PhotoHashBand", "PointType", "RankingSettings", "ReferenceVersion", "RoutingRule", "SpotCheck",
-           "SpotCheckDraw", "Ticket", "TicketEvent", "User", "WebhookDelivery"]
+__all__ = ["AuthToken", "Bulletin", "Bureau", "CalendarOverride", "Category", "CellInspector", "ChecklistVersion",
+           "FrozenTally", "GridArea", "GridCell", "GridRevision", "KeyPoint", "LoginFailure", "Notification", "Patrol",
+           "PatrolPhoto", "Photo", "PhotoHashBand", "PointType", "RankingSettings", "ReferenceVersion",
+           "RoutingRule", "SpotCheck", "SpotCheckDraw", "Ticket", "TicketEvent", "User", "WebhookDelivery"]
