@@ -1,7 +1,8 @@
 import { defineConfig } from 'vite';
 import { VitePWA } from 'vite-plugin-pwa';
 
-const DESK_ONLY = ['readiness', 'coverage', 'keypoints', 'desk', 'dryrun', 'overview'];
+const DESK_ONLY = ['readiness', 'coverage', 'keypoints', 'desk', 'dryrun', 'overview', 'trend', 'dispatch', 'bulletins',
+                   'periods', 'drilldown'];
 
 // The API server serves dist/ at /; during `npm run dev` Vite proxies the API to it.
 // The service worker is our own src/sw.js (Workbox precaching injected at build time).
@@ -16,7 +17,7 @@ export default defineConfig({
     // Views only desks open, online, are not precached (a phone would download them for nothing): sw.js
     // caches them the first time they load.
     injectManifest: { globPatterns: ['**/*.{js,css,html,png,svg,webmanifest}'],
-                      globIgnores: [`**/assets/{${DESK_ONLY.join(',')}}-*.js`],
+                      globIgnores: [`**/assets/{${DESK_ONLY.join(',')}}-*.{js,css}`],
                       maximumFileSizeToCacheInBytes: 1024 * 1024 },
     manifest: {
       id: '/',

@@ -18,6 +18,8 @@ from api.bureaus.models import Bureau
 from api.database import utcnow
 from api.notifications.models import Notification
 from api.spotchecks.models import SpotCheck, SpotCheckDraw
+from tests.bulletins.helpers import make_bulletin
+from tests.exports.helpers import make_export
 from tests.factories import (
     capture_body,
     make_bureau,
@@ -37,6 +39,8 @@ CELL = "330790001001001"
 ALL = {"inspector", "bureau", "other_bureau", "dispatcher", "supervisor", "ledger", "leader", "admin"}
 CONFIGURERS = {"dispatcher", "admin"}
 STAFF = {"dispatcher", "supervisor", "ledger", "leader", "admin"}
+BULLETIN_AUTHORS = {"dispatcher", "leader", "admin"}
+EXPORTERS = {"ledger", "dispatcher", "leader", "admin", "bureau", "other_bureau"}
 _counter = itertools.count(1)
 
 
@@ -65,6 +69,24 @@ def _override_path(world, actor):
     world.client.put("/api/v1/calendar/overrides/2027-02-08", headers=world.headers["admin"],
                      json={"day": "2027-02-08", "is_workday": False, "note": "春节"})
     return "/api/v1/calendar/overrides/2027-02-08", {}
+
+
+def _bulletin(world, suffix, published=False):
+    """A fresh generated bulletin of October (published, if asked), and the path to it."""
+    row = make_bulletin(world.db, world.settings, world.users["dispatcher"], published=published)
+    return f"/api/v1/bulletins/{row.id}{suffix}", {}
+
+
+def _export(world, actor, suffix="", *, own=False):
+    """A finished export, made by the caller (`own`) or by the dispatcher, and the path to it."""
+    row, _ = make_export(world.db, world.settings, world.users[actor if own and actor else "dispatcher"])
+    return f"/api/v1/exports/{row.id}{suffix}", {}
+
+
+def _feed(world, actor):
+    """A feed's URL with its token; the anonymous call comes without one."""
+    _, token = make_export(world.db, world.settings, world.users["ledger"], feed=True)
+    return "/api/v1/exports/feed.csv" + (f"?token={token}" if actor else ""), {}
 
 
 def _rule_body(position=None):
@@ -114,6 +136,14 @@ CASES = [
     Case("POST", "/api/v1/grid/import", CONFIGURERS, _fixed("/api/v1/grid/import", json=_grid_doc())),
     Case("GET", "/api/v1/grid/map", ALL, _fixed("/api/v1/grid/map")),
     Case("GET", "/api/v1/indicators/overview", STAFF, _fixed("/api/v1/indicators/overview")),
+    # A unit's liaison reads its own unit's row, by unit only.
+    Case("GET", "/api/v1/indicators", STAFF | {"bureau", "other_bureau"}, _fixed("/api/v1/indicators?period=2026-11")),
+    Case("GET", "/api/v1/indicators", STAFF, _fixed("/api/v1/indicators?period=2026-W48&by=cell")),
+    Case("GET", "/api/v1/rankings", STAFF | {"bureau", "other_bureau"}, _fixed("/api/v1/rankings?period=2026-11")),
+    Case("GET", "/api/v1/indicators/trend", STAFF | {"bureau", "other_bureau"},
+         _fixed("/api/v1/indicators/trend?step=week&count=2")),
+    Case("GET", "/api/v1/indicators/trend", STAFF | {"bureau"}, _fixed("/api/v1/indicators/trend?count=2&bureau=zhzf")),
+    Case("GET", "/api/v1/dispatch-sheet", STAFF | {"bureau", "other_bureau"}, _fixed("/api/v1/dispatch-sheet")),
     Case("GET", "/api/v1/routing/rules", CONFIGURERS | {"supervisor"}, _fixed("/api/v1/routing/rules")),
     Case("POST", "/api/v1/routing/rules", CONFIGURERS, _fixed("/api/v1/routing/rules", json=_rule_body())),
     Case("GET", "/api/v1/routing/rules/{rule_id}", CONFIGURERS | {"supervisor"},
@@ -189,6 +219,36 @@ CASES = [
     Case("GET", "/api/v1/map/tickets", ALL, _fixed("/api/v1/map/tickets")),
     Case("GET", "/api/v1/map/hotspots", STAFF, _fixed("/api/v1/map/hotspots?days=30")),
     Case("POST", "/api/v1/notifications/read-all", ALL, _fixed("/api/v1/notifications/read-all")),
+    # Bulletins: the office, leaders and admins make and publish them; a unit's liaison reads published ones only.
+    Case("POST", "/api/v1/bulletins", BULLETIN_AUTHORS,
+         _fixed("/api/v1/bulletins", json={"kind": "monthly", "period": "2026-11"}), allowed_status=202),
+    Case("GET", "/api/v1/bulletins", STAFF | {"bureau", "other_bureau"}, _fixed("/api/v1/bulletins")),
+    Case("GET", "/api/v1/bulletins/{bulletin_id}", STAFF, lambda w, a: _bulletin(w, ""), denied_status=(403, 404)),
+    Case("GET", "/api/v1/bulletins/{bulletin_id}", STAFF | {"bureau", "other_bureau"},
+         lambda w, a: _bulletin(w, "", published=True)),
+    Case("GET", "/api/v1/bulletins/{bulletin_id}.pdf", STAFF | {"bureau", "other_bureau"},
+         lambda w, a: _bulletin(w, ".pdf", published=True)),
+    Case("GET", "/api/v1/bulletins/{bulletin_id}.html", STAFF, lambda w, a: _bulletin(w, ".html"),
+         denied_status=(403, 404)),
+    Case("POST", "/api/v1/bulletins/{bulletin_id}/publish", BULLETIN_AUTHORS, lambda w, a: _bulletin(w, "/publish")),
+    Case("POST", "/api/v1/bulletins/{bulletin_id}/regenerate", BULLETIN_AUTHORS,
+         lambda w, a: _bulletin(w, "/regenerate"), allowed_status=202),
+    Case("DELETE", "/api/v1/bulletins/{bulletin_id}", BULLETIN_AUTHORS, lambda w, a: _bulletin(w, "")),
+    Case("POST", "/api/v1/exports", EXPORTERS, _fixed("/api/v1/exports", json={"format": "csv"}), allowed_status=202),
+    Case("POST", "/api/v1/exports/preview", EXPORTERS, _fixed("/api/v1/exports/preview", json={"bureau": "zhzf"})),
+    Case("GET", "/api/v1/exports", EXPORTERS, _fixed("/api/v1/exports")),
+    # Staff read any export; a unit's liaison its own only.
+    Case("GET", "/api/v1/exports/{export_id}", EXPORTERS - {"bureau", "other_bureau"}, lambda w, a: _export(w, a),
+         denied_status=(403, 404)),
+    Case("GET", "/api/v1/exports/{export_id}", EXPORTERS, lambda w, a: _export(w, a, own=True)),
+    Case("GET", "/api/v1/exports/{export_id}/file", EXPORTERS - {"bureau", "other_bureau"},
+         lambda w, a: _export(w, a, "/file"), denied_status=(403, 404)),
+    Case("GET", "/api/v1/exports/{export_id}/file", EXPORTERS, lambda w, a: _export(w, a, "/file", own=True)),
+    Case("DELETE", "/api/v1/exports/{export_id}", {"dispatcher", "admin"}, lambda w, a: _export(w, a),
+         denied_status=(403, 404)),
+    Case("DELETE", "/api/v1/exports/{export_id}", EXPORTERS, lambda w, a: _export(w, a, own=True)),
+    # The feed's token is its credential, whoever presents it.
+    Case("GET", "/api/v1/exports/feed.csv", ALL, _feed),
 ]
 
 

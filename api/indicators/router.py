@@ -9,8 +9,10 @@ from api.accounts.deps import STAFF, require_roles
 from api.accounts.models import Role, User
 from api.database import SessionDep, utcnow
 from api.errors import forbidden
-from api.indicators import service
+from api.indicators import service, trends, weekly
 from api.indicators.models import Grouping, Indicators, Rankings
+from api.indicators.trends import Trend, TrendQuery
+from api.indicators.weekly import DispatchSheet, DispatchSheetQuery
 
 router = APIRouter(prefix="/api/v1", tags=["indicators"])
 Staff = Annotated[User, Depends(require_roles(*STAFF))]
@@ -67,3 +69,24 @@ def get_rankings(request: Request, session: SessionDep, user: StaffOrLiaison,
     unit's liaison reads its own row."""
     period = service.resolve_period(query.period, None, None)
     return service.rankings(session, request.app.state.settings, period=period, bureau=_own_unit(user))
+
+
+@router.get("/indicators/trend", response_model=Trend)
+def get_trend(request: Request, session: SessionDep, user: StaffOrLiaison, query: Annotated[TrendQuery, Query()]):
+    """The main figures of the last `count` weeks or months, the current one last, for the county or one unit
+    (`bureau`), each as it stood at its period's end. A unit's liaison reads its own unit's."""
+    own = _own_unit(user)
+    if own is not None and query.bureau not in (None, own):
+        raise forbidden({"bureau": [own]})
+    return trends.trend(session, request.app.state.settings, step=query.step, count=query.count,
+                        bureau=own or query.bureau, now=utcnow())
+
+
+@router.get("/dispatch-sheet", response_model=DispatchSheet)
+def get_dispatch_sheet(request: Request, session: SessionDep, user: StaffOrLiaison,
+                       query: Annotated[DispatchSheetQuery, Query()]):
+    """周调度: per unit, the week's new, closed, overdue, escalated and returned tickets and recurring hotspots,
+    with the overdue and escalated tickets listed (api/indicators/weekly.py). A unit's liaison reads its own."""
+    settings, now = request.app.state.settings, utcnow()
+    return weekly.dispatch_sheet(session, settings, week=weekly.week_of(query.week, settings, now),
+                                 bureau=_own_unit(user), now=now)

@@ -58,11 +58,22 @@ export async function api(path, { method = 'GET', json, body, headers = {}, toke
   return readJson(response);
 }
 
-/** An access-controlled image as an object URL (an <img src> cannot carry the bearer token). */
-export async function imageUrl(path) {
+/** An access-controlled file (a photo, a bulletin's PDF) as a Blob: a link or an <img src> cannot carry the
+ * bearer token. `failure` is the error's message (a key) when the server refuses it. */
+export async function fileBlob(path, failure) {
   const token = await getToken();
-  // no-store: evidence photos must not outlive a logout in the browser's HTTP cache.
-  const response = await fetch(path, { headers: { Authorization: `Bearer ${token}` }, cache: 'no-store' });
-  if (!response.ok) throw new ApiError(response.status, 'image', '图片加载失败');
-  return URL.createObjectURL(await response.blob());
+  let response;
+  try {
+    // no-store: evidence must not outlive a logout in the browser's HTTP cache.
+    response = await fetch(path, { headers: { Authorization: `Bearer ${token}` }, cache: 'no-store' });
+  } catch (error) {
+    throw new ApiError(0, 'network', '网络不可用', { cause: String(error) });
+  }
+  if (!response.ok) throw new ApiError(response.status, 'file', failure);
+  return response.blob();
+}
+
+/** An access-controlled image as an object URL. */
+export async function imageUrl(path) {
+  return URL.createObjectURL(await fileBlob(path, '图片加载失败'));
 }

@@ -126,6 +126,31 @@ export const EN = {
   不属于本单位职责: 'Not this unit\'s responsibility', 位置不在本单位辖区: 'Outside this unit\'s area',
   问题已由其他单位处理: 'Already handled by another unit', 照片无法判断问题: 'The photo does not show the problem',
   同意: 'Approved', 不同意: 'Denied',
+  // Periods, rankings and trends (views/overview.js, periodpicker.js, ranking.js, trend.js), the drill-down chips.
+  本季: 'This quarter', 上月: 'Last month', 自定义: 'Dates', 本期指标: 'Figures of the period', 上报数: 'Reports',
+  应结案数: 'Due', 超期未结数: 'Overdue, still open', 结案率: 'Closure rate', 按期结案率: 'On-time rate', 返工率: 'Rework rate',
+  单位排名: 'Ranking of units', 各单位指标: 'Figures by unit', 名次: 'Place', 得分: 'Score', 等级: 'Grade', 升降: 'Change',
+  应结案: 'Due', 超期未结: 'Overdue', 红榜: 'red list', 黑榜: 'black list', '不参与排名 {n} 个单位': 'Not ranked: {n} units',
+  本期没有单位达到排名所需的应结案数: 'No unit had enough tickets due to be ranked',
+  名次不变: 'same place', 无上期名次: 'not ranked last time', 本期无应结案工单: 'Nothing due in the period', '上升 {n} 位': 'up {n}', '下降 {n} 位': 'down {n}',
+  '红榜前 {red} 名、黑榜后 {black} 名；应结案少于 {min} 件的单位不参与排名':
+    'Red list: the top {red}; black list: the bottom {black}; units with fewer than {min} tickets due are not ranked',
+  '排名按周、月、季计算；自定义时段只列各单位指标': 'Rankings are by week, month or quarter; for dates, the units\' figures only',
+  当前在办: 'Open right now', 趋势: 'Trends', 按周: 'By week', 按月: 'By month', 时间粒度: 'Step', 全县: 'Whole county',
+  比率: 'Rates', 件数趋势图: 'Chart of counts', 比率趋势图: 'Chart of rates', 时段: 'Period',
+  '数据表（点数字查看工单）': 'Table (tap a number for its tickets)', '加载中…': 'Loading…', '{n}月': 'M{n}',
+  上报时间: 'Reported', 有返工: 'Reworked', 无返工: 'Never reworked',
+  // 周调度 (views/dispatch.js).
+  周调度: 'Weekly', 上一周: 'Week before', 下一周: 'Week after', 周次: 'Week', 新派: 'New', 退回待改派: 'Returned',
+  反复点位: 'Hotspots', '{n} 件（反复 {m}）': '{n} ({m} recurring)', 超期未结工单: 'Overdue tickets',
+  本周督办工单: 'Escalated this week', '仅列出前 {n} 件': 'The first {n} only', 未分派: 'No unit',
+  本周各单位没有需要调度的事项: 'Nothing for any unit this week',
+  // 通报 (views/bulletins.js).
+  通报: 'Bulletins', 周通报: 'Weekly bulletin', 月通报: 'Monthly bulletin', 季通报: 'Quarterly bulletin', 期别: 'Period',
+  生成通报: 'Generate', 已生成的通报: 'Bulletins so far', 暂无通报: 'No bulletins yet', 生成中: 'generating',
+  已生成: 'ready', 生成失败: 'failed', 生成进度: 'Progress', 已发布: 'Published', 查看网页版: 'Open the page',
+  下载PDF: 'Download PDF', 发布: 'Publish', '确认发布（发布后不可更改）': 'Publish for good (it cannot change afterwards)',
+  '第 {n} 版': 'version {n}', 通报文件无法打开: 'The bulletin file cannot be opened',
 };
 
 export const STATUS = {

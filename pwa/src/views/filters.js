@@ -27,7 +27,12 @@ async function chip(key, value, filters) {
     const name = await nameIn('categories', (all) => all.find((c) => c.code === value)?.[lang === 'en' ? 'name_en' : 'name']);
     return labelled('问题类别', name || value);
   }
-  if (key === 'since') return t('{when} 以来', { when: formatTime(value) });
+  if (key === 'since') {
+    return filters.has('until') ? labelled('上报时间', `${formatTime(value)} – ${formatTime(filters.get('until'))}`)
+      : t('{when} 以来', { when: formatTime(value) });
+  }
+  if (key === 'until') return filters.has('since') ? null : labelled('上报时间', `… – ${formatTime(value)}`);
+  if (key === 'reworked') return t(value === 'true' ? '有返工' : '无返工');
   if (key === 'due_from') return labelled('期限', `${formatTime(value)} – ${formatTime(filters.get('due_to')) || '…'}`);
   if (key === 'due_to') return filters.has('due_from') ? null : labelled('期限', `… – ${formatTime(value)}`);
   if (key === 'author' && value === 'me') return t('我上报的');
