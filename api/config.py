@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import model_validator
+from pydantic import field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -21,7 +21,8 @@ class Settings(BaseSettings):
     secret_key: str | None = None
     timezone: str = "Asia/Shanghai"
     pwa_dir: Path = REPO_ROOT / "pwa" / "dist"
-    # Proxies whose X-Forwarded-For is believed (login throttling counts the real client address).
+    # The proxies in front, by address: a connection from one of them is from the address its X-Forwarded-For
+    # names last that is not one of them (login throttling counts clients by address).
     forwarded_allow_ips: str = "127.0.0.1"
     # uvicorn's line per request (2–4 % of a capture's CPU); off where a proxy in front logs them anyway.
     access_log: bool = True
@@ -29,10 +30,12 @@ class Settings(BaseSettings):
     # Phones sync days after login, so device tokens live long; both kinds are revocable.
     session_token_hours: int = 12
     device_token_days: int = 90
-    # Login throttling: failures counted in a sliding window, per username and per client address.
+    # Login throttling (docs/login-throttle.md): failures in a sliding window, per username from one client
+    # address, per address, and per username from anywhere: a ceiling one attacker's address cannot reach.
     login_window_minutes: int = 15
-    login_max_failures_per_user: int = 5
+    login_max_failures_per_user_and_ip: int = 5
     login_max_failures_per_ip: int = 30
+    login_max_failures_per_user: int = 100
 
     # Working hours for deadlines (working-time clock), in the county's zone.
     working_hours: str = "08:30-12:00,13:30-17:30"
@@ -55,6 +58,9 @@ class Settings(BaseSettings):
     webhook_max_attempts: int = 10
     webhook_backoff_seconds: float = 10.0  # doubled per attempt, capped at an hour
 
+    # Ledger exports (台账): a finished one is kept this long, then removed by the worker (a CSV feed stands).
+    export_retention_days: float = 7.0
+
     # Grid import: overlaps smaller than this (square metres) are drawing noise, not errors.
     grid_overlap_tolerance_m2: float = 1.0
 
@@ -64,6 +70,14 @@ class Settings(BaseSettings):
     map_tile_crs: Literal["wgs84", "gcj02"] = "gcj02"
     map_tile_attribution: str = ""
     map_tile_max_zoom: int = 18
+
+    @field_validator("forwarded_allow_ips")
+    @classmethod
+    def _proxies_named(cls, value: str) -> str:
+        # With "*" uvicorn takes X-Forwarded-For's first address: whatever the client wrote there.
+        if "*" in (host.strip() for host in value.split(",")):
+            raise ValueError("GRIDPATROL_FORWARDED_ALLOW_IPS must name the proxies' addresses, not '*'")
+        return value
 
     @model_validator(mode="after")
     def _production_needs_explicit_secrets(self) -> "Settings":

@@ -1,7 +1,6 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Query, Request, status
-from fastapi.security import OAuth2PasswordRequestForm
+from fastapi import APIRouter, Form, Query, Request, status
 from sqlmodel import select
 
 from api.accounts import service
@@ -18,22 +17,26 @@ from api.accounts.models import (
 )
 from api.database import SessionDep, write_session
 from api.errors import forbidden, not_found
+from api.inputs import RowId
 
 router = APIRouter(prefix="/api/v1", tags=["accounts"])
 
 
 @router.post("/auth/token", response_model=TokenResponse)
-def login(request: Request, form: Annotated[OAuth2PasswordRequestForm, Depends()],
+def login(request: Request, username: Annotated[str, Form(max_length=64)],
+          password: Annotated[str, Form(max_length=128, json_schema_extra={"format": "password"})],
+          scope: Annotated[str, Form(max_length=64)] = "",
+          client_id: Annotated[str | None, Form(max_length=128)] = None,
           device_name: Annotated[str | None, Form(max_length=128)] = None):
     """OAuth2 password login. `scope=device` asks for a long-lived device token (a phone that syncs
-    days later); otherwise a session token. Both are revocable."""
+    days later); otherwise a session token. Both are revocable. Failures are throttled
+    (docs/login-throttle.md)."""
     settings, engine = request.app.state.settings, request.app.state.engine
-    client_ip = request.client.host if request.client else "unknown"
-    user = service.authenticate(engine, settings, username=form.username, password=form.password,
-                                client_ip=client_ip)
+    user = service.authenticate(engine, settings, username=username, password=password,
+                                client=service.client_key(request.client.host if request.client else None))
     with write_session(engine) as session:
-        token, row = service.issue_token(session, settings, user, device="device" in form.scopes,
-                                         device_name=device_name or form.client_id)
+        token, row = service.issue_token(session, settings, user, device="device" in scope.split(),
+                                         device_name=device_name or client_id)
         session.commit()
     expires_in = int((row.expires_at - row.created_at).total_seconds())
     return TokenResponse(access_token=token, expires_in=expires_in, token_id=row.id, kind=row.kind)
@@ -45,7 +48,7 @@ def logout(session: SessionDep, token: CurrentToken):
 
 
 @router.get("/auth/tokens", response_model=list[TokenPublic])
-def list_tokens(session: SessionDep, user: CurrentUser, user_id: Annotated[int | None, Query()] = None):
+def list_tokens(session: SessionDep, user: CurrentUser, user_id: Annotated[RowId | None, Query()] = None):
     """Your own tokens (devices); an admin may name another user's."""
     if user_id is not None and user_id != user.id and user.role != Role.admin:
         raise forbidden()
@@ -53,7 +56,7 @@ def list_tokens(session: SessionDep, user: CurrentUser, user_id: Annotated[int |
 
 
 @router.delete("/auth/tokens/{token_id}", status_code=status.HTTP_204_NO_CONTENT)
-def revoke_token(token_id: int, session: SessionDep, user: CurrentUser):
+def revoke_token(token_id: RowId, session: SessionDep, user: CurrentUser):
     """Revoke one token: a lost phone. Owners revoke their own; admins anyone's."""
     token = session.get(AuthToken, token_id)
     if token is None or (token.user_id != user.id and user.role != Role.admin):
@@ -82,7 +85,7 @@ def create_user(data: UserCreate, session: SessionDep, _admin: AdminUser):
 
 
 @router.patch("/users/{user_id}", response_model=UserPublic)
-def update_user(user_id: int, data: UserUpdate, session: SessionDep, _admin: AdminUser):
+def update_user(user_id: RowId, data: UserUpdate, session: SessionDep, _admin: AdminUser):
     user = session.get(User, user_id)
     if user is None:
         raise not_found("用户", "User", user_id)
@@ -90,7 +93,7 @@ def update_user(user_id: int, data: UserUpdate, session: SessionDep, _admin: Adm
 
 
 @router.post("/users/{user_id}/revoke-tokens")
-def revoke_user_tokens(user_id: int, session: SessionDep, _admin: AdminUser):
+def revoke_user_tokens(user_id: RowId, session: SessionDep, _admin: AdminUser):
     """Sign a user out everywhere (a lost or stolen phone)."""
     if session.get(User, user_id) is None:
         raise not_found("用户", "User", user_id)

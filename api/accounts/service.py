@@ -1,3 +1,5 @@
+import hashlib
+import ipaddress
 from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam
@@ -35,33 +37,66 @@ def _invalid_credentials() -> ApiError:  # a new one per raise: a raised instanc
     return ApiError(401, "invalid_credentials", "用户名或密码错误", "Wrong username or password")
 
 
-def _check_throttle(session: Session, settings: Settings, username: str, client_ip: str) -> None:
-    since = utcnow() - timedelta(minutes=settings.login_window_minutes)
-    for column, value, limit in ((LoginFailure.username, username, settings.login_max_failures_per_user),
-                                 (LoginFailure.client_ip, client_ip, settings.login_max_failures_per_ip)):
+def client_key(host: str | None) -> str:
+    """The client as login throttling counts it: its address, or for IPv6 the /64 a subscriber is given
+    (any address in it is theirs to use)."""
+    try:
+        address = ipaddress.ip_address(host or "")
+    except ValueError:
+        return (host or "unknown")[:64]
+    if address.version == 4:
+        return str(address)
+    if address.ipv4_mapped is not None:
+        return str(address.ipv4_mapped)
+    return str(ipaddress.ip_network(f"{address}/64", strict=False))
+
+
+def _take_turn(session: Session, username: str, client: str) -> None:
+    """On PostgreSQL, hold this username's and this client's locks until the transaction ends, so attempts
+    on either are counted one at a time (a key's lock is taken in one order everywhere: no deadlock).
+    SQLite's write transactions take turns anyway."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    keys = sorted(int.from_bytes(hashlib.blake2b(f"login {kind} {value}".encode(), digest_size=8).digest(),
+                                 "big", signed=True) for kind, value in (("user", username), ("client", client)))
+    for key in keys:
+        session.exec(select(func.pg_advisory_xact_lock(key)))
+
+
+def _check_throttle(session: Session, settings: Settings, username: str, client: str) -> None:
+    """429 when a limit of docs/login-throttle.md is reached: this user from this client, this client, or
+    this user from anywhere (the ceiling only many clients together reach)."""
+    window = timedelta(minutes=settings.login_window_minutes)
+    for where, limit in (((LoginFailure.username == username) & (LoginFailure.client_ip == client),
+                          settings.login_max_failures_per_user_and_ip),
+                         (LoginFailure.client_ip == client, settings.login_max_failures_per_ip),
+                         (LoginFailure.username == username, settings.login_max_failures_per_user)):
         count, oldest = session.exec(select(func.count(), func.min(LoginFailure.at))
-                                     .where(column == value, LoginFailure.at >= since)).one()
+                                     .where(where, LoginFailure.at >= utcnow() - window)).one()
         if count >= limit:
-            retry = max(1, int((oldest + timedelta(minutes=settings.login_window_minutes) - utcnow())
-                               .total_seconds()))
+            retry = max(1, int((oldest + window - utcnow()).total_seconds()))
             raise ApiError(429, "login_throttled", f"登录失败次数过多，请 {retry // 60 + 1} 分钟后再试",
                            f"Too many failed logins; try again in {retry} s", {"retry_after": retry},
                            headers={"Retry-After": str(retry)})
 
 
-def authenticate(engine: Engine, settings: Settings, *, username: str, password: str, client_ip: str) -> User:
-    """Check the password outside any transaction (argon2 takes a while); count failures."""
-    with read_session(engine) as session:
-        _check_throttle(session, settings, username, client_ip)
-        user = session.exec(select(User).where(User.username == username)).first()
-    ok = verify_password(password, user.password_hash if user else None)
+def authenticate(engine: Engine, settings: Settings, *, username: str, password: str, client: str) -> User:
+    """Each attempt is counted as a failure before its password is checked, in the transaction that reads
+    the throttle's counts: concurrent guesses take turns there, so no more of them reach the check than
+    the limits allow. The password is checked outside any transaction (argon2 takes a while); a success
+    takes its attempt back."""
     with write_session(engine) as session:
-        if not ok or user is None or not user.is_active:
-            session.add(LoginFailure(username=username, client_ip=client_ip))
-            session.commit()
-            raise _invalid_credentials()
-        # A success forgives this user's earlier typos.
-        session.exec(delete(LoginFailure).where(col(LoginFailure.username) == username))
+        _take_turn(session, username, client)
+        _check_throttle(session, settings, username, client)
+        session.add(LoginFailure(username=username, client_ip=client))
+        user = session.exec(select(User).where(User.username == username)).first()
+        session.commit()
+    if not verify_password(password, user.password_hash if user else None) or user is None or not user.is_active:
+        raise _invalid_credentials()
+    with write_session(engine) as session:
+        # A success forgives this client's typos for this user; other clients' guesses still count.
+        session.exec(delete(LoginFailure).where(col(LoginFailure.username) == username,
+                                                col(LoginFailure.client_ip) == client))
         session.commit()
     return user
 

@@ -1,6 +1,6 @@
 from typing import Annotated, Literal
 
-from pydantic import ConfigDict, StringConstraints
+from pydantic import ConfigDict, StringConstraints, field_validator
 from sqlalchemy import CheckConstraint
 from sqlmodel import Field, SQLModel
 
@@ -40,6 +40,14 @@ class BureauUpdate(SQLModel):
     webhook_url: Annotated[str, StringConstraints(pattern=r"^https?://")] | None = Field(default=None, max_length=512)
     contact_phone: str | None = Field(default=None, max_length=32)
     is_active: bool | None = None
+
+    @field_validator("name", "kind", "is_active")
+    @classmethod
+    def _left_out_not_null(cls, value):
+        """These columns always hold a value: a field to keep is left out, not sent as null."""
+        if value is None:
+            raise ValueError("may be left out, not null")
+        return value
 
 
 class Liaison(SQLModel):

@@ -11,6 +11,7 @@ from api.catalog.models import Category
 from api.database import SessionDep, utcnow
 from api.errors import not_found
 from api.grid.models import GridCell
+from api.inputs import RowId
 from api.notifications.models import Notification
 from api.tickets.models import Ticket
 
@@ -45,7 +46,7 @@ def list_notifications(session: SessionDep, user: CurrentUser, unread: bool = Fa
 
 
 @router.post("/{notification_id}/read", response_model=Notification)
-def mark_read(notification_id: int, session: SessionDep, user: CurrentUser):
+def mark_read(notification_id: RowId, session: SessionDep, user: CurrentUser):
     notification = session.get(Notification, notification_id)
     if notification is None or notification.user_id != user.id:
         raise not_found("通知", "Notification", notification_id)

@@ -6,6 +6,9 @@ inspect(): what the acknowledgement needs: format, pixel size and EXIF from the 
     formats, odd JPEGs) is decoded, JPEGs at 1/8 scale, and the decode decides.
 analyse(): after the acknowledgement, one decode for the perceptual hash and the oriented, EXIF-free
     JPEG copies for display (1600 px) and thumbnails (320 px).
+Both refuse, from the header, a picture whose decode would take more than MAX_DECODED_BYTES: a few
+hundred KB of PNG can ask for hundreds of MB. inspect() decodes in full one picture at a time, so however
+many uploads arrive at once their decodes take one picture's memory (the analysis, on one thread, another).
 """
 
 import contextlib
@@ -13,6 +16,7 @@ import io
 import math
 import mmap
 import re
+import threading
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -20,11 +24,14 @@ from pathlib import Path
 import imagehash
 import numpy
 import pillow_heif
-from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
+from PIL import ExifTags, Image, ImageMode, ImageOps, UnidentifiedImageError
 
 pillow_heif.register_heif_opener()
 # We check pixel counts ourselves (below) with a clear error; Pillow's guard stays as a backstop.
 Image.MAX_IMAGE_PIXELS = 100_000_000
+# A 32-MP picture in RGB; what phones send (JPEGs, decoded at reduced size) takes far less.
+MAX_DECODED_BYTES = 128 * 2**20
+_INSPECTING_IN_FULL = threading.Lock()
 
 FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP", "image/heic": "HEIF"}
 VARIANTS = {"display": 1600, "thumb": 320}
@@ -34,6 +41,10 @@ class PhotoInvalid(Exception):
     def __init__(self, message: str, message_en: str) -> None:
         super().__init__(message_en)
         self.message, self.message_en = message, message_en
+
+
+class PhotoTooLarge(PhotoInvalid):
+    """Too many pixels, or too much memory to decode: a picture, but not one to take."""
 
 
 @dataclass
@@ -116,7 +127,9 @@ def _decoding():
         yield
     except PhotoInvalid:
         raise
-    except (UnidentifiedImageError, Image.DecompressionBombError):
+    except Image.DecompressionBombError as exc:  # Pillow's own guard, before a size is known to us
+        raise PhotoTooLarge("图片像素过多，无法处理", f"too many pixels: {exc}") from None
+    except UnidentifiedImageError:
         raise PhotoInvalid("不是可识别的图片", "not a recognisable image") from None
     except OSError as exc:
         if exc.errno is not None:
@@ -165,6 +178,33 @@ def _picture_data_ends_cleanly(data, start: int) -> bool:
     return False
 
 
+def decoded_bytes(image: Image.Image) -> int:
+    """The memory decoding an opened picture as analyse() does holds at once, from its header. A baseline
+    JPEG is decoded at reduced size, a few rows at a time: a few MB within the pixel limit, not counted.
+    libjpeg keeps a progressive JPEG's coefficients, 2 bytes a sample of each (perhaps subsampled)
+    component, whatever the scale. Other formats decode in full, at Pillow's bytes per pixel (4 for
+    several bands), with the analysis's RGB copy (4 a pixel) on top unless the picture is RGB already."""
+    width, height = image.size
+    if image.format == "JPEG":
+        if not image.info.get("progressive"):
+            return 0
+        h_max, v_max = (max(component[i] for component in image.layer) for i in (1, 2))
+        return 2 * sum(math.ceil(width * h / h_max) * math.ceil(height * v / v_max) for _, h, v, _ in image.layer)
+    per_pixel = 4 if len(image.getbands()) > 1 else numpy.dtype(ImageMode.getmode(image.mode).typestr).itemsize
+    return width * height * (per_pixel + (0 if image.mode == "RGB" else 4))
+
+
+def _decodable(image: Image.Image) -> int:
+    """What decoding the picture holds; PhotoTooLarge when that is over the limit."""
+    width, height = image.size
+    needed = decoded_bytes(image)
+    if needed > MAX_DECODED_BYTES:
+        raise PhotoTooLarge(f"图片过大（{width}×{height}），解码需 {needed // 2**20} MB 内存，上限 "
+                            f"{MAX_DECODED_BYTES // 2**20} MB", f"too large to decode ({width}×{height}): "
+                            f"{needed // 2**20} MB of memory; limit {MAX_DECODED_BYTES // 2**20} MB")
+    return needed
+
+
 def inspect(path: Path, content_type: str, max_pixels: int) -> PhotoFacts:
     """The facts the acknowledgement needs; refuses what is not a whole picture of the declared type.
     Decoding is left to analyse() for whole JPEGs (the photos phones send): it would catch only damage
@@ -175,13 +215,17 @@ def inspect(path: Path, content_type: str, max_pixels: int) -> PhotoFacts:
                                f"content is {image.format}, not the declared {content_type}")
         width, height = image.size
         if width * height > max_pixels:
-            raise PhotoInvalid(f"图片像素过多（{width}×{height}），上限 {max_pixels // 1_000_000} 百万像素",
-                               f"too many pixels ({width}×{height}); limit {max_pixels // 1_000_000} MP")
-        exif = exif_summary(image)
-        if not (image.format == "JPEG" and _jpeg_is_whole(path)):
-            if image.format == "JPEG":
-                image.draft("L", (64, 64))  # 1/8 scale: every block is still entropy-decoded, cheaply
-            image.load()
+            raise PhotoTooLarge(f"图片像素过多（{width}×{height}），上限 {max_pixels // 1_000_000} 百万像素",
+                                f"too many pixels ({width}×{height}); limit {max_pixels // 1_000_000} MP")
+        needed = _decodable(image)
+        whole_jpeg = image.format == "JPEG" and _jpeg_is_whole(path)
+        # A full decode waits for the one in progress. Reading a PNG's EXIF decodes it (it may follow the pixels).
+        with _INSPECTING_IN_FULL if needed and not whole_jpeg else contextlib.nullcontext():
+            exif = exif_summary(image)
+            if not whole_jpeg:
+                if image.format == "JPEG":
+                    image.draft("L", (64, 64))  # 1/8 scale: every block is still entropy-decoded, cheaply
+                image.load()
     return PhotoFacts(width, height, exif)
 
 
@@ -251,12 +295,14 @@ def analyse(path: Path) -> Analysis:
     """The perceptual hash and the upright, EXIF-free copies, `display` (long edge ≤ 1600) and `thumb`
     (≤ 320), from one decode at the smallest JPEG scale that covers the largest copy still to be made
     (a 12-MP original never decodes in full). An upright JPEG within 1600 px becomes its own display
-    copy, metadata removed; the thumbnail is then made from an eighth- or quarter-scale decode."""
+    copy, metadata removed; the thumbnail is then made from an eighth- or quarter-scale decode.
+    A picture too large to decode (stored before the limit was) is PhotoTooLarge: no copies, no hash."""
     with _decoding():
         as_is = _display_as_is(path, VARIANTS["display"])
     copies = {} if as_is is None else {"display": as_is}
     largest = max(edge for variant, edge in VARIANTS.items() if variant not in copies)
     with _decoding(), Image.open(path) as image:
+        _decodable(image)
         if image.format == "JPEG":
             # The box keeps the picture's proportions: asked for (1600, 1600), a 4000×3000 photo would
             # have to be decoded in full (36 MB), since half size (2000×1500) is not that tall.

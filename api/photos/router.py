@@ -134,6 +134,8 @@ def _keep(state, user: Caller, ticket: Ticket | SimpleNamespace, photo_id: uuid.
     settings = state.settings
     try:
         facts = pipeline.inspect(temp, content_type, settings.photo_max_pixels)
+    except pipeline.PhotoTooLarge as exc:
+        raise ApiError(413, "photo_too_large", exc.message, exc.message_en) from None
     except pipeline.PhotoInvalid as exc:
         raise ApiError(422, "photo_invalid", exc.message, exc.message_en) from None
     with open(temp, "rb") as written:

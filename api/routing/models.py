@@ -6,6 +6,7 @@ from sqlalchemy import JSON, CheckConstraint, Column
 from sqlmodel import Field, SQLModel
 
 from api.database import UTCDateTime, utcnow
+from api.inputs import Moment
 
 
 class RoutingRuleBase(SQLModel):
@@ -79,7 +80,7 @@ class DryRunRequest(SQLModel):
     cell_code: str | None = None
     lat: float | None = Field(default=None, ge=-90, le=90)
     lon: float | None = Field(default=None, ge=-180, le=180)
-    at: datetime | None = None
+    at: Moment | None = None
 
     @model_validator(mode="after")
     def _located(self) -> "DryRunRequest":

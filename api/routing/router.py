@@ -8,6 +8,7 @@ from api.accounts.models import Role, User
 from api.bureaus.models import Bureau
 from api.database import SessionDep, utcnow
 from api.grid.models import GridCell
+from api.inputs import RowId
 from api.routing import service
 from api.routing.models import DryRunRequest, RoutingRulePublic, RoutingRuleWrite
 
@@ -28,17 +29,17 @@ def create_rule(data: RoutingRuleWrite, session: SessionDep, user: ConfigurerUse
 
 
 @router.get("/rules/{rule_id}", response_model=RoutingRulePublic)
-def get_rule(rule_id: int, session: SessionDep, _user: RuleReader):
+def get_rule(rule_id: RowId, session: SessionDep, _user: RuleReader):
     return service.get_rule(session, rule_id)
 
 
 @router.put("/rules/{rule_id}", response_model=RoutingRulePublic)
-def replace_rule(rule_id: int, data: RoutingRuleWrite, session: SessionDep, user: ConfigurerUser):
+def replace_rule(rule_id: RowId, data: RoutingRuleWrite, session: SessionDep, user: ConfigurerUser):
     return service.replace_rule(session, service.get_rule(session, rule_id), data, by=user.username)
 
 
 @router.delete("/rules/{rule_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_rule(rule_id: int, session: SessionDep, _user: ConfigurerUser):
+def delete_rule(rule_id: RowId, session: SessionDep, _user: ConfigurerUser):
     service.delete_rule(session, service.get_rule(session, rule_id))
 
 

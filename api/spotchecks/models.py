@@ -2,11 +2,12 @@ import uuid
 from datetime import datetime
 from typing import Literal
 
-from pydantic import AwareDatetime, ConfigDict
+from pydantic import ConfigDict
 from sqlalchemy import JSON, BigInteger, CheckConstraint, Column, Index
 from sqlmodel import Field, SQLModel
 
 from api.database import UTCDateTime, utcnow
+from api.inputs import AwareMoment
 
 
 class SpotCheckDraw(SQLModel, table=True):
@@ -49,8 +50,8 @@ class SpotCheck(SQLModel, table=True):
 
 class DrawRequest(SQLModel):
     model_config = ConfigDict(extra="forbid")
-    closed_from: AwareDatetime
-    closed_to: AwareDatetime
+    closed_from: AwareMoment
+    closed_to: AwareMoment
     rate: float = Field(gt=0, le=1)
     min_per_bureau: int = Field(default=1, ge=0, le=100)
     seed: int | None = Field(default=None, ge=0, le=2**62)

@@ -10,6 +10,7 @@ from api.catalog.models import Category
 from api.database import SessionDep
 from api.errors import not_found
 from api.grid.models import GridCell
+from api.inputs import RowId
 from api.photos import service as photo_service
 from api.spotchecks import service
 from api.spotchecks.models import DrawRequest, SpotCheck, SpotCheckDraw, SpotCheckResult
@@ -52,7 +53,7 @@ def draw(body: DrawRequest, session: SessionDep, user: Supervisor):
 
 
 @router.get("/draws/{draw_id}")
-def get_draw(draw_id: int, session: SessionDep, _user: Staff):
+def get_draw(draw_id: RowId, session: SessionDep, _user: Staff):
     record = session.get(SpotCheckDraw, draw_id)
     if record is None:
         raise not_found("抽查", "Draw", draw_id)
@@ -72,7 +73,7 @@ def list_spotchecks(session: SessionDep, _user: Staff, status: Literal["open", "
 
 
 @router.post("/{task_id}/result")
-def record_result(task_id: int, body: SpotCheckResult, request: Request, response: Response, session: SessionDep,
+def record_result(task_id: RowId, body: SpotCheckResult, request: Request, response: Response, session: SessionDep,
                   user: Supervisor):
     """The on-site verdict with spot-check photos (`PUT …/photos/{id}?kind=spotcheck` first). A failure
     reopens the ticket as rework and is counted as a false closure against the bureau."""

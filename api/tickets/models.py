@@ -2,11 +2,12 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, ConfigDict, StringConstraints, field_validator
+from pydantic import ConfigDict, StringConstraints, field_validator
 from sqlalchemy import JSON, CheckConstraint, Column, Index, Text, text
 from sqlmodel import Field, SQLModel
 
 from api.database import UTCDateTime, utcnow
+from api.inputs import DeviceTime, RowId
 
 # incomplete: waiting for declared photos (author only). Issue 4's loop adds the later states.
 STATUSES = ("incomplete", "reported", "dispatched", "accepted", "rectified", "rework", "closed", "returned",
@@ -149,13 +150,14 @@ class TicketCapture(SQLModel):
     lat: float = Field(ge=-90, le=90)
     lon: float = Field(ge=-180, le=180)
     accuracy_m: float = Field(ge=0, le=100_000)
-    located_at: AwareDatetime
-    captured_at: AwareDatetime
+    located_at: DeviceTime
+    captured_at: DeviceTime
     description: str = Field(default="", max_length=2000)
-    point_type: str | None = Field(default=None, max_length=32)
-    cell_code: str | None = Field(default=None, max_length=15)
+    # Left out when there is none (the PWA does): an empty code would name no row.
+    point_type: str | None = Field(default=None, min_length=1, max_length=32)
+    cell_code: str | None = Field(default=None, min_length=1, max_length=15)
     # A problem found at a key point, on a patrol's checklist (the PWA suggests the point nearby).
-    key_point_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
+    key_point_id: RowId | None = None
     patrol_id: uuid.UUID | None = None
     checklist_item: str | None = Field(default=None, min_length=1, max_length=16)
     photos: list[PhotoDeclaration] = Field(min_length=1, max_length=9)

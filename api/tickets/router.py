@@ -96,13 +96,16 @@ def list_tickets(request: Request, session: SessionDep, user: CurrentUser, calen
                  cell: str | None = None, category: str | None = None, overdue: bool | None = None,
                  author: str | None = None, since: datetime | None = None, escalated: bool | None = None,
                  recurring: bool | None = None, due_from: datetime | None = None, due_to: datetime | None = None,
+                 until: datetime | None = None, reworked: bool | None = None,
                  sort: Literal["deadline", "-created"] = "-created",
                  limit: Annotated[int, Query(ge=1, le=200)] = 50, cursor: str | None = None):
     """Tickets the caller may see, newest first or by deadline, in pages (`next_cursor`).
     `author=me` with `status=incomplete` lists the captures a phone still has to finish;
-    `due_from`/`due_to` pick tickets by deadline (the tickets behind the overview's weekly rates)."""
+    `due_from`/`due_to` pick tickets by deadline (the tickets behind the overview's weekly rates), `since`/`until`
+    by creation (a period's reports); `reworked=true` those sent back for rework at least once."""
     statuses = [s for value in status or [] for s in value.split(",") if s]
     return service.list_tickets(session, user, status=statuses or None, bureau=bureau, cell=cell,
                                 category=category, overdue=overdue, author=author, since=since,
                                 escalated=escalated, recurring=recurring, due_from=due_from, due_to=due_to,
-                                sort=sort, limit=limit, cursor=cursor, calendar=calendar)
+                                until=until, reworked=reworked, sort=sort, limit=limit, cursor=cursor,
+                                calendar=calendar)

@@ -89,8 +89,6 @@ def _check_references(session: Session, user: Caller, body: TicketCapture) -> Ke
     elif body.checklist_item is not None:
         raise ApiError(422, "checklist_item_without_point", "清单项目须与点位一同提交",
                        "a checklist item needs its key point")
-    if body.captured_at > utcnow() + timedelta(days=1):
-        raise ApiError(422, "captured_in_future", "拍摄时间晚于当前时间", "captured_at is in the future")
     if body.cell_code:
         if body.cell_code not in ref.cells:
             raise ApiError(422, "unknown_cell", f"网格 {body.cell_code} 不存在", f"unknown cell {body.cell_code}")
@@ -450,7 +448,8 @@ def find_tickets(session: Session, user: User, *, status: list[str] | None = Non
                  author: str | None = None, since: datetime | None = None, escalated: bool | None = None,
                  recurring: bool | None = None, extension_pending: bool | None = None,
                  park_requested: bool | None = None, due_from: datetime | None = None,
-                 due_to: datetime | None = None, sort: str = "-created",
+                 due_to: datetime | None = None, until: datetime | None = None, reworked: bool | None = None,
+                 sort: str = "-created",
                  limit: int = 50, cursor: str | None = None) -> tuple[list[Ticket], str | None]:
     """A keyset page of the tickets the caller may see, filtered, and the cursor for the next page; sorted
     newest first (`-created`), oldest first (`created`) or by deadline."""
@@ -471,10 +470,14 @@ def find_tickets(session: Session, user: User, *, status: list[str] | None = Non
         query = query.where(Ticket.author_id == (author_id or -1))
     if since:
         query = query.where(col(Ticket.created_at) >= since)
+    if until:
+        query = query.where(col(Ticket.created_at) < until)
     if escalated is not None:
         query = query.where(Ticket.escalated == escalated)
     if recurring is not None:
         query = query.where(col(Ticket.recurring_of).is_not(None) if recurring else col(Ticket.recurring_of).is_(None))
+    if reworked is not None:
+        query = query.where((col(Ticket.rework_count) > 0) if reworked else (col(Ticket.rework_count) == 0))
     if extension_pending is not None:
         pending = col(Ticket.extension_until).is_not(None)
         query = query.where(pending if extension_pending else ~pending)

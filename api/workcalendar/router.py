@@ -1,6 +1,7 @@
-from datetime import date
+from datetime import MAXYEAR, MINYEAR, date
+from typing import Annotated
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Query, status
 from sqlmodel import select
 
 from api.accounts.deps import ConfigurerUser, CurrentUser
@@ -12,7 +13,8 @@ router = APIRouter(prefix="/api/v1/calendar/overrides", tags=["calendar"])
 
 
 @router.get("", response_model=list[CalendarOverride])
-def list_overrides(session: SessionDep, _user: CurrentUser, year: int | None = None):
+def list_overrides(session: SessionDep, _user: CurrentUser,
+                   year: Annotated[int | None, Query(ge=MINYEAR, le=MAXYEAR)] = None):
     query = select(CalendarOverride).order_by(CalendarOverride.day)
     if year:
         query = query.where(CalendarOverride.day >= date(year, 1, 1), CalendarOverride.day <= date(year, 12, 31))

@@ -120,10 +120,10 @@ def test_inactive_user_cannot_log_in(client, db):
     assert _login(client, "gone").status_code == 401
 
 
-def test_login_is_throttled_per_username(client, db, settings):
+def test_login_is_throttled_per_username_and_address(client, db, settings):
     make_user(db, "insp", Role.inspector)
     db.commit()
-    for _ in range(settings.login_max_failures_per_user):
+    for _ in range(settings.login_max_failures_per_user_and_ip):
         assert _login(client, "insp", "guess-guess").status_code == 401
     blocked = _login(client, "insp")  # even the right password is refused now
     assert blocked.status_code == 429
@@ -144,10 +144,10 @@ def test_login_is_throttled_per_address(client, db, settings):
 def test_a_success_clears_earlier_typos(client, db, settings):
     make_user(db, "insp", Role.inspector)
     db.commit()
-    for _ in range(settings.login_max_failures_per_user - 1):
+    for _ in range(settings.login_max_failures_per_user_and_ip - 1):
         _login(client, "insp", "typo-typo")
     assert _login(client, "insp").status_code == 200
-    for _ in range(settings.login_max_failures_per_user - 1):
+    for _ in range(settings.login_max_failures_per_user_and_ip - 1):
         _login(client, "insp", "typo-typo")
     assert _login(client, "insp").status_code == 200
 
