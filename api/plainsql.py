@@ -32,7 +32,7 @@ def _sqlite_value(value: Any) -> Any:
     if isinstance(value, uuid.UUID):
         return value.hex
     if isinstance(value, datetime):
-        return _naive_utc(value).strftime("%Y-%m-%d %H:%M:%S.%f")
+        return _naive_utc(value).isoformat(sep=" ", timespec="microseconds")  # years zero-padded, as SQLAlchemy
     return value
 
 

@@ -101,3 +101,10 @@ def test_a_what_if_time_outside_this_century_is_refused(client, admin):
     response = client.post("/api/v1/routing/dry-run", headers=admin,
                            json={"category": "0506", "at": "9999-12-31T23:59:59-14:00"})
     assert _refused(response)["details"][0]["type"] == "time_out_of_range"
+
+
+@pytest.mark.parametrize("query", ["since=0001-01-01T00:00:00%2B14:00", "until=9999-12-31T23:59:59-14:00",
+                                   "due_from=1899-01-01T00:00:00Z", "due_to=2100-01-01T00:00:00"])
+def test_a_ticket_list_bound_outside_this_century_is_refused(client, admin, query):
+    response = client.get(f"/api/v1/tickets?{query}", headers=admin)
+    assert _refused(response)["details"][0]["type"] == "time_out_of_range"

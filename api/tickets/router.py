@@ -1,5 +1,4 @@
 import uuid
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, BackgroundTasks, Body, Depends, Query, Request, Response
@@ -12,6 +11,7 @@ from api.accounts.deps import BearerToken, CurrentUser, authorize
 from api.config import Settings
 from api.county.reference import reference
 from api.database import SessionDep, write_session
+from api.inputs import Moment
 from api.jsonbody import json_response
 from api.photos import service as photo_service
 from api.tickets import access, service, workflow
@@ -94,9 +94,9 @@ def ticket_events(ticket_id: uuid.UUID, session: SessionDep, user: CurrentUser):
 def list_tickets(request: Request, session: SessionDep, user: CurrentUser, calendar: CalendarDep,
                  status: Annotated[list[str] | None, Query()] = None, bureau: str | None = None,
                  cell: str | None = None, category: str | None = None, overdue: bool | None = None,
-                 author: str | None = None, since: datetime | None = None, escalated: bool | None = None,
-                 recurring: bool | None = None, due_from: datetime | None = None, due_to: datetime | None = None,
-                 until: datetime | None = None, reworked: bool | None = None,
+                 author: str | None = None, since: Moment | None = None, escalated: bool | None = None,
+                 recurring: bool | None = None, due_from: Moment | None = None, due_to: Moment | None = None,
+                 until: Moment | None = None, reworked: bool | None = None,
                  sort: Literal["deadline", "-created"] = "-created",
                  limit: Annotated[int, Query(ge=1, le=200)] = 50, cursor: str | None = None):
     """Tickets the caller may see, newest first or by deadline, in pages (`next_cursor`).
