@@ -14,6 +14,8 @@ import api.models  # noqa: F401  (registers every table)
 from api.accounts.router import router as accounts_router
 from api.bulletins.router import router as bulletins_router
 from api.bulletins.runner import Generator as BulletinGenerator
+from api.exports.router import router as exports_router
+from api.exports.runner import Exporter
 from api.bureaus.router import router as bureaus_router
 from api.catalog.router import router as catalog_router
 from api.config import Settings, get_settings
@@ -59,6 +61,7 @@ async def _lifespan(app: FastAPI):
     # backlog a restart would otherwise wait for all of them.
     app.state.analysis_pool.shutdown(wait=False, cancel_futures=True)
     app.state.bulletins.shutdown()
+    app.state.exports.shutdown()
 
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
@@ -73,13 +76,14 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.analysis_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="analysis")
     app.state.captures = CaptureActivity()  # which the analyses give way to
     app.state.bulletins = BulletinGenerator(app.state.engine, settings)  # 通报, generated in the background
+    app.state.exports = Exporter(app.state.engine, settings)  # 台账, likewise
     install_error_handlers(app)
     # The capture path's routers first: a request is matched against the routes in this order, and
     # captures are most of the traffic (no path of one router is a path of another).
     for router in (photos_router, tickets_router, accounts_router, bureaus_router, catalog_router, grid_router,
                    routing_router, calendar_router, county_router, queues_router, spotchecks_router,
                    notifications_router, indicators_router, keypoints_router, patrols_router, maps_router,
-                   bulletins_router):
+                   bulletins_router, exports_router):
         app.include_router(router)
 
     @app.get("/healthz", tags=["health"])

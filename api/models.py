@@ -5,6 +5,7 @@ from api.bulletins.models import Bulletin
 from api.bureaus.models import Bureau
 from api.catalog.models import Category, PointType
 from api.county.reference import ReferenceVersion
+from api.exports.models import Export
 from api.grid.models import CellInspector, GridArea, GridCell, GridRevision
 from api.indicators.models import FrozenTally, RankingSettings
 from api.keypoints.models import ChecklistVersion, KeyPoint
@@ -17,6 +18,6 @@ from api.tickets.models import Ticket, TicketEvent
 from api.workcalendar.models import CalendarOverride
 
 __all__ = ["AuthToken", "Bulletin", "Bureau", "CalendarOverride", "Category", "CellInspector", "ChecklistVersion",
-           "FrozenTally", "GridArea", "GridCell", "GridRevision", "KeyPoint", "LoginFailure", "Notification", "Patrol",
-           "PatrolPhoto", "Photo", "PhotoHashBand", "PointType", "RankingSettings", "ReferenceVersion",
+           "Export", "FrozenTally", "GridArea", "GridCell", "GridRevision", "KeyPoint", "LoginFailure", "Notification",
+           "Patrol", "PatrolPhoto", "Photo", "PhotoHashBand", "PointType", "RankingSettings", "ReferenceVersion",
            "RoutingRule", "SpotCheck", "SpotCheckDraw", "Ticket", "TicketEvent", "User", "WebhookDelivery"]

@@ -1,4 +1,4 @@
-"""Printable documents (bulletins; the photo ledgers next): HTML from Jinja2 templates that extend one base
+"""Printable documents (bulletins, the photo ledgers): HTML from Jinja2 templates that extend one base
 (api/documents/templates/document.html, with base.css: A4, a running header, "第 x 页 / 共 y 页"), made into PDF
 by WeasyPrint.
 
@@ -74,10 +74,7 @@ def render_html(package: str, template: str, *, tz: ZoneInfo, **context) -> str:
         tz=tz, font_face=Markup(font_face()), **context)
 
 
-def render_pdf(html: str, on_layout: Callable[[], None] = lambda: None) -> bytes:
-    """The HTML as an A4 PDF. Only local files are read (the photos' copies, the font): nothing is fetched
-    over the network, and a picture that cannot be read fails the document rather than leaving a gap.
-    `on_layout` is called between laying out the pages and writing them."""
+def _laid_out(html: str, on_layout: Callable[[], None]):
     from weasyprint import HTML, URLFetcher  # noqa: PLC0415  (Pango loads with it: only where PDFs are made)
     from weasyprint.text.fonts import FontConfiguration  # noqa: PLC0415
 
@@ -87,4 +84,16 @@ def render_pdf(html: str, on_layout: Callable[[], None] = lambda: None) -> bytes
     fetcher = URLFetcher(allowed_protocols={"file"}, fail_on_errors=True)
     document = HTML(string=html, url_fetcher=fetcher).render(font_config=fonts)
     on_layout()
-    return document.write_pdf()
+    return document
+
+
+def render_pdf(html: str, on_layout: Callable[[], None] = lambda: None) -> bytes:
+    """The HTML as an A4 PDF. Only local files are read (the photos' copies, the font): nothing is fetched
+    over the network, and a picture that cannot be read fails the document rather than leaving a gap.
+    `on_layout` is called between laying out the pages and writing them."""
+    return _laid_out(html, on_layout).write_pdf()
+
+
+def write_pdf(html: str, target: Path, on_layout: Callable[[], None] = lambda: None) -> None:
+    """As render_pdf, written to a file: a ledger's PDF, hundreds of photos large, is not held twice."""
+    _laid_out(html, on_layout).write_pdf(target=str(target))

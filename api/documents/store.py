@@ -1,4 +1,4 @@
-"""Finished documents (a bulletin's PDF, later a ledger's), kept on disk by the SHA-256 of their bytes.
+"""Finished documents (a bulletin's PDF, a ledger's XLSX, PDF or CSV), kept on disk by the SHA-256 of their bytes.
 
 Written like photo originals (api/photos/storage.py): to a temporary file, fsynced, made read-only and renamed
 into place, then the folder fsynced, so a crash leaves either nothing or the whole file, and the file is there
@@ -49,6 +49,28 @@ class DocumentStore:
         finally:
             Path(name).unlink(missing_ok=True)
         _fsync_dir(target.parent)
+        return sha256
+
+    def new_temp(self, suffix: str) -> Path:
+        """A file to write a large document into, piece by piece, before `put_file` (swept if abandoned)."""
+        fd, name = tempfile.mkstemp(dir=self.tmp, suffix=suffix)
+        os.close(fd)
+        return Path(name)
+
+    def put_file(self, temp: Path) -> str:
+        """Store a file written in `tmp` (new_temp) without reading it into memory; it is moved, not copied."""
+        try:
+            with open(temp, "rb") as written:
+                sha256 = hashlib.file_digest(written, "sha256").hexdigest()
+                os.fsync(written.fileno())
+            target = self.path(sha256)
+            if not target.exists():
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.chmod(temp, 0o440)
+                os.replace(temp, target)
+                _fsync_dir(target.parent)
+        finally:
+            temp.unlink(missing_ok=True)
         return sha256
 
     def digest(self, sha256: str) -> str | None:

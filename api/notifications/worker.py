@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, or_, select
 
 from api.bulletins import runner as bulletins_runner
+from api.exports import runner as exports_runner
 from api.config import Settings
 from api.county.reference import reference
 from api.database import utcnow, write_session
@@ -145,7 +146,8 @@ def run_once(engine: Engine, settings: Settings, client: httpx.Client) -> dict[s
             "webhooks_sent": deliver_webhooks(engine, settings, client),
             "photos_analysed": analyse_pending(engine, settings, LocalStorage(settings.data_dir / "photos")),
             "periods_frozen": freeze_indicators(engine, settings),
-            "bulletins_resumed": bulletins_runner.resume_abandoned(engine, settings)}
+            "bulletins_resumed": bulletins_runner.resume_abandoned(engine, settings),
+            **exports_runner.worker_round(engine, settings)}
 
 
 def run_forever(engine: Engine, settings: Settings, stop: threading.Event) -> None:

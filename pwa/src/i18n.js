@@ -151,6 +151,12 @@ export const EN = {
   已生成: 'ready', 生成失败: 'failed', 生成进度: 'Progress', 已发布: 'Published', 查看网页版: 'Open the page',
   下载PDF: 'Download PDF', 发布: 'Publish', '确认发布（发布后不可更改）': 'Publish for good (it cannot change afterwards)',
   '第 {n} 版': 'version {n}', 通报文件无法打开: 'The bulletin file cannot be opened',
+  // 台账 (views/ledger.js).
+  台账: 'Ledger', '导出 XLSX 台账': 'Export XLSX ledger', '导出 PDF 对比台账': 'Export PDF before/after ledger',
+  '导出 CSV': 'Export CSV', 日常巡查: 'Routine patrol', 督察暗访: 'Supervision (unannounced)', 已完成: 'done',
+  导出失败: 'export failed', '时段（月）': 'Period (month)', 来源: 'Source', '状态（不选为全部）': 'Status (none ticked: all)',
+  '共 {n} 件': '{n} tickets', '仅预览前 {n} 件': 'Previewing the first {n} only', 最近的导出: 'Recent exports',
+  未派遣: 'Not dispatched', 导出进度: 'Export progress', 下载: 'Download', 导出文件无法下载: 'The export file cannot be downloaded',
 };
 
 export const STATUS = {
