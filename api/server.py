@@ -31,13 +31,22 @@ def _start_background_worker() -> None:
                      name="gridpatrol-worker", daemon=True).start()
 
 
+def server_app():
+    """The app as a server process runs it: built, then what start-up made frozen (main.freeze_startup_heap)."""
+    from api.main import create_app, freeze_startup_heap
+
+    app = create_app()
+    freeze_startup_heap()
+    return app
+
+
 def _config(host: str, port: int):
     import uvicorn
 
     from api.config import get_settings
 
     settings = get_settings()
-    return uvicorn.Config("api.main:create_app", factory=True, host=host, port=port, proxy_headers=True,
+    return uvicorn.Config("api.server:server_app", factory=True, host=host, port=port, proxy_headers=True,
                           forwarded_allow_ips=settings.forwarded_allow_ips, access_log=settings.access_log,
                           log_level="info")
 

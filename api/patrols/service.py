@@ -5,24 +5,29 @@ import json
 import uuid
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
-from typing import NamedTuple
+from functools import cache
+from itertools import accumulate
+from operator import attrgetter, itemgetter
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func
+from sqlalchemy import Row, String, bindparam, case, cast, func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from api.accounts.models import Role, User
+from api.bureaus.models import Bureau
 from api.catalog.models import Category
 from api.config import Settings
 from api.database import utcnow
 from api.errors import ApiError, not_found
 from api.geo import distance_m
-from api.grid.models import CellInspector
+from api.grid.models import CellInspector, GridCell
 from api.keypoints import service as keypoints
 from api.keypoints.models import KeyPoint
 from api.patrols.models import (
+    WORKED_STATUSES,
     Coverage,
     CoverageFigures,
     CoverageMiss,
@@ -40,7 +45,8 @@ from api.patrols.models import (
     Readiness,
     ReadinessDay,
 )
-from api.tickets.models import OPEN_STATUSES, Ticket
+from api.tickets.models import Ticket
+from api.tickets.service import status_in
 
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 CLOCK_SKEW = timedelta(minutes=10)  # a phone's clock may run a little ahead of the server's
@@ -196,10 +202,6 @@ def mark_received(session: Session, photo_id: uuid.UUID) -> bool:
 
 # --- what is due ---
 
-def _days(first: date, last: date) -> list[date]:
-    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
-
-
 def _monday(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
@@ -215,18 +217,6 @@ def _patrolled(session: Session, point_ids, first: date, last: date) -> dict[int
     for point_id, day, started in rows:
         days = found[point_id]
         days[day] = max(days.get(day, started), started)
-    return found
-
-
-def _patrol_days(session: Session, point_ids, first: date, last: date) -> dict[int, set[date]]:
-    """For each point, the days in [first, last] it was patrolled: (key_point_id, day) alone, which
-    PostgreSQL reads from the index without visiting the table's wide rows."""
-    found: dict[int, set[date]] = defaultdict(set)
-    if point_ids:
-        # Streamed (Core, not the ORM, which holds every row at once): 15,000 rows for 500 points in 30 days.
-        for point_id, day in session.connection().execute(select(Patrol.key_point_id, Patrol.day).where(
-                col(Patrol.key_point_id).in_(point_ids), col(Patrol.day) >= first, col(Patrol.day) <= last)):
-            found[point_id].add(day)
     return found
 
 
@@ -249,23 +239,104 @@ def due_today(session: Session, settings: Settings, user: User, day: date) -> Du
     return DueList(date=day, radius_m=settings.patrol_radius_m, points=due)
 
 
+# --- hundreds of points at once: coverage and the board ---
+
+def _point_rows(session: Session, *where) -> Sequence[Row]:
+    """Key points as plain rows, for the calls that read hundreds: an ORM object costs three times as long to
+    load, and leaves six objects for the garbage collector to walk where a row leaves one."""
+    return session.connection().execute(select(KeyPoint.__table__).where(*where).order_by(KeyPoint.id)).all()
+
+
+def _active_on(point: Row, day: date) -> bool:
+    return KeyPoint.active_on(point, day)  # the model's rule, read off a row
+
+
+def _among(column, ids: list[int]):
+    """`column IN (1, 2, …)` with the ids written into the SQL: hundreds of bound parameters cost more to
+    render, send and parse than the query they are in."""
+    return col(column).in_(bindparam(None, ids, expanding=True, literal_execute=True))
+
+
+def _patrol_masks(session: Session, point_ids, start: date, end: date) -> dict[int, int]:
+    """For each point, the days in [start, end] it was patrolled, as the bits of an integer (bit n: `start` plus
+    n days): a period's patrols are then one `&`, and there is no object per day for the collector to walk."""
+    masks: dict[int, int] = {}
+    if point_ids:
+        bit = {(start + timedelta(days=n)).isoformat(): 1 << n for n in range((end - start).days + 1)}
+        # One row a point, its days as text: ISO dates on both engines (SQLite stores them so; psycopg reads
+        # PostgreSQL only with DateStyle ISO). From ix_patrols_key_point_day alone.
+        query = (select(Patrol.key_point_id, func.aggregate_strings(cast(Patrol.day, String), ","))
+                 .where(_among(Patrol.key_point_id, point_ids), col(Patrol.day) >= start, col(Patrol.day) <= end)
+                 .group_by(Patrol.key_point_id))
+        for point_id, days in session.connection().execute(query):
+            masks[point_id] = sum(bit[day] for day in set(days.split(",")))
+    return masks
+
+
+def _bits(start: date, first: date, last: date) -> int:
+    """The days [first, last] (none when last < first) as bits counted from `start`, no later than `first`."""
+    if last < first:
+        return 0
+    return ((1 << ((last - first).days + 1)) - 1) << (first - start).days
+
+
+def _days_in(mask: int, start: date) -> list[date]:
+    """The days whose bits are set, in order."""
+    days = []
+    while mask:
+        lowest = mask & -mask
+        days.append(start + timedelta(days=lowest.bit_length() - 1))
+        mask ^= lowest
+    return days
+
+
 # --- coverage ---
 
-def _periods(point: KeyPoint, first: date, last: date) -> list[tuple[date, date]]:
-    """The point's due periods that touch [first, last]: each day it is active, or each ISO week
-    (Monday to Sunday) with an active day inside the range."""
-    # The days `active_on` accepts form one run: [active_from, active_to], clipped to the range.
+def _point_coverage(point: Row, patrolled: int, start: date, first: date, last: date,
+                    today: date) -> tuple[int, int, int, list[date]]:
+    """A point's due periods over [first, last] — each day it is active, or each ISO week (Monday to Sunday)
+    with an active day in the range — as (due, patrolled, pending, the missed ones' first days). `patrolled`:
+    its patrol days as bits from `start`, a Monday, through the Sunday of `last`'s week."""
     if not point.is_active:
-        return []
-    start, end = max(first, point.active_from or first), min(last, point.active_to or last)
+        return 0, 0, 0, []
+    # The days `active_on` accepts form one run: [active_from, active_to], clipped to the range.
+    active_first, active_last = max(first, point.active_from or first), min(last, point.active_to or last)
     if point.patrol_frequency == "daily":
-        return [(day, day) for day in _days(start, end)]
-    weeks = []
-    for monday in _days(_monday(first), last)[::7]:
+        due = _bits(start, active_first, active_last)
+        ended = _bits(start, active_first, min(active_last, today - timedelta(days=1)))
+        done, missed = due & patrolled, ended & ~patrolled
+        return due.bit_count(), done.bit_count(), (due & ~done & ~missed).bit_count(), _days_in(missed, start)
+    due = done = pending = 0
+    missed_weeks = []
+    monday = _monday(active_first)
+    while monday <= active_last:
         sunday = monday + timedelta(days=6)
-        if max(monday, start) <= min(sunday, end):
-            weeks.append((monday, sunday))
-    return weeks
+        due += 1
+        if patrolled & _bits(start, monday, sunday):
+            done += 1
+        elif sunday < today:
+            missed_weeks.append(monday)
+        else:
+            pending += 1
+        monday += timedelta(days=7)
+    return due, done, pending, missed_weeks
+
+
+def _row_keys(session: Session, by: str, points: Sequence[Row]) -> Callable[[Row], list[tuple[str, str]]]:
+    """The rows a point counts in, as (key, name): its own, its cell's, its unit's, or one per inspector of
+    its cell."""
+    if by == "point":
+        return lambda point: [(str(point.id), point.name)]
+    if by == "inspector":
+        inspectors = defaultdict(list)
+        for cell, username, name in session.exec(select(CellInspector.cell_code, User.username, User.display_name)
+                                                 .join(User, col(User.id) == CellInspector.user_id)).all():
+            inspectors[cell].append((username, name))
+        return lambda point: inspectors.get(point.cell_code, [])
+    model, code_of = (GridCell, attrgetter("cell_code")) if by == "cell" else (Bureau, attrgetter("bureau_code"))
+    codes = {code_of(point) for point in points} - {None}
+    names = dict(session.exec(select(model.code, model.name).where(col(model.code).in_(codes))).all()) if codes else {}
+    return lambda point: [(code_of(point) or "", names.get(code_of(point)) or "—")]
 
 
 def coverage(session: Session, settings: Settings, *, first: date, last: date, by: str,
@@ -273,44 +344,26 @@ def coverage(session: Session, settings: Settings, *, first: date, last: date, b
     """Due, patrolled, missed and pending per point, cell, inspector or unit over [first, last]. A due
     period not patrolled is missed once it has ended (in the county's zone), pending while it runs."""
     today = (now or utcnow()).astimezone(settings.tz).date()
-    points = keypoints.list_points(session, bureau=bureau)
-    seen = _patrol_days(session, [p.id for p in points], _monday(first), last + timedelta(days=6))
-    if by == "inspector":
-        inspectors = defaultdict(list)
-        for cell, username, name in session.exec(select(CellInspector.cell_code, User.username, User.display_name)
-                                                 .join(User, col(User.id) == CellInspector.user_id)).all():
-            inspectors[cell].append((username, name))
-    elif by in ("cell", "bureau"):
-        rendered = {p.id: p for p in keypoints.render(session, points)}
-    # Counted in plain integers, [due, patrolled, missed, pending], and made into rows at the end: a row
-    # model per due day cost more than the rest of the call (15,000 due days for 500 points in 30 days).
-    patrolled, missed, pending = 1, 2, 3  # places in those lists
-    totals = [0, 0, 0, 0]
+    points = _point_rows(session, *([KeyPoint.bureau_code == bureau] if bureau else []))
+    start = _monday(first)  # whole ISO weeks, for the weekly points
+    patrolled = _patrol_masks(session, [p.id for p in points], start, _monday(last) + timedelta(days=6))
+    keys_of = _row_keys(session, by, points)
+    totals = [0, 0, 0, 0]  # due, patrolled, missed, pending, as in `counts`
     counts: dict[str, list[int]] = {}
     names: dict[str, str] = {}
     missed_points: dict[str, list[CoverageMiss]] = {}
-    keys_of = {
-        "point": lambda point: [(str(point.id), point.name)],
-        "cell": lambda point: [(point.cell_code or "", rendered[point.id].cell_name or "—")],
-        "bureau": lambda point: [(point.bureau_code or "", rendered[point.id].bureau_name or "—")],
-        "inspector": lambda point: inspectors.get(point.cell_code, []),
-    }
     for point in points:
-        keys = keys_of[by](point)
-        days = seen.get(point.id, set())
-        done_in = days if point.patrol_frequency == "daily" else {_monday(day) for day in days}
-        for start, end in _periods(point, first, last):
-            n = patrolled if start in done_in else missed if end < today else pending
-            totals[0] += 1
-            totals[n] += 1
-            for key, name in keys:
-                if key not in counts:
-                    counts[key], names[key], missed_points[key] = [0, 0, 0, 0], name, []
-                row = counts[key]
-                row[0] += 1
-                row[n] += 1
-                if n == missed:
-                    missed_points[key].append(CoverageMiss(key_point_id=point.id, name=point.name, date=start))
+        due, done, pending, missed = _point_coverage(point, patrolled.get(point.id, 0), start, first, last, today)
+        if not due:
+            continue
+        point_counts = (due, done, len(missed), pending)
+        misses = [CoverageMiss(key_point_id=point.id, name=point.name, date=day) for day in missed]
+        totals = [a + b for a, b in zip(totals, point_counts, strict=True)]
+        for key, name in keys_of(point):
+            if key not in counts:
+                counts[key], names[key], missed_points[key] = [0, 0, 0, 0], name, []
+            counts[key] = [a + b for a, b in zip(counts[key], point_counts, strict=True)]
+            missed_points[key] += misses
 
     def figures(due: int, done: int, missed: int, pending: int) -> dict:
         return {"due": due, "patrolled": done, "missed": missed, "pending": pending,
@@ -328,22 +381,6 @@ def _day_end(day: date, tz: ZoneInfo) -> datetime:
     return datetime.combine(day + timedelta(days=1), time(), tz)
 
 
-class _BoardTicket(NamedTuple):
-    """What the board reads of a ticket, as a plain tuple: a result row's attribute costs ten times more."""
-
-    id: uuid.UUID
-    key_point_id: int
-    status: str
-    category_code: str
-    created_at: datetime
-    deadline_at: datetime | None
-    stopped_at: datetime | None  # when the unit stopped the clock: rectified, else closed
-
-
-_BOARD_COLUMNS = (Ticket.id, Ticket.key_point_id, Ticket.status, Ticket.category_code, Ticket.created_at,
-                  Ticket.deadline_at, func.coalesce(Ticket.rectified_at, Ticket.closed_at))
-
-
 def readiness(session: Session, settings: Settings, *, days: int, cctv_only: bool = False,
               bureau: str | None = None, now: datetime | None = None) -> Readiness:
     """The board: every CCTV point and declared site, the last `days` days, worst first."""
@@ -351,72 +388,107 @@ def readiness(session: Session, settings: Settings, *, days: int, cctv_only: boo
     now = now or utcnow()
     today = now.astimezone(tz).date()
     first = today - timedelta(days=days - 1)
-    points = [p for p in keypoints.list_points(session, bureau=bureau, active=True)
-              if (p.has_cctv or (p.is_declared and not cctv_only)) and p.active_on(today)]
-    ids = [p.id for p in points]
-    patrolled = _patrol_days(session, ids, _monday(first), today)
     dates = [first + timedelta(days=n) for n in range(days)]
-    # In order, so a ticket is late on a run of days; in UTC like the tickets' times, which compare fast.
-    moments = [min(_day_end(day, tz), now).astimezone(UTC) for day in dates]
-    raised = defaultdict(lambda: [0] * days)  # per point and day
-    late = defaultdict(lambda: [0] * days)
-    still_open = defaultdict(list)
-    names = {}
-    if ids:
-        window_start = datetime.combine(first, time(), tz)
-        # Raised there in the window, or still open, or closed in the window (overdue on some days): the
-        # columns the board reads, from the index ix_tickets_key_point (no row of the wide table). Counted
-        # as they stream: only the open ones are kept.
-        query = (select(*_BOARD_COLUMNS)
-                 .where(col(Ticket.key_point_id).in_(ids), Ticket.status != "incomplete",
-                        (col(Ticket.created_at) >= window_start) | col(Ticket.status).in_(OPEN_STATUSES)
-                        | (col(Ticket.closed_at) >= window_start)))
-        for row in session.connection().execute(query):
-            t = _BoardTicket(*row)
-            if first <= (created := t.created_at.astimezone(tz).date()) <= today:
-                raised[t.key_point_id][(created - first).days] += 1
-            if span := _overdue_span(t):  # late at the moments strictly inside the span
-                after, until = span
-                point_late = late[t.key_point_id]
-                for n in range(bisect_right(moments, after), bisect_left(moments, until) if until else days):
-                    point_late[n] += 1
-            if t.status in OPEN_STATUSES:
-                still_open[t.key_point_id].append((t, span))
-        codes = {t.category_code for found in still_open.values() for t, _ in found}
-        names = dict(session.exec(select(Category.code, Category.name).where(col(Category.code).in_(codes))).all())
-    strips: dict[tuple, ReadinessDay] = {}  # equal days shared: 400 points × 30 days of models cost ~35 ms
-    boards = []
+    shown = col(KeyPoint.has_cctv) if cctv_only else col(KeyPoint.has_cctv) | col(KeyPoint.is_declared)
+    points = [p for p in _point_rows(session, shown, *([KeyPoint.bureau_code == bureau] if bureau else []))
+              if _active_on(p, today)]
+    ids = [p.id for p in points]
+    # The window, and yesterday and this week's Monday for the status, however short the window.
+    start = min(first, today - timedelta(days=1), _monday(today))
+    patrolled = _patrol_masks(session, ids, start, today)
+    # Each day's end in UTC like the tickets' times, which then compare fast.
+    ends = [_day_end(day, tz).astimezone(UTC) for day in dates]
+    since = datetime.combine(first, time(), tz).astimezone(UTC)
+    raised = _raised(session, ids, since, ends)
+    late, still_open = _late_and_open(session, ids, since, [min(end, now) for end in ends], now)
+    # Equal days shared: a model for each of 400 points × 30 days cost more than the rest of the board.
+    day_model = cache(lambda n, patrolled, problems, overdue: ReadinessDay(
+        date=dates[n], patrolled=patrolled == "1", problems=problems, overdue=overdue))
+    nothing = (0,) * days
+    ranked = []
     for point, public in zip(points, keypoints.render(session, points), strict=True):
-        seen = patrolled.get(point.id, set())
-        point_raised, point_late = raised.get(point.id, [0] * days), late.get(point.id, [0] * days)
-        strip = []
-        for n, day in enumerate(dates):
-            key = (n, day in seen, point_raised[n], point_late[n])
-            if key not in strips:
-                strips[key] = ReadinessDay(date=day, patrolled=key[1], problems=key[2], overdue=key[3])
-            strip.append(strips[key])
-        open_tickets = [OpenTicket(id=t.id, status=t.status, category_name=names[t.category_code],
-                                   deadline_at=t.deadline_at, overdue=_late(span, now))
-                        for t, span in sorted(still_open.get(point.id, []), key=lambda pair: pair[0].created_at)]
-        reasons = _reasons(point, seen, open_tickets, today)
+        mask = patrolled.get(point.id, 0)
+        in_window = mask >> (first - start).days  # bit n: dates[n]
+        point_raised, point_late = raised.get(point.id, nothing), late.get(point.id, nothing)
+        patrolled_days = f"{in_window:0{days}b}"[::-1]  # "1" on the days patrolled, in order
+        strip = list(map(day_model, range(days), patrolled_days, point_raised, point_late))
+        open_tickets = still_open.get(point.id, [])
+        reasons = _reasons(point, mask, start, open_tickets, today)
         status = "red" if {"overdue_problem", "missed_yesterday"} & set(reasons) else "yellow" if reasons else "green"
-        boards.append(PointReadiness(key_point=public, status=status, reasons=reasons, days=strip,
-                                     open_tickets=open_tickets))
-    rank = {"red": 0, "yellow": 1, "green": 2}
-    boards.sort(key=lambda b: (rank[b.status], -sum(d.overdue > 0 for d in b.days),
-                               sum(d.patrolled for d in b.days), b.key_point.name))
-    return Readiness(as_of=now, days=days, points=boards)
+        board = PointReadiness(key_point=public, status=status, reasons=reasons, days=strip, open_tickets=open_tickets)
+        rank = {"red": 0, "yellow": 1, "green": 2}[status]
+        ranked.append(((rank, -sum(map(bool, point_late)), in_window.bit_count(), point.name), board))
+    ranked.sort(key=itemgetter(0))
+    return Readiness(as_of=now, days=days, points=[board for _, board in ranked])
 
 
-def _overdue_span(ticket: _BoardTicket) -> tuple[datetime, datetime | None] | None:
+def _raised(session: Session, point_ids: list[int], since: datetime,
+            ends: list[datetime]) -> dict[int, tuple[int, ...]]:
+    """For each point, the tickets raised there on each day of the window (from `since` to the days' `ends`).
+    Counted in the database, one row a point: which day each ticket falls on is a CASE over the days' ends."""
+    raised: dict[int, tuple[int, ...]] = {}
+    if point_ids:
+        day = case(*((col(Ticket.created_at) < end, n) for n, end in enumerate(ends)))  # NULL: after the window
+        query = (select(Ticket.key_point_id, func.aggregate_strings(cast(day, String), ","))
+                 .where(_among(Ticket.key_point_id, point_ids), col(Ticket.created_at) >= since,
+                        Ticket.status != "incomplete")
+                 .group_by(Ticket.key_point_id))  # from ix_tickets_key_point alone
+        for point_id, numbers in session.connection().execute(query):
+            counts = [0] * len(ends)
+            for n in numbers.split(",") if numbers else ():
+                counts[int(n)] += 1
+            raised[point_id] = tuple(counts)
+    return raised
+
+
+def _late_and_open(session: Session, point_ids: list[int], since: datetime, moments: list[datetime],
+                   now: datetime) -> tuple[dict[int, tuple[int, ...]], dict[int, list[OpenTicket]]]:
+    """For each point, how many of its tickets were open past their deadline at each of the `moments` (the
+    window's days' ends, up to now), and its tickets still open, oldest first. All that can be late in the window
+    is still open or was closed in it after its deadline (one raised in the window is one or the other, or
+    cancelled, never late): read from ix_tickets_key_point_closed alone, no row of the wide table."""
+    if not point_ids:
+        return {}, {}
+    # Per point, +1 at the first moment a ticket is late and -1 after its last, summed up at the end.
+    changes: dict[int, list[int]] = defaultdict(lambda: [0] * (len(moments) + 1))
+
+    def late_over(point_id: int, span: tuple[datetime, datetime | None] | None) -> None:
+        if span:  # late at the moments strictly inside the span
+            after, until = span
+            late_from, late_to = bisect_right(moments, after), bisect_left(moments, until) if until else len(moments)
+            if late_from < late_to:
+                changes[point_id][late_from] += 1
+                changes[point_id][late_to] -= 1
+
+    at_points = (_among(Ticket.key_point_id, point_ids), status_in(WORKED_STATUSES))
+    stopped = func.coalesce(Ticket.rectified_at, Ticket.closed_at)
+    for point_id, deadline, stopped_at in session.connection().execute(
+            select(Ticket.key_point_id, Ticket.deadline_at, stopped)
+            .where(*at_points, col(Ticket.closed_at) >= since, stopped > col(Ticket.deadline_at))):
+        late_over(point_id, _overdue_span("closed", deadline, stopped_at))
+    names = dict(session.exec(select(Category.code, Category.name)).all())
+    still_open: dict[int, list[OpenTicket]] = defaultdict(list)
+    for point_id, status, deadline, stopped_at, ticket_id, category in session.connection().execute(
+            select(Ticket.key_point_id, Ticket.status, Ticket.deadline_at, stopped, Ticket.id, Ticket.category_code)
+            .where(*at_points, col(Ticket.closed_at).is_(None)).order_by(Ticket.created_at, Ticket.id)):
+        span = _overdue_span(status, deadline, stopped_at)
+        late_over(point_id, span)
+        still_open[point_id].append(OpenTicket(id=ticket_id, status=status, category_name=names[category],
+                                               deadline_at=deadline, overdue=_late(span, now)))
+    late = {point_id: tuple(accumulate(point_changes[:-1])) for point_id, point_changes in changes.items()}
+    return late, still_open
+
+
+def _overdue_span(status: str, deadline: datetime | None,
+                  stopped: datetime | None) -> tuple[datetime, datetime | None] | None:
     """When a ticket is open past its deadline: dispatched, at the moments strictly after the deadline and
-    before the unit stopped (rectified or closed; None: not yet). None if it never is (no deadline, parked,
-    cancelled, or no longer working with no time it stopped)."""
-    if ticket.deadline_at is None or ticket.status in ("cancelled", "parked"):
+    before the unit stopped the clock (`stopped`: rectified, else closed; None: not yet). None if it never is
+    (no deadline, parked, cancelled, or no longer working with no time it stopped)."""
+    if deadline is None or status in ("cancelled", "parked"):
         return None
-    if ticket.status in WORKING:
-        return ticket.deadline_at, None
-    return (ticket.deadline_at, ticket.stopped_at) if ticket.stopped_at is not None else None
+    if status in WORKING:
+        return deadline, None
+    return (deadline, stopped) if stopped is not None else None
 
 
 def _late(span: tuple[datetime, datetime | None] | None, moment: datetime) -> bool:
@@ -424,17 +496,18 @@ def _late(span: tuple[datetime, datetime | None] | None, moment: datetime) -> bo
     return span is not None and span[0] < moment and (span[1] is None or moment < span[1])
 
 
-def _reasons(point: KeyPoint, seen: set[date], open_tickets: list[OpenTicket], today: date) -> list[str]:
+def _reasons(point: Row, patrolled: int, start: date, open_tickets: list[OpenTicket], today: date) -> list[str]:
+    """Why the point is not green; `patrolled`: its patrol days as bits from `start`, yesterday or earlier."""
     reasons = []
     if any(t.overdue for t in open_tickets):
         reasons.append("overdue_problem")
     yesterday = today - timedelta(days=1)
     if point.patrol_frequency == "daily":
-        if point.active_on(yesterday) and yesterday not in seen:
+        if _active_on(point, yesterday) and not patrolled & _bits(start, yesterday, yesterday):
             reasons.append("missed_yesterday")
-        patrolled_now = today in seen
+        patrolled_now = patrolled & _bits(start, today, today)
     else:
-        patrolled_now = any(_monday(day) == _monday(today) for day in seen)
+        patrolled_now = patrolled & _bits(start, _monday(today), today)
     if any(not t.overdue for t in open_tickets):
         reasons.append("open_problem")
     if not patrolled_now:

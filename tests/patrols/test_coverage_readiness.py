@@ -140,3 +140,40 @@ def test_the_board_lists_worst_first_and_a_unit_sees_its_own(db, settings, world
     assert names == ["解放街", "人民路"]  # red (missed yesterday) before green
     own = service.readiness(db, settings, days=30, bureau="zjj", now=now).points
     assert [p.key_point.name for p in own] == ["人民路"] and other.id
+
+
+def test_a_weekly_point_counts_a_patrol_anywhere_in_its_week(db, settings, world):
+    # Wednesday 7 to Tuesday 13 October 2026 touches two ISO weeks: one patrolled on its Monday, before the
+    # range, the other on its Friday, after it.
+    patrol(db, world["weekly"], world["inspector"], datetime(2026, 10, 5, 9, 0))
+    patrol(db, world["weekly"], world["inspector"], datetime(2026, 10, 16, 9, 0))
+    figures = service.coverage(db, settings, first=date(2026, 10, 7), last=date(2026, 10, 13), by="point",
+                               now=local(2026, 10, 20, 9, 0))
+    rows = {r.name: r for r in figures.rows}
+    assert (rows["公交站"].due, rows["公交站"].patrolled, rows["公交站"].missed) == (2, 2, 0)
+    assert (rows["人民路"].due, rows["人民路"].patrolled, rows["人民路"].missed) == (7, 0, 7)
+
+
+def test_the_board_reaches_back_for_older_tickets(db, settings, world):
+    """Raised before the window: still open, late on every day of it; closed in it after its deadline, late
+    until the fix; fixed before it, nothing. A cancelled one raised in it is a problem that day, never late."""
+    point, inspector = world["daily"], world["inspector"]
+    lingering = ticket(db, point, inspector, created=local(2026, 9, 1, 10), deadline=local(2026, 9, 2, 10))
+    ticket(db, point, inspector, created=local(2026, 10, 1, 10), deadline=local(2026, 10, 2, 10), status="closed",
+           closed=local(2026, 12, 3, 12))
+    ticket(db, point, inspector, created=local(2026, 10, 1, 10), deadline=local(2026, 10, 2, 10), status="closed",
+           closed=local(2026, 11, 1, 12))
+    ticket(db, point, inspector, created=local(2026, 12, 5, 10), deadline=None, status="cancelled")
+    board = _board(db, settings, local(2026, 12, 7, 15, 0))["人民路"]
+    assert board.days[0].date == date(2026, 11, 8) and board.days[0].overdue == 2
+    assert [d.overdue for d in board.days[-6:]] == [2, 1, 1, 1, 1, 1]  # fixed at noon on the 3rd
+    assert [d.problems for d in board.days[-6:]] == [0, 0, 0, 1, 0, 0]
+    assert [t.id for t in board.open_tickets] == [lingering.id] and board.open_tickets[0].overdue
+    assert board.status == "red" and board.reasons[0] == "overdue_problem"
+
+
+def test_a_one_day_board_still_sees_yesterday(db, settings, world):
+    patrol(db, world["daily"], world["inspector"], datetime(2026, 12, 6, 9, 0))  # Sunday
+    patrol(db, world["daily"], world["inspector"], datetime(2026, 12, 7, 9, 0))  # Monday: a new week today
+    board = service.readiness(db, settings, days=1, now=local(2026, 12, 7, 15, 0)).points
+    assert [(p.key_point.name, p.status, len(p.days)) for p in board] == [("人民路", "green", 1)]

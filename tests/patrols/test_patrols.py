@@ -153,15 +153,17 @@ def test_a_patrol_queued_before_the_checklist_changed_is_accepted(client, market
     assert response.status_code == 201 and response.json()["checklist_version"] == 1
 
 
-def test_due_lists_the_inspectors_points_with_done_flags(client, market, codes, inspector):
-    due = client.get("/api/v1/patrols/due", headers=inspector).json()
+def test_due_lists_the_inspectors_points_with_done_flags(client, settings, market, codes, inspector):
+    started = datetime.now(UTC) - timedelta(minutes=20)
+    due_on = f"/api/v1/patrols/due?date={started.astimezone(settings.tz).date()}"  # the patrol's day, past midnight too
+    due = client.get(due_on, headers=inspector).json()
     assert due["radius_m"] == 50
     mine = {p["key_point"]["name"]: p for p in due["points"]}
     assert "城东农贸市场" in mine and not mine["城东农贸市场"]["done"]
     patrol_id = uuid.uuid4()
-    client.put(f"/api/v1/patrols/{patrol_id}", json=patrol_body(market, codes, photos=[photo_bytes()]),
-               headers=inspector)
-    after = {p["key_point"]["name"]: p for p in client.get("/api/v1/patrols/due", headers=inspector).json()["points"]}
+    body = patrol_body(market, codes, photos=[photo_bytes()], started_at=started)
+    client.put(f"/api/v1/patrols/{patrol_id}", json=body, headers=inspector)
+    after = {p["key_point"]["name"]: p for p in client.get(due_on, headers=inspector).json()["points"]}
     assert after["城东农贸市场"]["done"] and after["城东农贸市场"]["patrol_ids"] == [str(patrol_id)]
     assert client.get("/api/v1/patrols/due?date=10000-01-01", headers=inspector).status_code == 422
 
