@@ -34,7 +34,7 @@ export async function render({ user }) {
   };
   const statuses = STATUSES.map((status) => h('label', { class: 'check' },
     h('input', { type: 'checkbox', name: 'ledger-status', value: status }), statusName(status)));
-  form.append(
+  form.append(...[
     field('ledger-period', '时段（月）', fields.period),
     fields.bureau ? field('ledger-bureau', '责任单位', fields.bureau) : null,
     field('ledger-cell', '网格', fields.cell),
@@ -42,7 +42,7 @@ export async function render({ user }) {
     field('ledger-category', '问题类别', fields.category),
     field('ledger-source', '来源', fields.source),
     h('fieldset', { class: 'ledger-statuses' }, h('legend', {}, t('状态（不选为全部）')), ...statuses),
-  );
+  ].filter(Boolean)); // a liaison has no unit picker (append would write "null")
   const filters = () => {
     const chosen = { period: fields.period.value || undefined };
     for (const [key, input] of Object.entries(fields)) {
