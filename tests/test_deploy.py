@@ -5,6 +5,7 @@ throttling) is that one, whatever a client writes in the header itself."""
 import asyncio
 import ipaddress
 import re
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -35,7 +36,9 @@ def _client_seen_by_the_api(peer: str, forwarded_for: str) -> str:
         seen["client"] = scope["client"][0]
 
     scope = {"type": "http", "client": (peer, 50000), "headers": [(b"x-forwarded-for", forwarded_for.encode())]}
-    asyncio.run(ProxyHeadersMiddleware(app, settings.forwarded_allow_ips)(scope, None, None))
+    # A thread of its own: after the browser tests, Playwright's event loop is still running in this one.
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, ProxyHeadersMiddleware(app, settings.forwarded_allow_ips)(scope, None, None)).result()
     return seen["client"]
 
 

@@ -74,15 +74,27 @@ def render_html(package: str, template: str, *, tz: ZoneInfo, **context) -> str:
         tz=tz, font_face=Markup(font_face()), **context)
 
 
+@functools.cache
+def weasyprint():
+    """WeasyPrint, imported where PDFs are made (Pango loads with it). Its import lets Pillow load truncated
+    pictures process-wide; the photo pipeline must go on refusing them (a truncated upload is no evidence), and
+    documents embed only our own whole copies: the setting is put back at once."""
+    import weasyprint  # noqa: PLC0415
+    import weasyprint.text.fonts  # noqa: PLC0415
+    from PIL import ImageFile  # noqa: PLC0415
+
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
+    return weasyprint
+
+
 def _laid_out(html: str, on_layout: Callable[[], None]):
-    from weasyprint import HTML, URLFetcher  # noqa: PLC0415  (Pango loads with it: only where PDFs are made)
-    from weasyprint.text.fonts import FontConfiguration  # noqa: PLC0415
+    printer = weasyprint()
 
     if _project_font() is None and not _system_cjk_font():
         raise FontMissing()
-    fonts = FontConfiguration()
-    fetcher = URLFetcher(allowed_protocols={"file"}, fail_on_errors=True)
-    document = HTML(string=html, url_fetcher=fetcher).render(font_config=fonts)
+    fonts = printer.text.fonts.FontConfiguration()
+    fetcher = printer.URLFetcher(allowed_protocols={"file"}, fail_on_errors=True)
+    document = printer.HTML(string=html, url_fetcher=fetcher).render(font_config=fonts)
     on_layout()
     return document
 

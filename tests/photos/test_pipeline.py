@@ -5,6 +5,7 @@ import io
 import pytest
 from PIL import Image, ImageChops, ImageStat
 
+from api.documents import pdf
 from api.photos import pipeline
 from tests.factories import PHOTOS
 
@@ -137,3 +138,11 @@ def test_metadata_stripping_keeps_the_colour_profile_and_refuses_what_it_does_no
     assert stripped.convert("RGB").getpixel((10, 10))[0] > 240
     assert pipeline.strip_metadata(b"GIF89a...") is None
     assert pipeline.strip_metadata(buffer.getvalue()[:30]) is None  # cut off before the picture
+
+
+def test_printing_a_document_leaves_damaged_pictures_refused(tmp_path):
+    pdf.weasyprint()  # importing it once let Pillow load truncated pictures throughout the process
+    data = (PHOTOS / "gps_DSCN0010.jpg").read_bytes()
+    (tmp_path / "truncated.jpg").write_bytes(data[: len(data) * 6 // 10])
+    with pytest.raises(pipeline.PhotoInvalid):
+        pipeline.inspect(tmp_path / "truncated.jpg", "image/jpeg", 50_000_000)
