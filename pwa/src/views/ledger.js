@@ -65,8 +65,9 @@ export async function render({ user }) {
   let asked = 0;
   const refresh = () => {
     clearTimeout(timer);
+    const mine = ++asked; // an answer to any earlier filters is stale from now on
+    count.textContent = t('加载中…'); // until the rows below are the new filters' own
     timer = setTimeout(async () => {
-      const mine = ++asked;
       try {
         const preview = await api('/api/v1/exports/preview', { method: 'POST', json: filters() });
         if (mine !== asked) return; // a later change asked again
