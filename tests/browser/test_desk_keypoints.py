@@ -140,6 +140,9 @@ def test_coverage_by_period_and_group(county, browser):
     page.get_by_role("link", name="巡查覆盖").click()
     expect(page.get_by_role("heading", name="巡查覆盖")).to_be_visible()
     page.get_by_role("link", name="近7天").click()
+    today = datetime.now(CHINA).date()
+    # The last 7 days drawn, not the period before them (本周 can show the same figure from Tuesday on).
+    expect(page.locator(".coverage-total")).to_contain_text((today - timedelta(days=6)).isoformat())
     table = page.locator("#coverage-table")
     row = table.locator("tbody tr", has_text=GREEN_POINT)
     expect(row.locator("td").nth(1)).to_have_text("2")  # patrolled yesterday and today
@@ -148,7 +151,6 @@ def test_coverage_by_period_and_group(county, browser):
     expect(table.locator(".missed-points:visible li").first).to_be_visible()
     page.get_by_role("link", name="按网格员").click()
     expect(table.locator("thead th").first).to_have_text("网格员")
-    today = datetime.now(CHINA).date()
     coverage = httpx.get(f"{county.url}/api/v1/coverage", headers=county.token("supervisor"), timeout=30, params={
         "from": (today - timedelta(days=6)).isoformat(), "to": today.isoformat(), "by": "inspector"}).json()
     expect(table.locator("tbody > tr:not(.missed-points)")).to_have_count(len(coverage["rows"]))
