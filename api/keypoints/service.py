@@ -208,6 +208,9 @@ def _day(value: Any) -> date | None:
 
 def _record(raw: dict[str, Any], type_codes: dict[str, str], crs: str) -> tuple[str, dict[str, Any]]:
     """A file record as KeyPointCreate fields (raises ValueError with the reason)."""
+    # Files bypass the request-wide NUL check (api/errors.py RefuseNul): PostgreSQL's text cannot hold it.
+    if any(isinstance(v, str) and "\x00" in v for v in raw.values()):
+        raise ValueError("含空字符（U+0000）· holds NUL (U+0000)")
     record = {_HEADERS.get(str(k).strip(), str(k).strip()): v for k, v in raw.items() if k is not None}
     name = str(record.get("name") or "").strip()
     values: dict[str, Any] = {"name": name}

@@ -4,11 +4,12 @@ import uuid
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import AwareDatetime, ConfigDict, field_validator
+from pydantic import ConfigDict, field_validator
 from sqlalchemy import JSON, Column, Index, Text, text
 from sqlmodel import Field, SQLModel
 
 from api.database import UTCDateTime, utcnow
+from api.inputs import DeviceTime
 from api.keypoints.models import KeyPointPublic
 from api.photos.models import EVIDENCE_COLUMNS
 from api.tickets.models import OPEN_STATUSES, PhotoDeclaration, Ticket, status_in_sql
@@ -80,12 +81,12 @@ class PatrolItem(SQLModel):
 class PatrolSubmit(SQLModel):
     model_config = ConfigDict(extra="forbid")
     key_point_id: int = Field(ge=1, le=2**31 - 1)
-    started_at: AwareDatetime
-    finished_at: AwareDatetime
+    started_at: DeviceTime
+    finished_at: DeviceTime
     lat: float = Field(ge=-90, le=90)
     lon: float = Field(ge=-180, le=180)
     accuracy_m: float = Field(ge=0, le=100_000)
-    located_at: AwareDatetime
+    located_at: DeviceTime
     checklist_version: int = Field(ge=1, le=2**31 - 1)
     off_site_reason: str | None = Field(default=None, max_length=500)
     note: str = Field(default="", max_length=2000)

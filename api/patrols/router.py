@@ -96,6 +96,8 @@ def _keep(state, session: Session, temp: Path, photo: PatrolPhoto) -> bool:
     """Refuse what is not a whole picture; make the bytes durable before the commit that records them."""
     try:
         pipeline.inspect(temp, photo.content_type, state.settings.photo_max_pixels)
+    except pipeline.PhotoTooLarge as exc:
+        raise ApiError(413, "photo_too_large", exc.message, exc.message_en) from None
     except pipeline.PhotoInvalid as exc:
         raise ApiError(422, "photo_invalid", exc.message, exc.message_en) from None
     with open(temp, "rb") as written:

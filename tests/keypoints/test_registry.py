@@ -100,6 +100,25 @@ def test_an_import_with_bad_rows_reports_each_and_imports_nothing(client, admin,
     assert _count(db) == before
 
 
+# (An XLSX cannot carry NUL: XML has no such character, and openpyxl leaves Excel's `_x0000_` escaped.)
+@pytest.mark.parametrize("fmt", ["csv", "geojson"])
+def test_a_nul_in_an_imported_file_is_a_row_error_on_both_engines(client, admin, db, fmt):
+    rows = [["好的点位", "main_road", 28.9050, 120.0300], ["坏\x00名字", "main_road", 28.9050, 120.0310]]
+    if fmt == "csv":
+        content = "\n".join(",".join(map(str, row)) for row in [["name", "point_type", "lat", "lon"], *rows])
+    else:
+        content = json.dumps({"type": "FeatureCollection", "features": [
+            {"type": "Feature", "geometry": {"type": "Point", "coordinates": [row[3], row[2]]},
+             "properties": {"name": row[0], "point_type": row[1]}} for row in rows]})
+    before = _count(db)
+    response = client.post(f"/api/v1/key-points/import?format={fmt}", headers=admin, content=content.encode())
+    assert response.status_code == 422, response.text
+    error = response.json()["error"]
+    assert error["code"] == "key_points_invalid"
+    assert [row["row"] for row in error["details"]] == [1 if fmt == "geojson" else 3]
+    assert _count(db) == before
+
+
 def test_xlsx_and_geojson_imports(client, admin, db):
     from openpyxl import Workbook
 

@@ -14,6 +14,7 @@ from api.patrols.models import Patrol, PatrolPhoto
 from api.photos import service as photo_service
 from api.tickets.models import Ticket
 from tests.factories import capture_body, login, patrol_body, photo_bytes
+from tests.photos.test_decode_limits import small_png_bomb
 
 
 @pytest.fixture
@@ -126,6 +127,32 @@ def test_dates_before_2000_and_shapes_are_refused(client, db, market, codes, ins
         response = client.put(f"/api/v1/patrols/{uuid.uuid4()}", json=bad, headers=inspector)
         assert response.status_code == 422, response.text
     assert _patrols(db) == 0
+
+
+@pytest.mark.parametrize("field, value", [("started_at", "1970-01-01T08:00:00+08:00"),  # a reset clock
+                                          ("located_at", "0001-01-01T00:00:00+14:00"),  # beyond both engines
+                                          ("finished_at", "2099-01-01T00:00:00+08:00")])
+def test_times_no_working_clock_records_are_a_phone_clock_problem(client, db, market, codes, inspector, field,
+                                                                   value):
+    body = {**patrol_body(market, codes, photos=[photo_bytes()]), field: value}
+    response = client.put(f"/api/v1/patrols/{uuid.uuid4()}", json=body, headers=inspector)
+    assert response.status_code == 422, response.text
+    assert response.json()["error"]["code"] == "implausible_time"
+    assert _patrols(db) == 0
+
+
+def test_a_patrol_photo_too_large_to_decode_is_refused_as_such(client, db, market, codes, inspector):
+    picture = small_png_bomb()
+    body = patrol_body(market, codes, photos=[picture])
+    body["photos"][0]["content_type"] = "image/png"
+    patrol_id = uuid.uuid4()
+    assert client.put(f"/api/v1/patrols/{patrol_id}", json=body, headers=inspector).status_code == 201
+    response = client.put(f"/api/v1/patrols/{patrol_id}/photos/{body['photos'][0]['id']}", content=picture,
+                          headers={**inspector, "Content-Type": "image/png"})
+    assert response.status_code == 413, response.text
+    assert response.json()["error"]["code"] == "photo_too_large"
+    db.rollback()
+    assert db.exec(select(PatrolPhoto.received_at)).all() == [None]
 
 
 def test_off_site_with_a_reason_is_recorded(client, market, codes, inspector):
