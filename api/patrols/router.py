@@ -125,8 +125,10 @@ def get_readiness(request: Request, session: SessionDep, user: CurrentUser,
                   days: Annotated[int, Query(ge=1, le=90)] = 30, cctv: bool = False):
     """The readiness board (明察倒计时): every CCTV point and declared site (`cctv=true`: the cameras
     alone) over the last `days` days, worst first, with its status and why."""
-    return service.readiness(session, request.app.state.settings, days=days, cctv_only=cctv,
-                             bureau=_own_points(user))
+    board = service.readiness(session, request.app.state.settings, days=days, cctv_only=cctv,
+                              bureau=_own_points(user))
+    # Encoded as built: FastAPI would first validate the ~13,000 objects of a full board against the model.
+    return Response(board.model_dump_json(), media_type="application/json")
 
 
 def _own_points(user: User) -> str | None:
