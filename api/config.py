@@ -40,7 +40,7 @@ class Settings(BaseSettings):
     # Working hours for deadlines (working-time clock), in the county's zone.
     working_hours: str = "08:30-12:00,13:30-17:30"
 
-    # Photos: evidence limits and integrity thresholds (domain.md §8).
+    # Photos: evidence limits and integrity thresholds (docs/domain.md §8).
     photo_max_bytes: int = 20 * 1024 * 1024
     photo_max_pixels: int = 50_000_000
     flag_capture_time_minutes: int = 60

@@ -1,6 +1,6 @@
 """A month of believable history for the demo county, so dashboards and queues look alive.
 
-Tickets follow the workflow of domain.md §6 with their events: reported/dispatched → accepted →
+Tickets follow the workflow of docs/domain.md §6 with their events: reported/dispatched → accepted →
 rectified (after-photo) → closed, plus returns and the odd ticket still waiting. Photos are crops of
 the real camera pictures in ../shared/photos, stored like any upload; the EXIF the phone would have
 read is kept as client EXIF (the phone re-encodes, which drops it from the bytes).

@@ -1,4 +1,4 @@
-"""Coordinate conversion at the edges only (domain.md §3): we store WGS-84."""
+"""Coordinate conversion at the edges only (docs/domain.md §3): we store WGS-84."""
 
 import prcoords
 

@@ -3,7 +3,7 @@ figures.py says how each is counted), and the units' ranking with its red and bl
 
 The overview: "due this week" = tickets whose deadline fell between Monday 00:00 and now, not parked or
 cancelled; closure rate = those closed / due; on-time rate = those closed whose last rectification came by
-the deadline / due (domain.md §9: 结案率 = closed / (due − parked))."""
+the deadline / due (docs/domain.md §9: 结案率 = closed / (due − parked))."""
 
 from collections import Counter
 from datetime import date, datetime, time, timedelta

@@ -1,4 +1,4 @@
-"""Who hears about what (domain.md §6): notifications are written in the same transaction as the
+"""Who hears about what (docs/domain.md §6): notifications are written in the same transaction as the
 ticket event that causes them (a transactional outbox), so none is lost and none is sent for a change
 that rolled back. The worker delivers the webhooks."""
 

@@ -1,6 +1,6 @@
 """The routing engine: a pure function from a ticket's facts to a bureau, with the reason why.
 
-Order (domain.md §4): the ordered rules, first match wins; then the category's default bureau;
+Order (docs/domain.md §4): the ordered rules, first match wins; then the category's default bureau;
 then the cell's responsibility unit; then the dispatcher's queue (no bureau).
 """
 

@@ -1,4 +1,4 @@
-"""Supervision spot checks (督察抽查, domain.md §7): a stratified random sample of closed tickets per
+"""Supervision spot checks (督察抽查, docs/domain.md §7): a stratified random sample of closed tickets per
 bureau, reproducible from its seed; on-site re-inspection; a failure reopens the ticket and counts as
 a false closure against the bureau."""
 
