@@ -34,19 +34,15 @@ def _fail(exc) -> None:
 
 def _transaction(work):
     """Run `work(session)` in one transaction; print API errors and exit non-zero on failure."""
-    from sqlmodel import Session
-
     from api.config import get_settings
-    from api.database import make_engine
+    from api.database import make_engine, transaction
     from api.errors import ApiError
 
     settings = get_settings()
     engine = make_engine(settings.sqlalchemy_url)
     try:
-        with Session(engine, expire_on_commit=False) as session:
-            result = work(session)
-            session.commit()
-            return result
+        with transaction(engine) as session:
+            return work(session)
     except ApiError as exc:
         _fail(exc)
     finally:

@@ -193,19 +193,27 @@ def read_session(engine: Engine) -> Iterator[Session]:
         session.commit()
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    """The one owner of the transaction: handlers and services flush, this commits or rolls back.
-    Requests that may write (anything but GET/HEAD) use a write session, so on SQLite they queue for
-    the lock at BEGIN rather than fail when another request wrote in between their read and write."""
-    engine = request.app.state.engine
-    reading = request.method in ("GET", "HEAD", "OPTIONS")
-    with Session(engine, expire_on_commit=False) if reading else write_session(engine) as session:
+@contextlib.contextmanager
+def transaction(engine: Engine, *, write: bool = True) -> Iterator[Session]:
+    """A session whose work is committed when the block ends, or rolled back if it raises. With the request's
+    session (get_session, which is built on it) the only place that commits: for the writes that stand apart
+    from a request's transaction (a login attempt, a token's last use, an analysis, the worker's batches, the
+    command line). `write` takes SQLite's write lock at BEGIN (write_session)."""
+    with write_session(engine) if write else Session(engine, expire_on_commit=False) as session:
         try:
             yield session
             session.commit()
         except BaseException:
             session.rollback()
             raise
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """The one owner of a request's transaction: handlers and services flush, this commits or rolls back.
+    Requests that may write (anything but GET/HEAD) use a write session, so on SQLite they queue for
+    the lock at BEGIN rather than fail when another request wrote in between their read and write."""
+    with transaction(request.app.state.engine, write=request.method not in ("GET", "HEAD", "OPTIONS")) as session:
+        yield session
 
 
 # scope="function": commit before the response is sent, so a 2xx always means "stored".

@@ -15,7 +15,7 @@ from api.accounts.models import (
     UserPublic,
     UserUpdate,
 )
-from api.database import SessionDep, write_session
+from api.database import SessionDep, transaction
 from api.errors import forbidden, not_found
 from api.inputs import RowId
 
@@ -34,10 +34,9 @@ def login(request: Request, username: Annotated[str, Form(max_length=64)],
     settings, engine = request.app.state.settings, request.app.state.engine
     user = service.authenticate(engine, settings, username=username, password=password,
                                 client=service.client_key(request.client.host if request.client else None))
-    with write_session(engine) as session:
+    with transaction(engine) as session:
         token, row = service.issue_token(session, settings, user, device="device" in scope.split(),
                                          device_name=device_name or client_id)
-        session.commit()
     expires_in = int((row.expires_at - row.created_at).total_seconds())
     return TokenResponse(access_token=token, expires_in=expires_in, token_id=row.id, kind=row.kind)
 

@@ -27,7 +27,7 @@ from api.accounts.security import (
 )
 from api.bureaus.models import Bureau
 from api.config import Settings
-from api.database import read_session, utcnow, write_session
+from api.database import read_session, transaction, utcnow
 from api.errors import ApiError
 from api.grid import service as grid_service
 from api.plainsql import PlainSQL, utc_of
@@ -85,19 +85,17 @@ def authenticate(engine: Engine, settings: Settings, *, username: str, password:
     the throttle's counts: concurrent guesses take turns there, so no more of them reach the check than
     the limits allow. The password is checked outside any transaction (argon2 takes a while); a success
     takes its attempt back."""
-    with write_session(engine) as session:
+    with transaction(engine) as session:
         _take_turn(session, username, client)
         _check_throttle(session, settings, username, client)
         session.add(LoginFailure(username=username, client_ip=client))
         user = session.exec(select(User).where(User.username == username)).first()
-        session.commit()
     if not verify_password(password, user.password_hash if user else None) or user is None or not user.is_active:
         raise _invalid_credentials()
-    with write_session(engine) as session:
+    with transaction(engine) as session:
         # A success forgives this client's typos for this user; other clients' guesses still count.
         session.exec(delete(LoginFailure).where(col(LoginFailure.username) == username,
                                                 col(LoginFailure.client_ip) == client))
-        session.commit()
     return user
 
 
@@ -160,9 +158,8 @@ def due_for_last_used(last_used_at: datetime | None) -> bool:
 
 def token_used(engine: Engine, token_id: int) -> None:
     """Note when a device was last seen; run after the response."""
-    with write_session(engine) as session:
+    with transaction(engine) as session:
         session.exec(update(AuthToken).where(col(AuthToken.id) == token_id).values(last_used_at=utcnow()))
-        session.commit()
 
 
 def revoke_token(session: Session, token: AuthToken) -> None:

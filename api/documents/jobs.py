@@ -20,7 +20,7 @@ from sqlalchemy import or_, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, col, select
 
-from api.database import utcnow, write_session
+from api.database import transaction, utcnow
 
 
 class Lost(Exception):
@@ -40,7 +40,7 @@ class Jobs:
         """Take the oldest row matching the conditions: (its id, this run's token), or None. `on_claim` sees
         the row inside the claiming transaction."""
         model, now = self.model, utcnow()
-        with write_session(engine) as session:
+        with transaction(engine) as session:
             row = session.exec(select(model).where(*conditions).order_by(model.created_at).limit(1)
                                .with_for_update(skip_locked=True)).first()
             if row is None:
@@ -49,14 +49,12 @@ class Jobs:
                 row.status, row.run_token, row.lease_until = "failed", None, None
                 row.error, row.error_en = (text.format(attempts=row.attempts) for text in self.gave_up)
                 session.add(row)
-                session.commit()
                 return None
             on_claim(session, row)
             row.status, row.progress, row.attempts = "running", 0, row.attempts + 1
             row.run_token, row.lease_until = uuid.uuid4(), now + self.lease
             row.error = row.error_en = None
             session.add(row)
-            session.commit()
             return row.id, row.run_token
 
     def claim_queued(self, engine: Engine, row_id: uuid.UUID, **kw) -> tuple[uuid.UUID, uuid.UUID] | None:
@@ -72,11 +70,10 @@ class Jobs:
     def update(self, engine: Engine, row_id: uuid.UUID, token: uuid.UUID, **values) -> None:
         """Write under this run's token, renewing its lease (Lost: it holds the row no longer)."""
         model = self.model
-        with write_session(engine) as session:
+        with transaction(engine) as session:
             result = session.exec(update(model).where(
                 col(model.id) == row_id, col(model.run_token) == token, model.status == "running")
                 .values(**{"lease_until": utcnow() + self.lease, **values}))
-            session.commit()
         if result.rowcount != 1:
             raise Lost()
 

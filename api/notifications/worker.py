@@ -17,7 +17,7 @@ from api.bulletins import runner as bulletins_runner
 from api.exports import runner as exports_runner
 from api.config import Settings
 from api.county.reference import reference
-from api.database import utcnow, write_session
+from api.database import transaction, utcnow
 from api.indicators import service as indicators_service
 from api.notifications.models import WebhookDelivery
 from api.photos.service import analyse_pending
@@ -32,7 +32,7 @@ BATCH = 200
 
 def mark_overdue(engine: Engine, settings: Settings) -> int:
     now = utcnow()
-    with write_session(engine) as session:
+    with transaction(engine) as session:
         tickets = session.exec(select(Ticket).where(
             col(Ticket.status).in_(CLOCK_RUNNING), col(Ticket.deadline_at) < now, col(Ticket.overdue_at).is_(None))
             .order_by(Ticket.deadline_at).limit(BATCH).with_for_update(skip_locked=True)).all()
@@ -41,7 +41,6 @@ def mark_overdue(engine: Engine, settings: Settings) -> int:
             session.add(ticket)
             add_event(session, ticket, "overdue", actor=None, from_status=ticket.status, to_status=ticket.status,
                       payload={"deadline_at": ticket.deadline_at.isoformat()})
-        session.commit()
         return len(tickets)
 
 
@@ -49,7 +48,7 @@ def auto_escalate(engine: Engine, settings: Settings) -> int:
     """Escalate (督办) what is still open this many working hours after its deadline."""
     now = utcnow()
     grace = timedelta(hours=settings.auto_escalate_after_hours)
-    with write_session(engine) as session:
+    with transaction(engine) as session:
         calendar = reference(session).calendar(settings.tz, settings.working_hours)
         tickets = session.exec(select(Ticket).where(
             col(Ticket.status).in_(CLOCK_RUNNING), col(Ticket.overdue_at).is_not(None), Ticket.escalated == False)  # noqa: E712
@@ -62,14 +61,13 @@ def auto_escalate(engine: Engine, settings: Settings) -> int:
                 add_event(session, ticket, "auto_escalate", actor=None, from_status=ticket.status,
                           to_status=ticket.status, payload={"after_working_hours": settings.auto_escalate_after_hours})
                 escalated += 1
-        session.commit()
         return escalated
 
 
 def _claim(engine: Engine, limit: int = 20) -> list[WebhookDelivery]:
     """Take due deliveries for a minute; a worker that dies mid-send lets the claim lapse (at least once)."""
     now = utcnow()
-    with write_session(engine) as session:
+    with transaction(engine) as session:
         due = session.exec(select(WebhookDelivery).where(
             WebhookDelivery.status == "pending", col(WebhookDelivery.next_attempt_at) <= now,
             or_(col(WebhookDelivery.claimed_until).is_(None), col(WebhookDelivery.claimed_until) < now))
@@ -77,7 +75,6 @@ def _claim(engine: Engine, limit: int = 20) -> list[WebhookDelivery]:
         for delivery in due:
             delivery.claimed_until = now + timedelta(seconds=60)
             session.add(delivery)
-        session.commit()
         return due
 
 
@@ -101,7 +98,7 @@ def deliver_webhooks(engine: Engine, settings: Settings, client: httpx.Client) -
     sent = 0
     for delivery in _claim(engine):
         error = _send(client, delivery)
-        with write_session(engine) as session:
+        with transaction(engine) as session:
             row = session.get(WebhookDelivery, delivery.id)
             row.attempts += 1
             row.claimed_until = None
@@ -115,7 +112,6 @@ def deliver_webhooks(engine: Engine, settings: Settings, client: httpx.Client) -
                 if row.attempts >= settings.webhook_max_attempts:
                     row.status = "failed"
             session.add(row)
-            session.commit()
     return sent
 
 
@@ -132,12 +128,11 @@ def freeze_indicators(engine: Engine, settings: Settings) -> int:
         session.rollback()
     if tally is None:
         return 0
-    with write_session(engine) as session:
-        session.add(tally)
-        try:
-            session.commit()
-        except IntegrityError:  # another worker froze it first
-            return 0
+    try:
+        with transaction(engine) as session:
+            session.add(tally)
+    except IntegrityError:  # another worker froze it first
+        return 0
     return 1
 
 
