@@ -3,8 +3,10 @@
 import contextlib
 import gc
 from concurrent.futures import ThreadPoolExecutor
+from importlib.resources import files
 
 from fastapi import FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
@@ -12,6 +14,7 @@ from sqlalchemy.engine import Engine
 from starlette.middleware.gzip import GZipMiddleware
 
 import api.models  # noqa: F401  (registers every table)
+from api import headers
 from api.accounts.router import router as accounts_router
 from api.bulletins.router import router as bulletins_router
 from api.bulletins.runner import Generator as BulletinGenerator
@@ -55,6 +58,25 @@ class PwaFiles(StaticFiles):
         return response
 
 
+def _api_docs(app: FastAPI) -> None:
+    """Swagger UI at /docs with its files served from here (fastapi-offline ships them), not from a CDN, under
+    a policy of its own that lets in its one inline script by hash (api/headers.py). No ReDoc: it would need
+    inline styles and blob: workers, and /docs shows the same document."""
+    assets = "/docs/static"
+    page = get_swagger_ui_html(openapi_url=app.openapi_url, title=f"{app.title} - Swagger UI",
+                               swagger_js_url=f"{assets}/swagger-ui-bundle.js",
+                               swagger_css_url=f"{assets}/swagger-ui.css", swagger_favicon_url=f"{assets}/favicon.png",
+                               oauth2_redirect_url=None, swagger_ui_parameters=app.swagger_ui_parameters).body
+    csp = headers.docs_policy(page.decode())
+
+    @app.get("/docs", include_in_schema=False)
+    def docs():
+        return HTMLResponse(page, headers={"Content-Security-Policy": csp})
+
+    app.mount(assets, GZipMiddleware(StaticFiles(directory=str(files("fastapi_offline") / "static")),
+                                     minimum_size=512), name="docs-static")
+
+
 def freeze_startup_heap() -> None:
     """Keep what start-up built (modules, the app, the ORM's mappings) out of the collector's full passes, which
     would otherwise walk all of it every time: a pause of ~100 ms in whichever request set one off. For a server
@@ -75,7 +97,7 @@ async def _lifespan(app: FastAPI):
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
     settings = settings or get_settings()
-    app = FastAPI(title="gridpatrol", version="0.1.0", lifespan=_lifespan,
+    app = FastAPI(title="gridpatrol", version="0.1.0", lifespan=_lifespan, docs_url=None, redoc_url=None,
                   description="创建文明城市网格巡查 · Field inspection for civilized-city campaigns")
     app.state.settings = settings
     app.state.engine = engine or make_engine(settings.sqlalchemy_url)
@@ -87,6 +109,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.bulletins = BulletinGenerator(app.state.engine, settings)  # 通报, generated in the background
     app.state.exports = Exporter(app.state.engine, settings)  # 台账, likewise
     install_error_handlers(app)
+    headers.install(app, settings)  # on every response, 500s included
     # The capture path's routers first: a request is matched against the routes in this order, and
     # captures are most of the traffic (no path of one router is a path of another).
     for router in (photos_router, tickets_router, accounts_router, bureaus_router, catalog_router, grid_router,
@@ -100,6 +123,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         session.exec(text("SELECT 1"))
         return {"status": "ok"}
 
+    _api_docs(app)
     if (settings.pwa_dir / "index.html").exists():
         app.mount("/", GZipMiddleware(PwaFiles(directory=settings.pwa_dir, html=True), minimum_size=512), name="pwa")
     else:

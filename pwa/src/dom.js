@@ -5,6 +5,7 @@ export function h(tag, attrs = {}, ...children) {
     if (value === false || value === null || value === undefined) continue;
     if (key.startsWith('on')) node.addEventListener(key.slice(2), value);
     else if (key === 'class') node.className = value;
+    else if (key === 'style') node.style.cssText = value; // through CSSOM: the policy refuses style attributes
     else if (key in node && typeof value !== 'string') node[key] = value;
     else node.setAttribute(key, value === true ? '' : value);
   }

@@ -149,7 +149,10 @@ def go(page, hash_path):
 
 def shoot(page, name):
     OUTPUT.mkdir(exist_ok=True)
-    page.add_style_tag(content=".detail-pane { max-height: none !important; position: static !important; }")
+    # A constructed stylesheet: the page's policy refuses <style> elements.
+    page.evaluate("(css) => { const sheet = new CSSStyleSheet(); sheet.replaceSync(css); "
+                  "document.adoptedStyleSheets = [...document.adoptedStyleSheets, sheet]; }",
+                  ".detail-pane { max-height: none !important; position: static !important; }")
     page.screenshot(path=OUTPUT / f"{name}.png", full_page=True)
 
 

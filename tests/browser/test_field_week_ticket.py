@@ -110,7 +110,10 @@ def open_app(browser, server, username, width, *, lat=28.9, lon=120.0, **options
 def shoot(page, name):
     OUTPUT.mkdir(exist_ok=True)
     # At a desk the detail pane scrolls on its own: let it grow, so the picture holds all of it.
-    page.add_style_tag(content=".detail-pane { max-height: none !important; position: static !important; }")
+    # A constructed stylesheet: the page's policy refuses <style> elements.
+    page.evaluate("(css) => { const sheet = new CSSStyleSheet(); sheet.replaceSync(css); "
+                  "document.adoptedStyleSheets = [...document.adoptedStyleSheets, sheet]; }",
+                  ".detail-pane { max-height: none !important; position: static !important; }")
     page.screenshot(path=OUTPUT / f"{name}.png", full_page=True)
 
 
