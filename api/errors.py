@@ -6,6 +6,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -29,6 +30,37 @@ def not_found(what_zh: str, what_en: str, key: Any = None) -> ApiError:
 
 def forbidden(details: Any = None) -> ApiError:
     return ApiError(403, "forbidden", "无权执行此操作", "You are not allowed to do this", details)
+
+
+class ErrorDetail(BaseModel):
+    code: str  # stable, for clients to act on: not_found, invalid_transition, validation_error…
+    message: str  # for the user, in Chinese
+    message_en: str
+    details: Any = None
+
+
+class ErrorResponse(BaseModel):
+    """The one shape of every failure."""
+
+    error: ErrorDetail
+
+
+_ERROR_DESCRIPTIONS = {
+    400: "The body cannot be read (malformed JSON or form data)",
+    401: "Not logged in, or the token is no longer valid",
+    403: "The caller may not do this",
+    404: "Not found, or not the caller's to see",
+    409: "Conflicts with what is stored",
+    413: "Too large",
+    415: "Unsupported media type",
+    422: "The request is not valid",
+    429: "Too many attempts: wait and retry",
+}
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """`responses=` entries that document failures in the error shape, for the OpenAPI document."""
+    return {status: {"model": ErrorResponse, "description": _ERROR_DESCRIPTIONS[status]} for status in statuses}
 
 
 def _body(code: str, message: str, message_en: str, details: Any = None) -> dict:
@@ -130,7 +162,10 @@ class RefuseNul:
 
 
 def install_error_handlers(app: FastAPI) -> None:
+    """Answer every failure in the error shape, and say so in the OpenAPI document of every route included
+    after this call (FastAPI would otherwise document its own validation error shape, which is not served)."""
     app.add_middleware(RefuseNul)
+    app.router.responses.update(error_responses(400, 401, 403, 404, 422))
 
     @app.exception_handler(ApiError)
     async def _api_error(_request: Request, exc: ApiError):

@@ -1,10 +1,10 @@
 """Types for what requests bring in, shared by the domains' parameters and bodies: a value neither engine
 can store, or that a later read cannot take back, is refused at the door with a 422."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Annotated
 
-from pydantic import AfterValidator, AwareDatetime, Field
+from pydantic import AfterValidator, AwareDatetime, Field, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
 from api.database import utcnow
@@ -38,3 +38,7 @@ DeviceTime = Annotated[AwareDatetime, AfterValidator(_recorded_by_a_working_cloc
 # Any other moment a request names (a period's bounds, a what-if time), with or without its offset.
 Moment = Annotated[datetime, AfterValidator(_in_range)]
 AwareMoment = Annotated[AwareDatetime, AfterValidator(_in_range)]
+# A time of day on the county's clock. Documented as what it is: JSON Schema's `time` format requires an offset.
+LocalTime = Annotated[time, WithJsonSchema({
+    "type": "string", "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]+)?)?$",
+    "description": "local time of day, no offset (HH:MM or HH:MM:SS)"})]

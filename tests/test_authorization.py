@@ -4,6 +4,8 @@ Allowed calls must succeed (2xx); denied ones get 403 (or 404 where existence is
 anonymous calls get 401. A new endpoint fails `test_matrix_covers_every_endpoint` until added here.
 """
 
+import base64
+import hashlib
 import itertools
 import uuid
 from collections.abc import Callable
@@ -100,6 +102,37 @@ def _grid_doc():
                           "properties": {"code": CELL, "name": "重新导入"}}]}
 
 
+# Ticket actions: who may take each one on the world's ticket (dispatched to zhzf, reported by the inspector in
+# their own cell), the steps that bring a fresh ticket to where it applies, and a well-formed body.
+ACTION_ALLOWED = {
+    "accept": {"bureau"}, "return": {"bureau"}, "reassign": {"dispatcher", "admin"}, "rectify": {"bureau"},
+    "verify": {"inspector", "supervisor"}, "cancel": {"dispatcher", "admin"}, "escalate": {"supervisor"},
+    "request_extension": {"bureau"}, "decide_extension": {"dispatcher", "admin"}, "request_park": {"bureau"},
+    "decide_park": {"dispatcher", "admin"}, "park": {"dispatcher", "admin"}, "unpark": {"dispatcher", "admin"},
+}
+ACTION_STEPS = {"rectify": [("accept", "bureau")], "verify": [("accept", "bureau"), ("rectify", "bureau")],
+                "decide_extension": [("request_extension", "bureau")], "decide_park": [("request_park", "bureau")],
+                "unpark": [("park", "dispatcher")]}
+ACTION_BODIES = {
+    "accept": {}, "return": {"reason": "非本单位职责"}, "reassign": {"reason": "改派", "bureau_code": "jjdd"},
+    "rectify": {"note": "已清理"}, "verify": {"result": "fail", "note": "未整改"}, "cancel": {"reason": "重复上报"},
+    "escalate": {"note": "督办"}, "request_extension": {"hours": 8, "reason": "需协调施工队"},
+    "decide_extension": {"approve": True}, "request_park": {"reason": "需列入预算"}, "decide_park": {"approve": False},
+    "park": {"reason": "需列入预算"}, "unpark": {"note": "恢复办理"},
+}
+
+
+def _action_request(action):
+    """Allowed callers act on a fresh ticket where the action applies; the others are refused on the world's
+    ticket before its state matters."""
+    def request(world, actor):
+        allowed = actor in ACTION_ALLOWED[action]
+        ticket_id = world.ticket_ready_for(action) if allowed else world.ticket_id
+        return (f"/api/v1/tickets/{ticket_id}/actions/{action}",
+                {"json": world.action_body(action, ticket_id, upload=allowed)})
+    return request
+
+
 CASES = [
     Case("GET", "/api/v1/me", ALL, _fixed("/api/v1/me")),
     Case("GET", "/api/v1/auth/tokens", ALL, _fixed("/api/v1/auth/tokens")),
@@ -183,9 +216,8 @@ CASES = [
              "action_id": str(uuid.uuid4()), "result": "pass", "photo_ids": [str(uuid.uuid4())]}}),
          allowed_status=422),
     Case("GET", "/api/v1/queues/verification", {"inspector", "supervisor"}, _fixed("/api/v1/queues/verification")),
-    Case("POST", "/api/v1/tickets/{ticket_id}/actions/{action}", {"supervisor"},
-         lambda w, a: (f"/api/v1/tickets/{w.ticket_id}/actions/escalate",
-                       {"json": {"action_id": str(uuid.uuid4()), "note": "督办"}}), denied_status=(403, 404)),
+    *[Case("POST", f"/api/v1/tickets/{{ticket_id}}/actions/{action}", allowed, _action_request(action),
+           denied_status=(403, 404)) for action, allowed in ACTION_ALLOWED.items()],
     Case("PUT", "/api/v1/tickets/{ticket_id}/photos/{photo_id}", {"inspector"}, lambda w, a: w.pending_upload(),
          denied_status=(404,)),
     Case("GET", "/api/v1/photos/{photo_id}/{variant}", STAFF | {"inspector", "bureau"},
@@ -317,6 +349,32 @@ class World:
                                headers=self.headers["inspector"]).status_code == 201
         return (f"/api/v1/tickets/{ticket_id}/photos/{body['photos'][0]['id']}",
                 {"content": data, "headers": {"Content-Type": "image/jpeg"}})
+
+    def after_photo(self, ticket_id):
+        """The handling bureau's after-photo (整改照片) for the ticket; returns its id."""
+        data, photo_id = photo_bytes("orientation_landscape_1.jpg"), str(uuid.uuid4())
+        digest = base64.b64encode(hashlib.sha256(data).digest()).decode()
+        response = self.client.put(f"/api/v1/tickets/{ticket_id}/photos/{photo_id}?kind=after", content=data,
+                                   headers={**self.headers["bureau"], "Content-Type": "image/jpeg",
+                                            "Content-Digest": f"sha-256=:{digest}:"})
+        assert response.status_code == 201, response.text
+        return photo_id
+
+    def action_body(self, action, ticket_id, *, upload):
+        """A well-formed body; rectify's photo is uploaded for the ticket when `upload`, else made up."""
+        body = {"action_id": str(uuid.uuid4()), **ACTION_BODIES[action]}
+        if action == "rectify":
+            body["photo_ids"] = [self.after_photo(ticket_id) if upload else str(uuid.uuid4())]
+        return body
+
+    def ticket_ready_for(self, action):
+        """A fresh ticket of the inspector's, dispatched to zhzf and taken to where `action` applies."""
+        ticket_id, _ = submit(self.client, self.headers["inspector"], [photo_bytes()], lat=28.905, lon=120.005)
+        for step, actor in ACTION_STEPS.get(action, []):
+            response = self.client.post(f"/api/v1/tickets/{ticket_id}/actions/{step}", headers=self.headers[actor],
+                                        json=self.action_body(step, ticket_id, upload=True))
+            assert response.status_code == 200, response.text
+        return ticket_id
 
     def fresh_headers(self, actor):
         token, _ = account_service.issue_token(self.db, self.settings, self.users[actor], device=False)

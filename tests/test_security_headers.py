@@ -9,7 +9,6 @@ from fastapi.testclient import TestClient
 
 from api import headers
 from api.accounts.models import Role
-from api.config import Settings
 from api.main import create_app
 from tests.bulletins.helpers import make_bulletin
 from tests.factories import login, make_user

@@ -73,7 +73,7 @@ def bulletin_pdf(request: Request, row: Readable):
         "Cache-Control": "private, max-age=31536000, immutable" if row.published_at else "private, no-cache"})
 
 
-@router.get("/{bulletin_id}.html", response_class=HTMLResponse,
+@router.get("/{bulletin_id}.html", response_class=Response,
             responses={200: {"content": {"text/html": {}}, "description": "the printable page"}})
 def bulletin_html(request: Request, row: Readable):
     """The printable page of the same content as the PDF, photos inline, for the browser."""

@@ -1,5 +1,6 @@
 import uuid
 from datetime import datetime
+from typing import Literal
 
 from sqlalchemy import JSON, CheckConstraint, Column, Index, text
 from sqlmodel import Field, SQLModel
@@ -51,6 +52,13 @@ class PhotoHashBand(SQLModel, table=True):
     band: int = Field(primary_key=True)  # 0-7, which byte of the 64-bit hash
     value: int = Field(primary_key=True)  # 0-255
     photo_id: uuid.UUID = Field(primary_key=True, foreign_key="photos.id")
+
+
+class PhotoReceipt(SQLModel):
+    """The upload's acknowledgement: the phone deletes its copy only after one of these."""
+
+    photo_id: uuid.UUID
+    status: Literal["received", "already_received"]
 
 
 # The columns that name stored originals (sha256, received_at), for the sweep of orphaned files: a domain

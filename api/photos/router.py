@@ -13,9 +13,9 @@ from starlette.concurrency import run_in_threadpool
 from api.accounts.deps import BearerToken, CurrentUser, authorize
 from api.accounts.models import Caller
 from api.database import SessionDep, read_session
-from api.errors import ApiError, forbidden
+from api.errors import ApiError, error_responses, forbidden
 from api.photos import pipeline, service
-from api.photos.models import Photo
+from api.photos.models import Photo, PhotoReceipt
 from api.tickets import access
 from api.tickets.models import Ticket
 
@@ -46,7 +46,13 @@ def _content_digest(header: str | None) -> str:
                    "malformed Content-Digest; expected sha-256=:<base64>:")
 
 
-@router.put("/tickets/{ticket_id}/photos/{photo_id}", status_code=201)
+# The bytes are streamed, not read by FastAPI, and the acknowledgement goes out pre-encoded: openapi_extra and
+# the model document both.
+@router.put("/tickets/{ticket_id}/photos/{photo_id}", status_code=201, response_model=PhotoReceipt,
+            responses={200: {"model": PhotoReceipt, "description": "Received before: nothing changed"},
+                       **error_responses(409, 413, 415)},
+            openapi_extra={"requestBody": {"required": True, "content": {
+                media_type: {"schema": {"type": "string", "format": "binary"}} for media_type in pipeline.FORMATS}}})
 async def upload_photo(ticket_id: uuid.UUID, photo_id: uuid.UUID, request: Request, background: BackgroundTasks,
                        token: BearerToken, kind: Literal["before", "after", "verification", "spotcheck"] = "before"):
     """Raw bytes of one photo. `before`: declared in the capture. `after` (整改照片, the handling
@@ -145,7 +151,9 @@ def _keep(state, user: Caller, ticket: Ticket | SimpleNamespace, photo_id: uuid.
                                 declared)
 
 
-@router.get("/photos/{photo_id}/{variant}")
+@router.get("/photos/{photo_id}/{variant}", response_class=FileResponse, responses={200: {
+    "description": "The picture: a JPEG copy, or the original as it was uploaded",
+    "content": {media_type: {"schema": {"type": "string", "format": "binary"}} for media_type in pipeline.FORMATS}}})
 def get_photo(photo_id: uuid.UUID, variant: Literal["thumb", "display", "original"], request: Request,
                     session: SessionDep, user: CurrentUser):
     """`display`/`thumb`: upright, EXIF-free JPEG. `original`: the exact bytes received (evidence),

@@ -1,4 +1,4 @@
-from datetime import datetime, time
+from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import ConfigDict, StringConstraints, field_validator, model_validator
@@ -6,7 +6,7 @@ from sqlalchemy import JSON, CheckConstraint, Column
 from sqlmodel import Field, SQLModel
 
 from api.database import UTCDateTime, utcnow
-from api.inputs import Moment
+from api.inputs import LocalTime, Moment
 
 
 class RoutingRuleBase(SQLModel):
@@ -16,8 +16,8 @@ class RoutingRuleBase(SQLModel):
     point_type_codes: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     cell_prefixes: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     # Local time-of-day window; from > to wraps midnight (夜市 18:00–02:00). ISO weekdays "12345".
-    time_from: time | None = None
-    time_to: time | None = None
+    time_from: LocalTime | None = None
+    time_to: LocalTime | None = None
     weekdays: str | None = Field(default=None, max_length=7)
     # "bureau" sends to bureau_code; "cell_unit" sends to the cell's responsibility unit (网格责任单位).
     target_kind: str = Field(default="bureau", max_length=16)

@@ -12,11 +12,12 @@ from api.errors import ApiError, forbidden
 from api.tickets import service
 from api.tickets.models import BUREAU_OPEN
 from api.tickets.router import CalendarDep
+from api.tickets.schemas import BureauQueue, DispatcherQueue, TicketPage
 
 router = APIRouter(prefix="/api/v1/queues", tags=["queues"])
 
 
-@router.get("/bureau")
+@router.get("/bureau", response_model=BureauQueue)
 def bureau_queue(session: SessionDep, user: CurrentUser, calendar: CalendarDep, bureau: str | None = None,
                  status: Annotated[list[str] | None, Query()] = None, category: str | None = None,
                  cell: str | None = None, overdue: bool | None = None, escalated: bool | None = None,
@@ -40,7 +41,7 @@ def bureau_queue(session: SessionDep, user: CurrentUser, calendar: CalendarDep, 
     return {**page, "bureau": code, "counts": service.count_by_status(session, user, BUREAU_OPEN, bureau_code=code)}
 
 
-@router.get("/dispatcher")
+@router.get("/dispatcher", response_model=DispatcherQueue)
 def dispatcher_queue(session: SessionDep, user: CurrentUser, calendar: CalendarDep,
                      limit: Annotated[int, Query(ge=1, le=200)] = 50):
     """What waits for the dispatcher: unrouted reports, returned tickets, extension and park requests,
@@ -61,7 +62,7 @@ def dispatcher_queue(session: SessionDep, user: CurrentUser, calendar: CalendarD
             for name, (items, next_cursor) in pages.items()}
 
 
-@router.get("/verification")
+@router.get("/verification", response_model=TicketPage)
 def verification_queue(session: SessionDep, user: CurrentUser, calendar: CalendarDep,
                        limit: Annotated[int, Query(ge=1, le=200)] = 50, cursor: str | None = None):
     """Rectified tickets the caller may verify, with before and after photos and their flags: an

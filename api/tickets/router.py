@@ -1,9 +1,7 @@
 import uuid
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, BackgroundTasks, Body, Depends, Query, Request, Response
-from fastapi.exceptions import RequestValidationError
-from pydantic import ValidationError
+from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request
 from sqlalchemy.engine import Engine
 from starlette.concurrency import run_in_threadpool
 
@@ -11,11 +9,13 @@ from api.accounts.deps import BearerToken, CurrentUser, authorize
 from api.config import Settings
 from api.county.reference import reference
 from api.database import SessionDep, write_session
+from api.errors import error_responses
 from api.inputs import Moment
 from api.jsonbody import json_response
 from api.photos import service as photo_service
 from api.tickets import access, service, workflow
 from api.tickets.models import TicketCapture
+from api.tickets.schemas import ActionOutcome, TicketDetail, TicketEventPublic, TicketPage, TicketPublic
 from api.workcalendar.service import WorkCalendar
 
 router = APIRouter(prefix="/api/v1/tickets", tags=["tickets"])
@@ -29,7 +29,11 @@ def _calendar(request: Request, session: SessionDep) -> WorkCalendar:
 CalendarDep = Annotated[WorkCalendar, Depends(_calendar)]
 
 
-@router.put("/{ticket_id}", status_code=201)
+# The capture answers with a pre-encoded body (api/jsonbody.py): FastAPI then uses the model for the
+# documentation only, and validates nothing on the way out.
+@router.put("/{ticket_id}", status_code=201, response_model=TicketPublic,
+            responses={200: {"model": TicketPublic, "description": "The same capture again: the ticket as stored"},
+                       **error_responses(409, 413)})
 async def put_ticket(ticket_id: uuid.UUID, body: TicketCapture, request: Request, background: BackgroundTasks,
                      token: BearerToken):
     """Capture a ticket under the phone's UUID: 201 first time, 200 for the same body again, 409
@@ -55,42 +59,45 @@ def _capture(engine: Engine, settings: Settings, token: str, background: Backgro
         return status, content
 
 
-@router.get("/{ticket_id}")
+@router.get("/{ticket_id}", response_model=TicketDetail)
 def get_ticket(ticket_id: uuid.UUID, session: SessionDep, user: CurrentUser, calendar: CalendarDep):
     ticket = access.readable_ticket(session, user, ticket_id)
     return {**service.ticket_public(session, ticket, user, calendar=calendar),
             "allowed_actions": workflow.allowed_actions(session, user, ticket)}
 
 
-@router.post("/{ticket_id}/actions/{action}")
-def ticket_action(ticket_id: uuid.UUID, action: str, body: Annotated[dict[str, Any], Body()], request: Request,
-                  response: Response, session: SessionDep, user: CurrentUser, calendar: CalendarDep):
-    """accept · return {reason} · reassign {bureau_code, reason} · rectify {note, photo_ids} ·
-    verify {result: pass|fail, note} · cancel {reason, duplicate_of?} · escalate {note} ·
-    request_extension {hours | until, reason} · decide_extension {approve, note} · park {reason} ·
-    unpark {note}; each with the
-    client's `action_id`. A replay answers 200 with the ticket; a different request under the same
-    action_id is 409 `action_conflict`; an action the state does not allow is 409 `invalid_transition`."""
-    settings = request.app.state.settings
-    if action == "verify":  # a verdict rests on its evidence's likeness flags: analyse what is still pending
-        photo_service.analyse_now(session, settings, request.app.state.storage,
-                                  access.readable_ticket(session, user, ticket_id))
-    try:
+def _add_action_route(action: str, transition: workflow.Transition) -> None:
+    """POST /{ticket_id}/actions/{action}, the URL phones have always used, with the action's own body."""
+
+    def act(ticket_id: uuid.UUID, body: transition.body, request: Request, session: SessionDep, user: CurrentUser,
+            calendar: CalendarDep):
+        settings = request.app.state.settings
+        if action == "verify":  # a verdict rests on its evidence's likeness flags: analyse what is still pending
+            photo_service.analyse_now(session, settings, request.app.state.storage,
+                                      access.readable_ticket(session, user, ticket_id))
         ticket, applied = workflow.perform(session, settings, user, ticket_id, action, body)
-    except ValidationError as exc:
-        raise RequestValidationError(exc.errors()) from None
-    response.status_code = 200
-    return {**service.ticket_public(session, ticket, user, calendar=calendar), "replayed": not applied,
-            "allowed_actions": workflow.allowed_actions(session, user, ticket)}
+        return {**service.ticket_public(session, ticket, user, calendar=calendar), "replayed": not applied,
+                "allowed_actions": workflow.allowed_actions(session, user, ticket)}
+
+    router.add_api_route(
+        f"/{{ticket_id}}/actions/{action}", act, methods=["POST"], name=f"ticket_{action}",
+        response_model=ActionOutcome, responses=error_responses(409), summary=f"Ticket action: {action}",
+        description=f"From {', '.join(sorted(transition.sources))}. Each request carries the client's `action_id`: "
+                    "a replay answers 200 with the ticket (`replayed`); the same action_id with a different request is "
+                    "409 `action_conflict`; an action the ticket's state does not allow is 409 `invalid_transition`.")
 
 
-@router.get("/{ticket_id}/events")
+for name, transition in workflow.TRANSITIONS.items():
+    _add_action_route(name, transition)
+
+
+@router.get("/{ticket_id}/events", response_model=list[TicketEventPublic])
 def ticket_events(ticket_id: uuid.UUID, session: SessionDep, user: CurrentUser):
     access.readable_ticket(session, user, ticket_id)
     return service.events_public(session, ticket_id)
 
 
-@router.get("")
+@router.get("", response_model=TicketPage)
 def list_tickets(request: Request, session: SessionDep, user: CurrentUser, calendar: CalendarDep,
                  status: Annotated[list[str] | None, Query()] = None, bureau: str | None = None,
                  cell: str | None = None, category: str | None = None, overdue: bool | None = None,
