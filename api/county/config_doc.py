@@ -44,6 +44,17 @@ class CountyConfig(BaseModel):
     ranking: RankingConfig | None = None  # left as it is when absent
 
 
+class ImportCounts(BaseModel):
+    """How many of each the document held (all of them upserted; the routing rules replaced)."""
+    bureaus: int
+    point_types: int
+    categories: int
+    routing_rules: int
+    calendar_overrides: int
+    checklists: int
+    ranking: int
+
+
 def export_config(session: Session) -> dict[str, Any]:
     rule_fields = set(RoutingRuleWrite.model_fields) - {"position"}
     return {

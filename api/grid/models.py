@@ -1,5 +1,7 @@
 from datetime import date, datetime
+from typing import Any, Literal
 
+from pydantic import ConfigDict
 from sqlalchemy import CheckConstraint, Column, Text
 from sqlmodel import Field, SQLModel
 
@@ -70,3 +72,52 @@ class CellPublic(SQLModel):
     valid_to: date | None
     area_m2: float
     centroid: list[float]
+
+
+# --- what the API answers ---
+
+class CellProperties(SQLModel):
+    code: str
+    name: str
+    street_code: str
+    street_name: str | None
+    community_code: str
+    community_name: str | None
+    responsible_bureau_code: str | None
+    responsible_bureau_name: str | None
+    valid_from: date | None
+    valid_to: date | None
+    area_m2: float
+    centroid: tuple[float, float]  # [lon, lat], WGS-84
+
+
+class CellFeature(SQLModel):
+    type: Literal["Feature"] = "Feature"
+    id: str
+    geometry: dict[str, Any]  # GeoJSON Polygon or MultiPolygon, WGS-84
+    properties: CellProperties
+
+
+class CellCollection(SQLModel):
+    type: Literal["FeatureCollection"] = "FeatureCollection"
+    features: list[CellFeature]
+
+
+class GridDocument(SQLModel):
+    """A GeoJSON FeatureCollection to import. Its features are checked one by one by the import, which reports
+    every bad one by index and code (422 `grid_invalid`), so they are taken here as they come."""
+    model_config = ConfigDict(extra="allow")
+    type: Literal["FeatureCollection"]
+    features: list[dict[str, Any]]
+
+
+class GridImportResult(SQLModel):
+    revision: int
+    imported: int
+
+
+class MapSettings(SQLModel):
+    tile_url: str | None  # a Leaflet URL template; None: no tiles, the grid is drawn alone
+    tile_crs: str
+    attribution: str
+    max_zoom: int

@@ -1,7 +1,7 @@
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Body, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from sqlmodel import select
 
 from api.accounts.deps import ConfigurerUser, CurrentUser
@@ -10,12 +10,20 @@ from api.bureaus.models import Bureau
 from api.database import SessionDep
 from api.errors import ApiError, not_found
 from api.grid import service
-from api.grid.models import GridCell
+from api.grid.models import (
+    CellCollection,
+    CellFeature,
+    CellProperties,
+    GridCell,
+    GridDocument,
+    GridImportResult,
+    MapSettings,
+)
 
 router = APIRouter(prefix="/api/v1/grid", tags=["grid"])
 
 
-@router.get("/locate")
+@router.get("/locate", response_model=CellProperties)
 def locate(request: Request, session: SessionDep, _user: CurrentUser,
            lat: Annotated[float, Query(ge=-90, le=90)], lon: Annotated[float, Query(ge=-180, le=180)],
            on: date | None = None):
@@ -31,7 +39,8 @@ def locate(request: Request, session: SessionDep, _user: CurrentUser,
     return service.cell_properties(cell, names, bureau_names)
 
 
-@router.get("/cells")
+@router.get("/cells", response_model=CellCollection,
+            responses={304: {"description": "Not modified (ETag)"}})
 def cells(request: Request, response: Response, session: SessionDep, user: CurrentUser,
           mine: bool = False, on: date | None = None):
     """All cells as a GeoJSON FeatureCollection (WGS-84). `mine=true`: an inspector's own cells, a
@@ -50,7 +59,7 @@ def cells(request: Request, response: Response, session: SessionDep, user: Curre
     return service.cells_geojson(session, rows)
 
 
-@router.get("/cells/{code}")
+@router.get("/cells/{code}", response_model=CellFeature)
 def cell(code: str, session: SessionDep, _user: CurrentUser):
     row = session.get(GridCell, code)
     if row is None:
@@ -58,17 +67,17 @@ def cell(code: str, session: SessionDep, _user: CurrentUser):
     return service.cells_geojson(session, [row])["features"][0]
 
 
-@router.post("/import")
+@router.post("/import", response_model=GridImportResult)
 def import_grid(request: Request, session: SessionDep, user: ConfigurerUser,
-                document: Annotated[dict[str, Any], Body()], crs: str = "wgs84"):
+                document: GridDocument, crs: str = "wgs84"):
     """Import a GeoJSON FeatureCollection of cells; all or nothing (422 `grid_invalid` lists every
     bad feature by index and code)."""
-    revision = service.import_cells(session, document, crs=crs, imported_by=user.username,
+    revision = service.import_cells(session, document.model_dump(), crs=crs, imported_by=user.username,
                                     overlap_tolerance_m2=request.app.state.settings.grid_overlap_tolerance_m2)
     return {"revision": revision.id, "imported": revision.feature_count}
 
 
-@router.get("/map")
+@router.get("/map", response_model=MapSettings)
 def map_settings(request: Request, _user: CurrentUser):
     """The base map the PWA draws under the grid: tile URL template and its CRS (coordinates are
     converted for display only; everything stored and sent stays WGS-84)."""

@@ -88,6 +88,52 @@ class FrozenTally(SQLModel, table=True):
 
 # --- answers ---
 
+class BureauLoad(SQLModel):
+    code: str
+    name: str
+    open: int
+    overdue: int
+    escalated: int
+
+
+class MissedCell(SQLModel):
+    """A cell where the supervision team found problems itself this week (暗访): its inspectors' misses."""
+    cell_code: str
+    cell_name: str
+    count: int
+    inspectors: list[str]  # usernames
+    inspector_names: list[str]
+
+
+class OpenTotals(SQLModel):
+    open: int
+    overdue: int
+    escalated: int
+
+
+class TodayFigures(SQLModel):
+    reports: int
+
+
+class WeekFigures(SQLModel):
+    due: int
+    closed: int
+    on_time: int
+    closure_rate: float | None  # None: nothing due
+    on_time_rate: float | None
+
+
+class Overview(SQLModel):
+    as_of: datetime
+    day_start: datetime
+    week_start: datetime
+    missed_this_week: list[MissedCell]
+    totals: OpenTotals
+    bureaus: list[BureauLoad]
+    today: TodayFigures
+    week: WeekFigures
+
+
 class PeriodPublic(SQLModel):
     kind: Literal["day", "week", "month", "quarter", "custom"]
     label: str | None  # 2026-11, 2026-W48, 2026-Q4, 2026-11-30; None for from/to

@@ -10,7 +10,7 @@ from api.accounts.models import Role, User
 from api.database import SessionDep, utcnow
 from api.errors import forbidden
 from api.indicators import service, trends, weekly
-from api.indicators.models import Grouping, Indicators, Rankings
+from api.indicators.models import Grouping, Indicators, Overview, Rankings
 from api.indicators.trends import Trend, TrendQuery
 from api.indicators.weekly import DispatchSheet, DispatchSheetQuery
 
@@ -41,7 +41,7 @@ def _own_unit(user: User) -> str | None:
     return user.bureau_code
 
 
-@router.get("/indicators/overview")
+@router.get("/indicators/overview", response_model=Overview)
 def overview(request: Request, session: SessionDep, _user: Staff):
     """Open, overdue and escalated tickets per bureau, today's reports, this week's closure and
     on-time rates. Each figure has a ticket list behind it (`GET /api/v1/tickets` with filters)."""

@@ -43,7 +43,7 @@ def _rate(part: int, whole: int, digits: int = 3) -> float | None:
     return round(part / whole, digits) if whole else None
 
 
-def overview(session: Session, now: datetime, tz: ZoneInfo) -> dict:
+def overview(session: Session, now: datetime, tz: ZoneInfo) -> dict:  # an Overview
     local = now.astimezone(tz)
     day_start = datetime.combine(local.date(), time(), tz)
     week_start = day_start - timedelta(days=local.weekday())  # Monday 00:00, the county's week

@@ -73,6 +73,28 @@ class RoutingRulePublic(RoutingRuleBase):
     updated_by: str | None
 
 
+class DryRunStep(SQLModel):
+    rule_id: int
+    matched: bool
+    why: str
+    why_en: str
+
+
+class DryRunResult(SQLModel):
+    """Where the ticket would go (`bureau_code` None: the dispatcher's queue), by which `source` (rule,
+    category_default, cell_unit, dispatcher), and why each earlier rule did not match (`trace`)."""
+    cell_code: str | None
+    cell_name: str | None
+    bureau_code: str | None
+    bureau_name: str | None
+    source: Literal["rule", "category_default", "cell_unit", "dispatcher"]
+    rule_id: int | None
+    reason: str
+    reason_en: str
+    trace: list[DryRunStep]
+    at: datetime  # in the county's zone
+
+
 class DryRunRequest(SQLModel):
     model_config = ConfigDict(extra="forbid")
     category: str

@@ -10,7 +10,7 @@ from api.database import SessionDep, utcnow
 from api.grid.models import GridCell
 from api.inputs import RowId
 from api.routing import service
-from api.routing.models import DryRunRequest, RoutingRulePublic, RoutingRuleWrite
+from api.routing.models import DryRunRequest, DryRunResult, RoutingRulePublic, RoutingRuleWrite
 
 router = APIRouter(prefix="/api/v1/routing", tags=["routing"])
 
@@ -43,7 +43,7 @@ def delete_rule(rule_id: RowId, session: SessionDep, _user: ConfigurerUser):
     service.delete_rule(session, service.get_rule(session, rule_id))
 
 
-@router.post("/dry-run")
+@router.post("/dry-run", response_model=DryRunResult)
 def dry_run(data: DryRunRequest, request: Request, session: SessionDep, _user: RuleReader):
     """Explain where a hypothetical ticket would go: the cell found, the rule that fired, and why
     every earlier rule did not."""
@@ -58,6 +58,6 @@ def dry_run(data: DryRunRequest, request: Request, session: SessionDep, _user: R
                               cell_code=cell_code, at=at, tz=settings.tz)
     cell = session.get(GridCell, cell_code) if cell_code else None
     bureau = session.get(Bureau, decision.bureau_code) if decision.bureau_code else None
-    return {"cell_code": cell_code, "cell_name": cell.name if cell else None,
-            "bureau_name": bureau.name if bureau else None, "at": at.astimezone(settings.tz).isoformat(),
-            **asdict(decision)}
+    return DryRunResult(cell_code=cell_code, cell_name=cell.name if cell else None,
+                        bureau_name=bureau.name if bureau else None, at=at.astimezone(settings.tz),
+                        **asdict(decision))

@@ -63,3 +63,48 @@ class SpotCheckResult(SQLModel):
     result: Literal["pass", "fail"]
     note: str = Field(default="", max_length=500)
     photo_ids: list[uuid.UUID] = Field(min_length=1, max_length=9)
+
+
+# --- what the API answers ---
+
+class SampledTicket(SQLModel):
+    status: str
+    category_code: str
+    category_name: str | None
+    lat: float
+    lon: float
+    cell_code: str | None
+    cell_name: str | None
+    closed_at: datetime | None
+
+
+class SpotCheckPublic(SQLModel):
+    """A task, with its unit's name; `ticket` (where to go, what was closed) in the task list."""
+    id: int
+    draw_id: int
+    ticket_id: uuid.UUID
+    bureau_code: str
+    bureau_name: str | None
+    status: Literal["open", "passed", "failed"]
+    note: str
+    photo_ids: list[uuid.UUID]
+    result_by: int | None
+    result_at: datetime | None
+    action_id: uuid.UUID | None
+    ticket: SampledTicket | None = None
+
+
+class SpotCheckOutcome(SpotCheckPublic):
+    replayed: bool  # the same action_id again: nothing new was recorded
+
+
+class DrawPublic(SQLModel):
+    id: int
+    seed: int
+    closed_from: datetime
+    closed_to: datetime
+    rate: float
+    min_per_bureau: int
+    drawn_by: int
+    drawn_at: datetime
+    tasks: list[SpotCheckPublic]

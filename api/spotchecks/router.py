@@ -13,7 +13,15 @@ from api.grid.models import GridCell
 from api.inputs import RowId
 from api.photos import service as photo_service
 from api.spotchecks import service
-from api.spotchecks.models import DrawRequest, SpotCheck, SpotCheckDraw, SpotCheckResult
+from api.spotchecks.models import (
+    DrawPublic,
+    DrawRequest,
+    SpotCheck,
+    SpotCheckDraw,
+    SpotCheckOutcome,
+    SpotCheckPublic,
+    SpotCheckResult,
+)
 from api.tickets.models import Ticket
 
 router = APIRouter(prefix="/api/v1/spotchecks", tags=["spot checks"])
@@ -44,7 +52,7 @@ def _render(session: Session, rows: list[tuple[SpotCheck, Ticket | None]]) -> li
     return rendered
 
 
-@router.post("/draws", status_code=status.HTTP_201_CREATED)
+@router.post("/draws", status_code=status.HTTP_201_CREATED, response_model=DrawPublic)
 def draw(body: DrawRequest, session: SessionDep, user: Supervisor):
     """Draw a stratified random sample of tickets closed in the period: per bureau at least
     `min_per_bureau`, else ⌈rate × closed⌉. The seed (given or generated) is recorded and returned."""
@@ -52,7 +60,7 @@ def draw(body: DrawRequest, session: SessionDep, user: Supervisor):
     return {**record.model_dump(mode="json"), "tasks": _render(session, [(t, None) for t in tasks])}
 
 
-@router.get("/draws/{draw_id}")
+@router.get("/draws/{draw_id}", response_model=DrawPublic)
 def get_draw(draw_id: RowId, session: SessionDep, _user: Staff):
     record = session.get(SpotCheckDraw, draw_id)
     if record is None:
@@ -61,7 +69,7 @@ def get_draw(draw_id: RowId, session: SessionDep, _user: Staff):
     return {**record.model_dump(mode="json"), "tasks": _render(session, [(t, None) for t in tasks])}
 
 
-@router.get("")
+@router.get("", response_model=list[SpotCheckPublic])
 def list_spotchecks(session: SessionDep, _user: Staff, status: Literal["open", "passed", "failed"] | None = None,
                     bureau: str | None = None):
     query = select(SpotCheck, Ticket).join(Ticket, col(Ticket.id) == SpotCheck.ticket_id).order_by(SpotCheck.id)
@@ -72,7 +80,7 @@ def list_spotchecks(session: SessionDep, _user: Staff, status: Literal["open", "
     return _render(session, list(session.exec(query).all()))
 
 
-@router.post("/{task_id}/result")
+@router.post("/{task_id}/result", response_model=SpotCheckOutcome)
 def record_result(task_id: RowId, body: SpotCheckResult, request: Request, response: Response, session: SessionDep,
                   user: Supervisor):
     """The on-site verdict with spot-check photos (`PUT …/photos/{id}?kind=spotcheck` first). A failure

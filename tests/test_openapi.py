@@ -1,27 +1,24 @@
-"""The OpenAPI document describes the ticket endpoints as served (issue 20, item 12): declared bodies and answers,
-one route per action with its own body, failures in the error shape. tests/test_schemathesis.py checks the
+"""The OpenAPI document describes the API as served (issue 20, item 12): declared bodies and answers, one route
+per action with its own body, failures in the error shape. tests/test_schemathesis.py checks the
 answers themselves against it."""
 
 import uuid
 
 from api.tickets.workflow import TRANSITIONS
 
-TICKET_PATHS = ("/api/v1/tickets", "/api/v1/photos", "/api/v1/queues", "/api/v1/map")
-
-
 def _json_schema(response):
     return response.get("content", {}).get("application/json", {}).get("schema")
 
 
-def test_every_ticket_endpoint_declares_what_it_answers(app):
+def test_every_endpoint_declares_what_it_answers(app):
     document = app.openapi()
     for path, operations in document["paths"].items():
-        if not path.startswith(TICKET_PATHS):
-            continue
         for method, operation in operations.items():
             answers = {code: response for code, response in operation["responses"].items() if code.startswith("2")}
             assert answers, (method, path)
             for code, response in answers.items():
+                if code == "204":  # No Content
+                    continue
                 schemas = [content.get("schema") for content in response.get("content", {}).values()]
                 assert schemas and all(schemas), (method, path, code)
 
