@@ -15,7 +15,7 @@ from sqlmodel import Session, col, func, select
 
 from api.accounts.models import Caller, Role, User
 from api.config import Settings
-from api.database import read_session, utcnow, write_session
+from api.database import read_session, transaction, utcnow
 from api.errors import ApiError, not_found
 from api.geo import distance_m
 from api.grid.index import GridIndexCache
@@ -247,7 +247,7 @@ def record_photo(engine: Engine, settings: Settings, grid_index: GridIndexCache,
     photo = declared or Photo(id=photo_id, ticket_id=ticket.id, position=0, uploaded_by=user.id, **extra)
     received = {"received_at": utcnow(), "width": facts.width, "height": facts.height, "exif": facts.exif,
                 "flags": metadata_flags(settings, ticket, photo, facts.exif)}
-    with write_session(engine) as session:
+    with transaction(engine) as session:
         # Lock the ticket first, then read its photos of this kind: concurrent uploads of one ticket take
         # turns here. One read tells whether this one was recorded already, and what else is missing.
         status = _LOCK_TICKET.run(session, {"ticket_id": ticket.id}).fetchone()[0]
@@ -266,7 +266,6 @@ def record_photo(engine: Engine, settings: Settings, grid_index: GridIndexCache,
                                                             "flags": [f["code"] for f in received["flags"]]})
         if status == "incomplete" and all(at is not None for i, at in arrived.items() if i != photo_id):
             ticket_service.complete(session, settings, grid_index, ticket, user)
-        session.commit()
         return True
 
 
@@ -350,12 +349,11 @@ def analyse_photo(engine: Engine, settings: Settings, storage: LocalStorage, pho
     if analysis:
         with read_session(engine) as session:
             flags = likeness_flags(session, settings, ticket, photo, analysis.phash)
-    with write_session(engine) as session:
+    with transaction(engine) as session:
         photo = session.exec(select(Photo).where(Photo.id == photo_id).with_for_update()).one()
         if photo.analysed_at is not None:
             return False
         _record_analysis(session, settings, photo, analysis, flags)
-        session.commit()
         return True
 
 
@@ -449,10 +447,9 @@ def analyse_pending(engine: Engine, settings: Settings, storage: LocalStorage, *
         if done:
             analysed += 1
             continue
-        with write_session(engine) as session:
+        with transaction(engine) as session:
             session.exec(update(Photo).where(col(Photo.id) == photo_id, col(Photo.analysed_at).is_(None))
                          .values(analysis_attempts=Photo.analysis_attempts + 1))
-            session.commit()
     return analysed
 
 

@@ -8,7 +8,7 @@ from starlette.concurrency import run_in_threadpool
 from api.accounts.deps import BearerToken, CurrentUser, authorize
 from api.config import Settings
 from api.county.reference import reference
-from api.database import SessionDep, write_session
+from api.database import SessionDep, transaction
 from api.errors import error_responses
 from api.inputs import Moment
 from api.jsonbody import json_response
@@ -48,15 +48,12 @@ async def put_ticket(ticket_id: uuid.UUID, body: TicketCapture, request: Request
 
 def _capture(engine: Engine, settings: Settings, token: str, background: BackgroundTasks, ticket_id: uuid.UUID,
              body: TicketCapture) -> tuple[int, dict]:
-    with write_session(engine) as session:
+    with transaction(engine) as session:
         user = authorize(session, settings, token, background, access.CAPTURERS)
         ticket, new_photos = service.put_ticket(session, settings, user, ticket_id, body)
         if new_photos is None:
-            status, content = 200, service.ticket_public(session, ticket, user, with_history=False)
-        else:
-            status, content = 201, service.new_capture_public(session, ticket, user, new_photos)
-        session.commit()
-        return status, content
+            return 200, service.ticket_public(session, ticket, user, with_history=False)
+        return 201, service.new_capture_public(session, ticket, user, new_photos)
 
 
 @router.get("/{ticket_id}", response_model=TicketDetail)
