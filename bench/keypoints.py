@@ -34,7 +34,7 @@ from api.keypoints.models import ChecklistVersion, KeyPoint
 from api.main import create_app, freeze_startup_heap
 from api.patrols import service
 from api.patrols.models import Patrol
-from api.tickets.models import OPEN_STATUSES, Ticket
+from api.tickets.models import CLOCK_RUNNING, OPEN_STATUSES, Ticket
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))  # `tests` (dbutil) is not an installed package
@@ -201,7 +201,7 @@ def figures(engine) -> str:
         patrols = session.exec(select(func.count()).select_from(Patrol)).one()
         at_points = count(Ticket.key_point_id.is_not(None))
         open_there = count(Ticket.key_point_id.is_not(None), Ticket.status.in_(OPEN_STATUSES))
-        overdue = count(Ticket.key_point_id.is_not(None), Ticket.status.in_(service.WORKING),
+        overdue = count(Ticket.key_point_id.is_not(None), Ticket.status.in_(CLOCK_RUNNING),
                         Ticket.deadline_at < utcnow())
     return (f"points {dict(points.all())}, {patrols:,} patrols, {at_points:,} tickets at key points "
             f"({open_there:,} open, {overdue:,} open past their deadline)")

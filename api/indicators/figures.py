@@ -43,11 +43,10 @@ from sqlmodel import Session, col
 from api.accounts.models import User
 from api.county.reference import CategoryRef, reference
 from api.spotchecks.models import SpotCheck
-from api.tickets.models import Ticket, TicketEvent
+from api.tickets.models import CLOCK_RUNNING, Ticket, TicketEvent
 from api.tickets.workflow import TRANSITIONS
 from api.workcalendar.service import WorkCalendar
 
-WORKING = ("dispatched", "accepted", "rework")  # the unit's clock runs (as the overview counts overdue)
 STOPPED = ("rectified", "closed")  # the unit's part done
 DEADLINE_ACTIONS = ("reassign", "unpark", "decide_extension")
 # Neither parked, cancelled nor without a deadline yet: written as the statuses that are, for the index on
@@ -106,7 +105,7 @@ def _tally_ticket(counts: Counter, state: "State", ticket: "Replayed", start: da
     counts["closed"] += due and state.status == "closed"
     counts["on_time"] += (due and state.status == "closed" and state.rectified_at is not None
                           and state.rectified_at <= state.deadline)
-    counts["overdue_open"] += state.status in WORKING and state.deadline is not None and state.deadline < end
+    counts["overdue_open"] += state.status in CLOCK_RUNNING and state.deadline is not None and state.deadline < end
     rectified = due and state.status in STOPPED
     counts["rectified"] += rectified
     return rectified and state.dispatched_at is not None and state.rectified_at is not None
@@ -228,7 +227,7 @@ def _count_columns(session: Session, totals: dict[tuple, Counter], durations: li
     # Overdue whenever due: a few open tickets, read by status and deadline and counted here (grouped in the
     # database, SQLite walked a whole index in the grouping's order instead).
     for key in session.connection().execute(select(*fine).where(
-            col(Ticket.status).in_(WORKING), col(Ticket.deadline_at) < end)):
+            col(Ticket.status).in_(CLOCK_RUNNING), col(Ticket.deadline_at) < end)):
         totals.setdefault(tuple(key), Counter())["overdue_open"] += 1
     if durations is None:
         return

@@ -25,12 +25,12 @@ from api.database import utcnow
 from api.errors import ApiError
 from api.indicators import figures, periods, service
 from api.indicators.models import PeriodPublic
-from api.tickets.models import Ticket, TicketEvent
+from api.tickets.models import CLOCK_RUNNING, Ticket, TicketEvent
 from api.workcalendar.service import WorkCalendar
 
 LIST_LIMIT = 300  # tickets listed per list; the units' counts are complete
 SHORT = 40  # characters of a description shown
-WAITING = (*figures.WORKING, "returned")  # the states the sheet reads at the week's end
+WAITING = (*CLOCK_RUNNING, "returned")  # the states the sheet reads at the week's end
 ESCALATIONS = ("escalate", "auto_escalate")
 
 
@@ -208,7 +208,7 @@ def dispatch_sheet(session: Session, settings: Settings, *, week: periods.Period
     calendar = reference(session).calendar(settings.tz, settings.working_hours)
     states = _states_at(session, end, now, calendar)
     overdue = {ticket_id: state.bureau for ticket_id, state in states.items()
-               if state.status in figures.WORKING and state.deadline is not None and state.deadline < end}
+               if state.status in CLOCK_RUNNING and state.deadline is not None and state.deadline < end}
     returned = [state.bureau for state in states.values() if state.status == "returned"]
     new = _dispatched(session, start, end)
     closed = _tickets_with(session, ("verify",), start, end, to_status="closed")

@@ -22,11 +22,10 @@ from api.indicators import service as indicators_service
 from api.notifications.models import WebhookDelivery
 from api.photos.service import analyse_pending
 from api.photos.storage import LocalStorage
-from api.tickets.models import Ticket
+from api.tickets.models import CLOCK_RUNNING, Ticket
 from api.tickets.service import add_event
 
 log = logging.getLogger(__name__)
-CLOCK_RUNNING = ("dispatched", "accepted", "rework")
 BATCH = 200
 
 

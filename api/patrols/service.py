@@ -45,12 +45,11 @@ from api.patrols.models import (
     Readiness,
     ReadinessDay,
 )
-from api.tickets.models import Ticket
+from api.tickets.models import CLOCK_RUNNING, Ticket
 from api.tickets.service import status_in
 
 # Closer than DeviceTime's day: a patrol is walked before it is sent, so one from the future is a wrong clock.
 CLOCK_SKEW = timedelta(minutes=10)
-WORKING = ("dispatched", "accepted", "rework")  # the unit's clock running, as the overview counts overdue
 
 
 def _refused(code: str, zh: str, en: str, details=None, status: int = 422) -> ApiError:
@@ -486,7 +485,7 @@ def _overdue_span(status: str, deadline: datetime | None,
     (no deadline, parked, cancelled, or no longer working with no time it stopped)."""
     if deadline is None or status in ("cancelled", "parked"):
         return None
-    if status in WORKING:
+    if status in CLOCK_RUNNING:
         return deadline, None
     return (deadline, stopped) if stopped is not None else None
 

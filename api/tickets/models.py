@@ -14,6 +14,7 @@ STATUSES = ("incomplete", "reported", "dispatched", "accepted", "rectified", "re
             "parked", "cancelled")
 OPEN_STATUSES = ("reported", "dispatched", "accepted", "rectified", "rework", "returned", "parked")
 BUREAU_OPEN = ("dispatched", "accepted", "rework", "rectified")  # a bureau's open work: its triage queue
+CLOCK_RUNNING = ("dispatched", "accepted", "rework")  # a bureau's deadline clock runs: these can be overdue
 _STATUS_LIST = ", ".join(f"'{s}'" for s in STATUSES)
 
 
