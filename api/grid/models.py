@@ -59,24 +59,10 @@ class GridRevision(SQLModel, table=True):
     feature_count: int
 
 
-class CellPublic(SQLModel):
-    code: str
-    name: str
-    street_code: str
-    street_name: str | None
-    community_code: str
-    community_name: str | None
-    responsible_bureau_code: str | None
-    responsible_bureau_name: str | None
-    valid_from: date | None
-    valid_to: date | None
-    area_m2: float
-    centroid: list[float]
-
-
 # --- what the API answers ---
 
-class CellProperties(SQLModel):
+class CellPublic(SQLModel):
+    """A cell as the API names it: the properties of its GeoJSON feature, and what /grid/locate answers."""
     code: str
     name: str
     street_code: str
@@ -95,7 +81,7 @@ class CellFeature(SQLModel):
     type: Literal["Feature"] = "Feature"
     id: str
     geometry: dict[str, Any]  # GeoJSON Polygon or MultiPolygon, WGS-84
-    properties: CellProperties
+    properties: CellPublic
 
 
 class CellCollection(SQLModel):

@@ -13,7 +13,7 @@ from api.grid import service
 from api.grid.models import (
     CellCollection,
     CellFeature,
-    CellProperties,
+    CellPublic,
     GridCell,
     GridDocument,
     GridImportResult,
@@ -23,7 +23,7 @@ from api.grid.models import (
 router = APIRouter(prefix="/api/v1/grid", tags=["grid"])
 
 
-@router.get("/locate", response_model=CellProperties)
+@router.get("/locate", response_model=CellPublic)
 def locate(request: Request, session: SessionDep, _user: CurrentUser,
            lat: Annotated[float, Query(ge=-90, le=90)], lon: Annotated[float, Query(ge=-180, le=180)],
            on: date | None = None):
