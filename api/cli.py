@@ -141,7 +141,7 @@ def user_add(username: str, role: Annotated[str, typer.Option()], password: Anno
     except ValidationError as exc:
         typer.secho(f"参数错误 invalid: {exc.errors()[0]['loc']} {exc.errors()[0]['msg']}", fg="red", err=True)
         raise typer.Exit(1) from exc
-    user = _transaction(lambda s: service.create_user(s, data))
+    user = _transaction(lambda s: service.create_user(s, data, by="cli"))
     typer.echo(f"已创建 created {user.username} ({user.role})")
 
 

@@ -63,6 +63,10 @@ def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     return {status: {"model": ErrorResponse, "description": _ERROR_DESCRIPTIONS[status]} for status in statuses}
 
 
+# A file in a `responses=` content entry (PDF, XLSX, CSV, HTML), as OpenAPI describes one.
+FILE = {"schema": {"type": "string", "format": "binary"}}
+
+
 def _body(code: str, message: str, message_en: str, details: Any = None) -> dict:
     return {"error": {"code": code, "message": message, "message_en": message_en, "details": details}}
 

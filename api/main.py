@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from starlette.middleware.gzip import GZipMiddleware
@@ -16,6 +17,7 @@ from starlette.middleware.gzip import GZipMiddleware
 import api.models  # noqa: F401  (registers every table)
 from api import headers
 from api.accounts.router import router as accounts_router
+from api.audit.router import router as audit_router
 from api.bulletins.router import router as bulletins_router
 from api.bulletins.runner import Generator as BulletinGenerator
 from api.exports.router import router as exports_router
@@ -45,6 +47,10 @@ from api.workcalendar.router import router as calendar_router
 _NO_PWA = """<!doctype html><meta charset="utf-8"><title>gridpatrol</title>
 <p>网格巡查服务已运行，但前端尚未构建。请运行 <code>./run.sh</code>。<br>
 The API is running but the PWA is not built; run <code>./run.sh</code>. API docs: <a href="/docs">/docs</a></p>"""
+
+
+class Health(BaseModel):
+    status: str  # "ok": the database answered
 
 
 class PwaFiles(StaticFiles):
@@ -115,13 +121,13 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     for router in (photos_router, tickets_router, accounts_router, bureaus_router, catalog_router, grid_router,
                    routing_router, calendar_router, county_router, queues_router, spotchecks_router,
                    notifications_router, indicators_router, keypoints_router, patrols_router, maps_router,
-                   bulletins_router, exports_router):
+                   bulletins_router, exports_router, audit_router):
         app.include_router(router)
 
-    @app.get("/healthz", tags=["health"])
+    @app.get("/healthz", tags=["health"], response_model=Health)
     def healthz(session: SessionDep):
         session.exec(text("SELECT 1"))
-        return {"status": "ok"}
+        return Health(status="ok")
 
     _api_docs(app)
     if (settings.pwa_dir / "index.html").exists():

@@ -1,6 +1,7 @@
 """Every table, imported once so the metadata is complete (Alembic, tests, create scripts)."""
 
 from api.accounts.models import AuthToken, LoginFailure, User
+from api.audit.models import AuditEntry
 from api.bulletins.models import Bulletin
 from api.bureaus.models import Bureau
 from api.catalog.models import Category, PointType
@@ -17,7 +18,8 @@ from api.spotchecks.models import SpotCheck, SpotCheckDraw
 from api.tickets.models import Ticket, TicketEvent
 from api.workcalendar.models import CalendarOverride
 
-__all__ = ["AuthToken", "Bulletin", "Bureau", "CalendarOverride", "Category", "CellInspector", "ChecklistVersion",
-           "Export", "FrozenTally", "GridArea", "GridCell", "GridRevision", "KeyPoint", "LoginFailure", "Notification",
-           "Patrol", "PatrolPhoto", "Photo", "PhotoHashBand", "PointType", "RankingSettings", "ReferenceVersion",
-           "RoutingRule", "SpotCheck", "SpotCheckDraw", "Ticket", "TicketEvent", "User", "WebhookDelivery"]
+__all__ = ["AuditEntry", "AuthToken", "Bulletin", "Bureau", "CalendarOverride", "Category", "CellInspector",
+           "ChecklistVersion", "Export", "FrozenTally", "GridArea", "GridCell", "GridRevision", "KeyPoint",
+           "LoginFailure", "Notification", "Patrol", "PatrolPhoto", "Photo", "PhotoHashBand", "PointType",
+           "RankingSettings", "ReferenceVersion", "RoutingRule", "SpotCheck", "SpotCheckDraw", "Ticket", "TicketEvent",
+           "User", "WebhookDelivery"]

@@ -148,6 +148,12 @@ CASES = [
          lambda w, a: (f"/api/v1/users/{w.users['ledger'].id}", {"json": {"display_name": "台账"}})),
     Case("POST", "/api/v1/users/{user_id}/revoke-tokens", {"admin"},
          lambda w, a: (f"/api/v1/users/{w.victim.id}/revoke-tokens", {})),
+    Case("POST", "/api/v1/users/{user_id}/reset-password", {"admin"},
+         lambda w, a: (f"/api/v1/users/{w.victim.id}/reset-password", {})),
+    Case("GET", "/api/v1/users/import-template", {"admin"}, _fixed("/api/v1/users/import-template?format=csv")),
+    Case("POST", "/api/v1/users/import", {"admin"}, lambda w, a: ("/api/v1/users/import?format=csv", {
+        "content": f"username,role\nnew{next(_counter)},leader\n".encode(), "headers": {"Content-Type": "text/csv"}})),
+    Case("GET", "/api/v1/audit", {"admin"}, _fixed("/api/v1/audit?entity=user")),
     Case("GET", "/api/v1/bureaus", ALL, _fixed("/api/v1/bureaus")),
     Case("POST", "/api/v1/bureaus", CONFIGURERS, lambda w, a: ("/api/v1/bureaus", {"json": {
         "code": f"b{next(_counter)}", "name": "新单位"}})),
@@ -155,6 +161,7 @@ CASES = [
     Case("PATCH", "/api/v1/bureaus/{code}", CONFIGURERS | {"bureau"},
          _fixed("/api/v1/bureaus/zhzf", json={"contact_phone": "0579-1234"})),
     Case("PATCH", "/api/v1/bureaus/{code}", CONFIGURERS, _fixed("/api/v1/bureaus/zhzf", json={"name": "城管局"})),
+    Case("POST", "/api/v1/bureaus/{code}/test-webhook", {"admin"}, _fixed("/api/v1/bureaus/robot/test-webhook")),
     Case("GET", "/api/v1/categories", ALL, _fixed("/api/v1/categories")),
     Case("PUT", "/api/v1/categories/{code}", CONFIGURERS, _fixed("/api/v1/categories/0506", json={
         "code": "0506", "name": "人行道乱停车", "name_en": "parking on the sidewalk", "family": "街面秩序",
@@ -289,6 +296,7 @@ class World:
         self.db, self.client = db, client
         make_bureau(db, "zhzf", "综合执法局")
         make_bureau(db, "jjdd", "交警大队")
+        make_bureau(db, "robot", "机器人单位", webhook_url="http://127.0.0.1:9/robot")  # nothing listens there
         make_cell(db, CELL, responsible="zhzf")
         make_category(db, "0506", default_bureau_code="zhzf")
         make_point_type(db)

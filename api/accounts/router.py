@@ -1,22 +1,26 @@
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Form, Query, Request, status
+from fastapi import APIRouter, Depends, Form, Query, Request, Response, status
 from sqlmodel import select
+from starlette.concurrency import run_in_threadpool
 
 from api.accounts import service
 from api.accounts.deps import AdminUser, CurrentToken, CurrentUser
 from api.accounts.models import (
     AuthToken,
+    PasswordReset,
+    RevokedTokens,
     Role,
     TokenPublic,
     TokenResponse,
     User,
     UserCreate,
+    UserImport,
     UserPublic,
     UserUpdate,
 )
 from api.database import SessionDep, transaction
-from api.errors import forbidden, not_found
+from api.errors import FILE, forbidden, not_found
 from api.inputs import RowId
 
 router = APIRouter(prefix="/api/v1", tags=["accounts"])
@@ -68,6 +72,14 @@ def me(session: SessionDep, user: CurrentUser):
     return service.user_public(session, user)
 
 
+def _user(user_id: RowId, session: SessionDep) -> User:
+    """The user the path names; declared after the admin check, so others learn nothing of which ids exist."""
+    user = session.get(User, user_id)
+    if user is None:
+        raise not_found("用户", "User", user_id)
+    return user
+
+
 @router.get("/users", response_model=list[UserPublic])
 def list_users(session: SessionDep, _admin: AdminUser, role: Role | None = None, bureau: str | None = None):
     query = select(User).order_by(User.username)
@@ -79,21 +91,44 @@ def list_users(session: SessionDep, _admin: AdminUser, role: Role | None = None,
 
 
 @router.post("/users", response_model=UserPublic, status_code=status.HTTP_201_CREATED)
-def create_user(data: UserCreate, session: SessionDep, _admin: AdminUser):
-    return service.user_public(session, service.create_user(session, data))
+def create_user(data: UserCreate, session: SessionDep, admin: AdminUser):
+    return service.user_public(session, service.create_user(session, data, by=admin.username))
+
+
+_XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@router.get("/users/import-template", response_class=Response,
+            responses={200: {"content": {"text/csv": FILE, _XLSX: FILE}, "description": "the file to fill in"}})
+def user_import_template(_admin: AdminUser, format: Literal["csv", "xlsx"] = "xlsx"):
+    """The bulk import's columns: username, name, role, bureau, cells, phone."""
+    return Response(service.import_template(format), media_type="text/csv" if format == "csv" else _XLSX,
+                    headers={"Content-Disposition": f'attachment; filename="accounts-template.{format}"'})
+
+
+@router.post("/users/import", response_model=UserImport, status_code=status.HTTP_201_CREATED,
+             openapi_extra={"requestBody": {"required": True, "content": {
+                 "text/csv": {"schema": {"type": "string"}},
+                 _XLSX: {"schema": {"type": "string", "format": "binary"}}}}})
+async def import_users(request: Request, session: SessionDep, admin: AdminUser, format: Literal["csv", "xlsx"]):
+    """The file as the request body. All or nothing: 422 `users_invalid` lists every bad row (numbered as in
+    the file) with its reasons. The created accounts' initial passwords are in the answer, and only there."""
+    content = await request.body()
+    return await run_in_threadpool(service.import_users, session, content, fmt=format, by=admin.username)
 
 
 @router.patch("/users/{user_id}", response_model=UserPublic)
-def update_user(user_id: RowId, data: UserUpdate, session: SessionDep, _admin: AdminUser):
-    user = session.get(User, user_id)
-    if user is None:
-        raise not_found("用户", "User", user_id)
-    return service.user_public(session, service.update_user(session, user, data))
+def update_user(admin: AdminUser, user: Annotated[User, Depends(_user)], data: UserUpdate, session: SessionDep):
+    return service.user_public(session, service.update_user(session, user, data, by=admin.username))
 
 
-@router.post("/users/{user_id}/revoke-tokens")
-def revoke_user_tokens(user_id: RowId, session: SessionDep, _admin: AdminUser):
+@router.post("/users/{user_id}/reset-password", response_model=PasswordReset)
+def reset_password(admin: AdminUser, user: Annotated[User, Depends(_user)], session: SessionDep):
+    """A new generated password, shown this once; the user is signed out everywhere."""
+    return service.reset_password(session, user, by=admin.username)
+
+
+@router.post("/users/{user_id}/revoke-tokens", response_model=RevokedTokens)
+def revoke_user_tokens(admin: AdminUser, user: Annotated[User, Depends(_user)], session: SessionDep):
     """Sign a user out everywhere (a lost or stolen phone)."""
-    if session.get(User, user_id) is None:
-        raise not_found("用户", "User", user_id)
-    return {"revoked": service.revoke_all_tokens(session, user_id)}
+    return RevokedTokens(revoked=service.revoke_user_tokens(session, user, by=admin.username))

@@ -26,3 +26,11 @@ def new_token() -> str:
 
 def token_digest(token: str, key: bytes) -> str:
     return hmac.new(key, token.encode(), hashlib.sha256).hexdigest()
+
+
+# No 0/o, 1/l/i: an initial password is read off a sheet and typed on a phone.
+_PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+def new_password(length: int = 12) -> str:
+    return "".join(secrets.choice(_PASSWORD_ALPHABET) for _ in range(length))

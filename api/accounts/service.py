@@ -1,30 +1,41 @@
+import csv
 import hashlib
+import io
 import ipaddress
+import re
 from datetime import datetime, timedelta
+from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy import bindparam
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, delete, func, select, update
 
+from api import tabular
 from api.accounts.models import (
     ROLE_NAMES_ZH,
     AuthToken,
     BureauRef,
     Caller,
     CellRef,
+    ImportedAccount,
     LoginFailure,
+    PasswordReset,
     Role,
     User,
     UserCreate,
+    UserImport,
     UserPublic,
     UserUpdate,
 )
 from api.accounts.security import (
     hash_password,
+    new_password,
     new_token,
     token_digest,
     verify_password,
 )
+from api.audit import service as audit
 from api.bureaus.models import Bureau
 from api.config import Settings
 from api.database import read_session, transaction, utcnow
@@ -183,21 +194,35 @@ def list_tokens(session: Session, user_id: int) -> list[AuthToken]:
 
 def _check_bureau(session: Session, role: Role, bureau_code: str | None) -> None:
     if role == Role.bureau and not bureau_code:
-        raise ApiError(422, "bureau_required", "责任单位联络员必须指定单位", "a bureau liaison needs a bureau")
+        raise ApiError(422, "bureau_required", "责任单位联络员必须指定单位", "a bureau liaison needs a bureau",
+                       {"field": "bureau_code"})
     if bureau_code and session.get(Bureau, bureau_code) is None:
-        raise ApiError(422, "unknown_bureau", f"单位 {bureau_code} 不存在", f"unknown bureau {bureau_code}")
+        raise ApiError(422, "unknown_bureau", f"单位 {bureau_code} 不存在", f"unknown bureau {bureau_code}",
+                       {"field": "bureau_code"})
 
 
-def create_user(session: Session, data: UserCreate) -> User:
+def _cells_for_inspectors() -> ApiError:
+    return ApiError(422, "cells_for_inspectors", "只有网格员可分配网格", "only inspectors are assigned cells",
+                    {"field": "cell_codes"})
+
+
+def _audited(session: Session, user: User) -> dict[str, Any]:
+    """What the audit trail compares of an account (never its password hash)."""
+    return {"username": user.username, "display_name": user.display_name, "role": user.role,
+            "bureau_code": user.bureau_code, "phone": user.phone, "is_active": user.is_active,
+            "cell_codes": [c.code for c in grid_service.cells_of_inspector(session, user.id)]}
+
+
+def _create(session: Session, data: UserCreate, *, password_hash: str) -> User:
     if session.exec(select(User.id).where(User.username == data.username)).first() is not None:
         raise ApiError(409, "username_taken", f"用户名 {data.username} 已存在",
-                       f"username {data.username} is taken")
+                       f"username {data.username} is taken", {"field": "username"})
     _check_bureau(session, data.role, data.bureau_code)
     if data.cell_codes and data.role != Role.inspector:
-        raise ApiError(422, "cells_for_inspectors", "只有网格员可分配网格", "only inspectors are assigned cells")
+        raise _cells_for_inspectors()
     user = User(username=data.username, display_name=data.display_name or data.username, role=data.role,
                 bureau_code=data.bureau_code if data.role == Role.bureau else None, phone=data.phone,
-                password_hash=hash_password(data.password))
+                password_hash=password_hash)
     session.add(user)
     session.flush()
     if data.cell_codes:
@@ -205,10 +230,25 @@ def create_user(session: Session, data: UserCreate) -> User:
     return user
 
 
-def update_user(session: Session, user: User, data: UserUpdate) -> User:
+def create_user(session: Session, data: UserCreate, *, by: str) -> User:
+    user = _create(session, data, password_hash=hash_password(data.password))
+    audit.record(session, actor=by, entity="user", key=user.username, action="create",
+                 after=_audited(session, user))
+    return user
+
+
+def update_user(session: Session, user: User, data: UserUpdate, *, by: str) -> User:
+    before = _audited(session, user)
     role = data.role or Role(user.role)
+    if user.username == by and user.role == Role.admin and (data.is_active is False or role != Role.admin):
+        # The county would be left without anyone to undo it.
+        raise ApiError(422, "own_admin_account", "不能停用自己的账号或取消自己的管理员角色",
+                       "you cannot deactivate your own account or drop its admin role",
+                       {"field": "is_active" if data.is_active is False else "role"})
     bureau_code = data.bureau_code if "bureau_code" in data.model_fields_set else user.bureau_code
     _check_bureau(session, role, bureau_code if role == Role.bureau else None)
+    if data.cell_codes and role != Role.inspector:
+        raise _cells_for_inspectors()
     if data.display_name is not None:
         user.display_name = data.display_name
     if data.phone is not None:
@@ -225,12 +265,141 @@ def update_user(session: Session, user: User, data: UserUpdate) -> User:
     session.add(user)
     session.flush()
     if data.cell_codes is not None:
-        if data.cell_codes and role != Role.inspector:
-            raise ApiError(422, "cells_for_inspectors", "只有网格员可分配网格", "only inspectors are assigned cells")
         grid_service.set_user_cells(session, user.id, data.cell_codes)
     elif role != Role.inspector:
         grid_service.set_user_cells(session, user.id, [])
+    audit.record(session, actor=by, entity="user", key=user.username, action="update",
+                 before=before, after=_audited(session, user))
+    if data.password is not None:
+        audit.record(session, actor=by, entity="user", key=user.username, action="set_password")
     return user
+
+
+def reset_password(session: Session, user: User, *, by: str) -> PasswordReset:
+    """A generated password, returned this once; the user's phones are signed out."""
+    password = new_password()
+    user.password_hash = hash_password(password)
+    session.add(user)
+    revoked = revoke_all_tokens(session, user.id)
+    audit.record(session, actor=by, entity="user", key=user.username, action="reset_password",
+                 after={"tokens_revoked": revoked})
+    return PasswordReset(username=user.username, password=password)
+
+
+def revoke_user_tokens(session: Session, user: User, *, by: str) -> int:
+    revoked = revoke_all_tokens(session, user.id)
+    audit.record(session, actor=by, entity="user", key=user.username, action="revoke_tokens",
+                 after={"tokens_revoked": revoked})
+    return revoked
+
+
+# --- bulk import ---
+
+IMPORT_COLUMNS = ("username", "name", "role", "bureau", "cells", "phone")
+IMPORT_FORMATS = ("csv", "xlsx")
+# Column headers counties write in Chinese, mapped to ours (the template's second row explains each).
+_IMPORT_HEADERS = {"用户名": "username", "账号": "username", "姓名": "name", "角色": "role", "单位": "bureau",
+                   "责任单位": "bureau", "网格": "cells", "网格编码": "cells", "电话": "phone", "手机": "phone"}
+_TEMPLATE_HINTS = ("登录名：字母、数字、_ . -", "姓名",
+                   "网格员 / 责任单位联络员 / 创建办 / 督察组 / 台账组 / 领导小组 / 系统管理员",
+                   "责任单位联络员必填：单位编码或名称", "网格员的网格编码，多个用逗号分隔", "手机号")
+_CELL_SEPARATORS = re.compile(r"[,，;；、\s]+")
+_FIELD_OF = {"display_name": "name", "bureau_code": "bureau", "cell_codes": "cells"}
+_FIELD_ZH = {"username": "用户名", "name": "姓名", "role": "角色", "bureau": "单位", "cells": "网格", "phone": "电话"}
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # a phone or a cell code typed into a number cell
+    return "" if value is None else str(value).strip()
+
+
+def import_template(fmt: str) -> bytes:
+    """The file to fill in: our column names, then a row that says what goes in each (ignored on import,
+    since its username is not a valid one)."""
+    if fmt == "csv":
+        out = io.StringIO()
+        csv.writer(out).writerow(IMPORT_COLUMNS)
+        return ("\ufeff" + out.getvalue()).encode()  # the BOM makes Excel read UTF-8
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "accounts"
+    sheet.append(IMPORT_COLUMNS)
+    sheet.append(_TEMPLATE_HINTS)
+    for column in "ABCDEF":
+        sheet.column_dimensions[column].width = 24
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _invalid_field(error: dict[str, Any]) -> dict[str, str]:
+    field = _FIELD_OF.get(str(error["loc"][0]), str(error["loc"][0])) if error["loc"] else ""
+    return {"field": field, "message": f"{_FIELD_ZH.get(field, field)}缺失或格式不正确",
+            "message_en": f"{field}: {error['msg']}"}
+
+
+def _import_error(row: int, username: str, errors: list[dict[str, str]]) -> dict[str, Any]:
+    return {"row": row, "username": username, "errors": errors}
+
+
+# Rows are created with no usable password while the file is checked; the slow hashes are made once it passed.
+_NO_PASSWORD = "!"
+
+
+def import_users(session: Session, content: bytes, *, fmt: str, by: str) -> UserImport:
+    """Create an account for each row, all or nothing: each row goes through the same checks as a single
+    creation, in a savepoint of its own, so every bad row is reported (422 `users_invalid`, rows numbered
+    as in the file) and then nothing is kept. The template's hint row is skipped."""
+    if fmt not in IMPORT_FORMATS:
+        raise ApiError(422, "bad_format", "格式须为 csv 或 xlsx", "format must be csv or xlsx")
+    records = [(n, r) for n, r in tabular.read_rows(content, fmt, _IMPORT_HEADERS)
+               if _text(r.get("username")) != _TEMPLATE_HINTS[0]]
+    if not records:
+        raise ApiError(422, "file_empty", "文件中没有账号", "the file holds no accounts")
+    bureaus = {key: code for code, name in session.exec(select(Bureau.code, Bureau.name)) for key in (code, name)}
+    roles = {r.value: r.value for r in Role} | {zh: r.value for r, zh in ROLE_NAMES_ZH.items()}
+    errors, created = [], []
+    for row, raw in records:
+        username = _text(raw.get("username"))
+        # Files bypass the request-wide NUL check (api/errors.py RefuseNul): PostgreSQL's text cannot hold it.
+        if any("\x00" in _text(v) for v in raw.values()):
+            errors.append(_import_error(row, username, [{"field": "", "message": "含空字符（U+0000）",
+                                                         "message_en": "holds NUL (U+0000)"}]))
+            continue
+        role, bureau = _text(raw.get("role")), _text(raw.get("bureau"))
+        password = new_password()
+        try:
+            data = UserCreate(username=username, display_name=_text(raw.get("name")) or None,
+                              role=roles.get(role, role), password=password,
+                              bureau_code=bureaus.get(bureau, bureau) or None, phone=_text(raw.get("phone")) or None,
+                              cell_codes=[c for c in _CELL_SEPARATORS.split(_text(raw.get("cells"))) if c])
+        except ValidationError as exc:
+            errors.append(_import_error(row, username, [_invalid_field(e) for e in exc.errors()]))
+            continue
+        try:
+            with session.begin_nested():
+                user = _create(session, data, password_hash=_NO_PASSWORD)
+        except ApiError as exc:
+            field = "cell_codes" if exc.code == "unknown_cell" else (exc.details or {}).get("field", "")
+            errors.append(_import_error(row, username, [{"field": _FIELD_OF.get(field, field or ""),
+                                                         "message": exc.message, "message_en": exc.message_en}]))
+            continue
+        created.append((user, ImportedAccount(row=row, username=user.username, display_name=user.display_name,
+                                              role=user.role, password=password)))
+    if errors:
+        raise ApiError(422, "users_invalid", f"有 {len(errors)} 行有误，未导入任何账号",
+                       f"{len(errors)} rows are invalid; nothing was imported", errors)
+    for user, account in created:
+        user.password_hash = hash_password(account.password)
+        session.add(user)
+    session.flush()
+    accounts = [account for _, account in created]
+    audit.record(session, actor=by, entity="user", key=f"{accounts[0].username}…{accounts[-1].username}",
+                 action="import", after={"usernames": [a.username for a in accounts]})
+    return UserImport(created=len(accounts), accounts=accounts)
 
 
 def user_public(session: Session, user: User) -> UserPublic:

@@ -10,9 +10,8 @@ from api.accounts.models import Role, User
 from api.bulletins import runner, service
 from api.bulletins.models import Bulletin, BulletinContent, BulletinCreate, BulletinList, BulletinPublic, Kind
 from api.database import SessionDep
-from api.errors import ApiError
+from api.errors import FILE, ApiError
 
-BYTES = {"schema": {"type": "string", "format": "binary"}}  # a file, as OpenAPI describes one
 router = APIRouter(prefix="/api/v1/bulletins", tags=["bulletins"])
 Author = Annotated[User, Depends(require_roles(*service.AUTHORS))]
 Reader = Annotated[User, Depends(require_roles(*STAFF, Role.bureau))]
@@ -61,7 +60,7 @@ def list_bulletins(session: SessionDep, user: Reader, kind: Kind | None = None,
 
 
 @router.get("/{bulletin_id}.pdf", response_class=FileResponse,
-            responses={200: {"content": {"application/pdf": BYTES}, "description": "the bulletin's PDF"}})
+            responses={200: {"content": {"application/pdf": FILE}, "description": "the bulletin's PDF"}})
 def bulletin_pdf(request: Request, row: Readable):
     """The PDF (A4). Once published, these bytes never change: their SHA-256 is the bulletin's `sha256`."""
     _generated(row)
@@ -75,7 +74,7 @@ def bulletin_pdf(request: Request, row: Readable):
 
 
 @router.get("/{bulletin_id}.html", response_class=Response,
-            responses={200: {"content": {"text/html": {"schema": {"type": "string"}}}, "description": "the printable page"}})
+            responses={200: {"content": {"text/html": FILE}, "description": "the printable page"}})
 def bulletin_html(request: Request, row: Readable):
     """The printable page of the same content as the PDF, photos inline, for the browser."""
     _generated(row)

@@ -69,3 +69,12 @@ class BureauSummary(SQLModel):
     name_en: str | None
     kind: str
     is_active: bool
+
+
+class WebhookTest(SQLModel):
+    """What a bureau's robot answered a test message."""
+
+    ok: bool
+    error: str | None  # as the delivery worker would record it; None when the robot took the message
+    status_code: int | None  # None: no answer (the address could not be reached)
+    answer: str | None  # the robot's reply as it sent it (WeCom and DingTalk: JSON with errcode and errmsg)

@@ -3,7 +3,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, status
 from sqlmodel import select
 
-from api.accounts.deps import CONFIGURERS, STAFF, ConfigurerUser, CurrentUser
+from api.accounts.deps import CONFIGURERS, STAFF, AdminUser, ConfigurerUser, CurrentUser
 from api.accounts.models import Role
 from api.bureaus import service
 from api.bureaus.models import (
@@ -12,6 +12,7 @@ from api.bureaus.models import (
     BureauPublic,
     BureauSummary,
     BureauUpdate,
+    WebhookTest,
 )
 from api.database import SessionDep
 from api.errors import forbidden, not_found
@@ -46,8 +47,8 @@ def list_bureaus(session: SessionDep, _user: CurrentUser):
 
 
 @router.post("", response_model=BureauPublic, status_code=status.HTTP_201_CREATED)
-def create_bureau(data: BureauCreate, session: SessionDep, _user: ConfigurerUser):
-    return service.bureau_public(session, service.create_bureau(session, data))
+def create_bureau(data: BureauCreate, session: SessionDep, user: ConfigurerUser):
+    return service.bureau_public(session, service.create_bureau(session, data, by=user.username))
 
 
 @router.get("/{code}", response_model=BureauPublic)
@@ -58,7 +59,12 @@ def get_bureau(bureau: Annotated[Bureau, Depends(_readable_bureau)], session: Se
 @router.patch("/{code}", response_model=BureauPublic)
 def update_bureau(data: BureauUpdate, bureau: Annotated[Bureau, Depends(_writable_bureau)],
                   session: SessionDep, user: CurrentUser):
-    updated = service.update_bureau(session, bureau, data, liaison_only=user.role not in CONFIGURERS)
+    updated = service.update_bureau(session, bureau, data, liaison_only=user.role not in CONFIGURERS,
+                                    by=user.username)
     return service.bureau_public(session, updated)
 
 
+@router.post("/{code}/test-webhook", response_model=WebhookTest)
+def test_webhook(admin: AdminUser, bureau: Annotated[Bureau, Depends(_bureau)]):
+    """Send the bureau's robot a test message now and show its answer (nothing is queued or retried)."""
+    return service.test_webhook(bureau, by=admin)

@@ -20,9 +20,9 @@ def list_categories(session: SessionDep, _user: CurrentUser, include_inactive: b
 
 
 @router.put("/categories/{code}", response_model=Category)
-def put_category(code: str, data: CategoryWrite, session: SessionDep, _user: ConfigurerUser):
+def put_category(code: str, data: CategoryWrite, session: SessionDep, user: ConfigurerUser):
     _same_code(code, data.code)
-    return service.upsert_category(session, data)
+    return service.upsert_category(session, data, by=user.username)
 
 
 @router.get("/point-types", response_model=list[PointType])
@@ -31,6 +31,6 @@ def list_point_types(session: SessionDep, _user: CurrentUser):
 
 
 @router.put("/point-types/{code}", response_model=PointType)
-def put_point_type(code: str, data: PointTypeWrite, session: SessionDep, _user: ConfigurerUser):
+def put_point_type(code: str, data: PointTypeWrite, session: SessionDep, user: ConfigurerUser):
     _same_code(code, data.code)
-    return service.upsert_point_type(session, data)
+    return service.upsert_point_type(session, data, by=user.username)

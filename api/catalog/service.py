@@ -1,28 +1,36 @@
 from sqlmodel import Session, select
 
+from api.audit import service as audit
 from api.bureaus.models import Bureau
 from api.catalog.models import Category, CategoryWrite, PointType, PointTypeWrite
 from api.errors import ApiError
 
 
-def upsert_category(session: Session, data: CategoryWrite) -> Category:
+def upsert_category(session: Session, data: CategoryWrite, *, by: str) -> Category:
     if data.default_bureau_code and session.get(Bureau, data.default_bureau_code) is None:
         raise ApiError(422, "unknown_bureau", f"单位 {data.default_bureau_code} 不存在",
-                       f"unknown bureau {data.default_bureau_code}")
-    category = session.get(Category, data.code) or Category(code=data.code, **data.model_dump(exclude={"code"}))
+                       f"unknown bureau {data.default_bureau_code}", {"field": "default_bureau_code"})
+    category = session.get(Category, data.code)
+    before = category.model_dump(exclude={"code"}) if category else None
+    category = category or Category(code=data.code, **data.model_dump(exclude={"code"}))
     for key, value in data.model_dump(exclude={"code"}).items():
         setattr(category, key, value)
     session.add(category)
     session.flush()
+    audit.record(session, actor=by, entity="category", key=category.code, action="update" if before else "create",
+                 before=before, after=category.model_dump(exclude={"code"}))
     return category
 
 
-def upsert_point_type(session: Session, data: PointTypeWrite) -> PointType:
-    point_type = session.get(PointType, data.code) or PointType(code=data.code, name=data.name,
-                                                                name_en=data.name_en)
+def upsert_point_type(session: Session, data: PointTypeWrite, *, by: str) -> PointType:
+    point_type = session.get(PointType, data.code)
+    before = point_type.model_dump(exclude={"code"}) if point_type else None
+    point_type = point_type or PointType(code=data.code, name=data.name, name_en=data.name_en)
     point_type.name, point_type.name_en = data.name, data.name_en
     session.add(point_type)
     session.flush()
+    audit.record(session, actor=by, entity="point_type", key=point_type.code,
+                 action="update" if before else "create", before=before, after=point_type.model_dump(exclude={"code"}))
     return point_type
 
 

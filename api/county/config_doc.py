@@ -11,6 +11,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, ValidationError
 from sqlmodel import Session, delete, select
 
+from api.audit import service as audit
 from api.bureaus.models import Bureau, BureauCreate
 from api.catalog import service as catalog_service
 from api.catalog.models import CategoryWrite, PointTypeWrite
@@ -96,9 +97,9 @@ def import_config(session: Session, document: Any, *, by: str) -> dict[str, int]
         session.add(bureau)
     session.flush()
     for point_type in config.point_types:
-        catalog_service.upsert_point_type(session, point_type)
+        catalog_service.upsert_point_type(session, point_type, by=by)
     for category in config.categories:
-        catalog_service.upsert_category(session, category)
+        catalog_service.upsert_category(session, category, by=by)
     session.exec(delete(RoutingRule))
     session.flush()
     for rule in config.routing_rules:
@@ -113,7 +114,9 @@ def import_config(session: Session, document: Any, *, by: str) -> dict[str, int]
         keypoints_service.put_checklist(session, checklist.point_type, ChecklistWrite(items=checklist.items), by=by)
     if config.ranking is not None:
         indicators_service.put_ranking_config(session, config.ranking, by=by)
-    return {"bureaus": len(config.bureaus), "point_types": len(config.point_types),
-            "categories": len(config.categories), "routing_rules": len(config.routing_rules),
-            "calendar_overrides": len(config.calendar_overrides), "checklists": len(config.checklists),
-            "ranking": int(config.ranking is not None)}
+    counts = {"bureaus": len(config.bureaus), "point_types": len(config.point_types),
+              "categories": len(config.categories), "routing_rules": len(config.routing_rules),
+              "calendar_overrides": len(config.calendar_overrides), "checklists": len(config.checklists),
+              "ranking": int(config.ranking is not None)}
+    audit.record(session, actor=by, entity="county", key="config", action="import", after=counts)
+    return counts

@@ -5,6 +5,7 @@ from shapely.geometry import mapping, shape
 from sqlmodel import Session, col, delete, func, select
 
 from api.accounts.models import Role, User
+from api.audit import service as audit
 from api.bureaus.models import Bureau
 from api.errors import ApiError
 from api.grid.geometry import (
@@ -102,6 +103,8 @@ def import_cells(session: Session, doc: dict, *, crs: str = "wgs84", imported_by
     revision = GridRevision(imported_by=imported_by, source_crs=crs, feature_count=len(cells))
     session.add(revision)
     session.flush()
+    audit.record(session, actor=imported_by or "system", entity="grid", key=str(revision.id), action="import",
+                 after={"cells": len(cells), "crs": crs})
     return revision
 
 

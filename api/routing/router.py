@@ -39,8 +39,8 @@ def replace_rule(rule_id: RowId, data: RoutingRuleWrite, session: SessionDep, us
 
 
 @router.delete("/rules/{rule_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_rule(rule_id: RowId, session: SessionDep, _user: ConfigurerUser):
-    service.delete_rule(session, service.get_rule(session, rule_id))
+def delete_rule(rule_id: RowId, session: SessionDep, user: ConfigurerUser):
+    service.delete_rule(session, service.get_rule(session, rule_id), by=user.username)
 
 
 @router.post("/dry-run", response_model=DryRunResult)

@@ -2,6 +2,7 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
+from api.audit import service as audit
 from api.bureaus.models import Bureau
 from api.catalog.models import Category, PointType
 from api.county.reference import reference
@@ -49,11 +50,17 @@ def create_rule(session: Session, data: RoutingRuleWrite, *, by: str) -> Routing
     where = min(data.position or len(rules) + 1, len(rules) + 1) - 1
     rules.insert(where, rule)
     _renumber(session, rules)
+    audit.record(session, actor=by, entity="routing_rule", key=str(rule.id), action="create", after=_audited(rule))
     return rule
+
+
+def _audited(rule: RoutingRule) -> dict:
+    return rule.model_dump(exclude={"id", "updated_at", "updated_by"})
 
 
 def replace_rule(session: Session, rule: RoutingRule, data: RoutingRuleWrite, *, by: str) -> RoutingRule:
     _validate(session, data)
+    before = _audited(rule)
     for key, value in data.model_dump(exclude={"position"}).items():
         setattr(rule, key, value)
     rule.updated_at, rule.updated_by = utcnow(), by
@@ -61,10 +68,13 @@ def replace_rule(session: Session, rule: RoutingRule, data: RoutingRuleWrite, *,
     where = min(data.position or rule.position, len(rules) + 1) - 1
     rules.insert(where, rule)
     _renumber(session, rules)
+    audit.record(session, actor=by, entity="routing_rule", key=str(rule.id), action="update", before=before,
+                 after=_audited(rule))
     return rule
 
 
-def delete_rule(session: Session, rule: RoutingRule) -> None:
+def delete_rule(session: Session, rule: RoutingRule, *, by: str) -> None:
+    audit.record(session, actor=by, entity="routing_rule", key=str(rule.id), action="delete", before=_audited(rule))
     session.delete(rule)
     session.flush()
     _renumber(session, ordered_rules(session))

@@ -26,6 +26,7 @@ const VIEWS = {
   dispatch: () => import('./views/dispatch.js'),
   bulletins: () => import('./views/bulletins.js'),
   ledger: () => import('./views/ledger.js'),
+  admin: () => import('./views/admin.js'),
 };
 // Each role's tabs, its main view first.
 const TABS = {
@@ -36,7 +37,7 @@ const TABS = {
   leader: [['overview', '总览'], ['dispatch', '周调度'], ['bulletins', '通报'], ['ledger', '台账'], ['readiness', '明察倒计时'], ['tickets', '工单'], ['map', '地图'], ['me', '我的']],
   ledger: [['ledger', '台账'], ['overview', '总览'], ['readiness', '明察倒计时'], ['tickets', '工单'], ['map', '地图'], ['me', '我的']],
 };
-TABS.admin = [['overview', '总览'], ['bulletins', '通报'], ['ledger', '台账'], ['readiness', '明察倒计时'], ['keypoints', '点位管理'], ['desk', '调度台'], ['tickets', '工单'], ['outbox', '待发送'], ['me', '我的']];
+TABS.admin = [['admin', '系统管理'], ['overview', '总览'], ['bulletins', '通报'], ['ledger', '台账'], ['readiness', '明察倒计时'], ['keypoints', '点位管理'], ['desk', '调度台'], ['tickets', '工单'], ['outbox', '待发送'], ['me', '我的']];
 const tabsOf = (role) => TABS[role] || TABS.leader;
 
 let user = null;

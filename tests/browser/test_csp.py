@@ -1,8 +1,8 @@
 """The PWA and the API docs in Chromium under the headers the server sends (api/headers.py): an inspector
 captures a photo (the photo worker, blob: previews, the service worker) and opens each tab, the map with tiles
-from a tile server of another origin through the service worker; a dispatcher, a leader, a supervisor and a
-bureau's liaison open each of theirs; Swagger UI shows the operations. No policy is violated and nothing is
-logged to the console."""
+from a tile server of another origin through the service worker; a dispatcher, a leader, a supervisor, a
+bureau's liaison and the admin open each of theirs (the admin also each section of 系统管理); Swagger UI shows
+the operations. No policy is violated and nothing is logged to the console."""
 
 import io
 import threading
@@ -113,7 +113,7 @@ def test_the_inspector_works_under_the_policy(county, browser):
     assert problems == [], "\n".join(problems)
 
 
-@pytest.mark.parametrize("username", ["dispatcher", "leader", "supervisor", "zhzf1"])
+@pytest.mark.parametrize("username", ["dispatcher", "leader", "supervisor", "zhzf1", "admin"])
 def test_the_desks_work_under_the_policy(county, browser, username):
     context = desktop(browser)
     page = context.new_page()
@@ -121,7 +121,13 @@ def test_the_desks_work_under_the_policy(county, browser, username):
     problems = watch(page)
     sign_in(page, county.url, username)
     tabs = open_each_tab(page)
-    assert "map" in tabs or username == "supervisor"  # who has no map tab
+    assert "map" in tabs or username in ("supervisor", "admin")  # who have no map tab
+    if username == "admin":  # the admin tab's sections, and an account's form
+        for section in ("accounts/1", "bureaus/zhzf", "catalog/category/0506", "calendar", "audit"):
+            page.goto(f"{county.url}/#/admin/{section}")
+            expect(page.locator(".admin-nav .chip[aria-current='true']")).to_be_visible()
+            expect(page.locator(".admin > section, .admin .split").first).to_be_visible()
+            page.wait_for_timeout(300)
     context.close()
     assert problems == [], "\n".join(problems)
 
