@@ -2,14 +2,15 @@
 what the county's ledger columns need, read in batches so memory stays bounded whatever the count.
 
 Tickets are picked by the ticket list's own query (api/tickets/service.py find_tickets, oldest first, page by
-page), so the filters and the access rules are the list's: a unit's liaison gets its own unit's tickets whatever
-`bureau` says. The export's extra filters (closure dates, key point, source) are applied to each page."""
+page, counted by the database), so the filters and the access rules are the list's: a unit's liaison gets its own
+unit's tickets whatever `bureau` says."""
 
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import get_args
 
 from sqlmodel import Session, col, select
 
@@ -18,7 +19,7 @@ from api.bureaus.models import Bureau
 from api.catalog.models import Category, PointType
 from api.database import utcnow
 from api.errors import ApiError
-from api.exports.models import ExportFilters
+from api.exports.models import ExportFilters, TicketStatus
 from api.grid.models import GridArea, GridCell
 from api.indicators import periods
 from api.keypoints.models import KeyPoint
@@ -112,41 +113,32 @@ def check_filters(session: Session, filters: ExportFilters) -> None:
 
 
 def ticket_query(filters: ExportFilters, tz) -> dict:
-    """The ticket list's filters: with `period` and no since/until, the tickets found in the period."""
+    """The filters as find_tickets takes them: with `period` and no since/until, the tickets found in the period;
+    without `status`, every status but incomplete (a capture still waiting for its photos is no problem yet)."""
     since, until = filters.since, filters.until
     if filters.period is not None and since is None and until is None:
         since, until = periods.parse(filters.period).bounds(tz)
-    return {"status": list(filters.status) if filters.status else None, "bureau": filters.bureau,
+    return {"status": list(filters.status or get_args(TicketStatus)), "bureau": filters.bureau,
             "cell": filters.cell, "category": filters.category, "since": since, "until": until,
-            "due_from": filters.due_from, "due_to": filters.due_to}
+            "due_from": filters.due_from, "due_to": filters.due_to, "closed_from": filters.closed_from,
+            "closed_to": filters.closed_to, "key_point": filters.key_point, "source": filters.source}
 
 
-def _extra(filters: ExportFilters, ticket: Ticket) -> bool:
-    if filters.source is not None and ticket.source != filters.source:
-        return False
-    if filters.key_point is not None and ticket.key_point_id != filters.key_point:
-        return False
-    if filters.closed_from is not None and (ticket.closed_at is None or ticket.closed_at < filters.closed_from):
-        return False
-    return filters.closed_to is None or (ticket.closed_at is not None and ticket.closed_at < filters.closed_to)
-
-
-def pages(session: Session, user: User, filters: ExportFilters, tz) -> Iterator[list[Ticket]]:
-    """The picked tickets, oldest first, a page at a time (incomplete ones never: they are not problems yet)."""
+def pages(session: Session, user: User, filters: ExportFilters, tz, size: int = PAGE) -> Iterator[list[Ticket]]:
+    """The picked tickets, oldest first, `size` at a time."""
     query, cursor = ticket_query(filters, tz), None
     while True:
-        tickets, cursor = tickets_service.find_tickets(session, user, sort="created", limit=PAGE, cursor=cursor,
+        tickets, cursor = tickets_service.find_tickets(session, user, sort="created", limit=size, cursor=cursor,
                                                        **query)
-        picked = [t for t in tickets if t.status != "incomplete" and _extra(filters, t)]
-        if picked:
-            yield picked
+        if tickets:
+            yield tickets
         if cursor is None:
             return
         session.expunge_all()  # a page's rows are done with: keep the identity map small
 
 
 def count(session: Session, user: User, filters: ExportFilters, tz) -> int:
-    return sum(len(page) for page in pages(session, user, filters, tz))
+    return tickets_service.count_tickets(session, user, **ticket_query(filters, tz))
 
 
 def _last_events(session: Session, ids: list[uuid.UUID]) -> dict[tuple[uuid.UUID, str], TicketEvent]:

@@ -15,7 +15,7 @@ Format = Literal["xlsx", "pdf", "csv"]
 Status = Literal["queued", "running", "done", "failed"]
 TicketStatus = Literal["reported", "dispatched", "accepted", "rectified", "rework", "closed", "returned", "parked",
                        "cancelled"]
-Source = Literal["inspection", "supervision"]
+Source = Literal["inspection", "supervision", "citizen"]  # citizens' reports are to come: none match yet
 
 
 class Export(SQLModel, table=True):

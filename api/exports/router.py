@@ -7,7 +7,7 @@ from fastapi.responses import FileResponse, StreamingResponse
 
 from api.accounts.models import User
 from api.database import SessionDep, read_session
-from api.errors import ApiError
+from api.errors import FILE, ApiError
 from api.exports import ledger, runner, service, writers
 from api.exports.models import Export, ExportCreate, ExportFilters, ExportList, ExportPublic, Preview
 
@@ -57,7 +57,7 @@ def list_exports(session: SessionDep, user: Exporter):
 
 
 @router.get("/feed.csv", response_class=StreamingResponse,
-            responses={200: {"content": {"text/csv": {}}, "description": "the feed's tickets as they are now"}})
+            responses={200: {"content": {"text/csv": FILE}, "description": "the feed's tickets as they are now"}})
 def export_feed(request: Request, session: SessionDep,
                 token: Annotated[str | None, Query(max_length=100, description="the feed's secret")] = None):
     """A CSV feed for a county's other systems: the tickets its filters pick as they are at each fetch, read
@@ -85,7 +85,7 @@ def get_export(session: SessionDep, row: Readable):
 
 
 @router.get("/{export_id}/file", response_class=FileResponse,
-            responses={200: {"content": {t: {} for t in service.MEDIA_TYPES.values()}, "description": "the file"}})
+            responses={200: {"content": {t: FILE for t in service.MEDIA_TYPES.values()}, "description": "the file"}})
 def export_file(request: Request, row: Readable):
     """The finished file, named in Chinese (RFC 6266 `filename*`)."""
     if row.status != "done":

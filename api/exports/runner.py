@@ -13,7 +13,7 @@ from sqlmodel import col, select
 from api.accounts.models import User
 from api.bulletins import content as bulletin_content
 from api.config import Settings
-from api.database import read_session, utcnow, write_session
+from api.database import read_session, transaction, utcnow
 from api.documents import jobs, pdf
 from api.documents.jobs import Lost
 from api.documents.store import DocumentStore
@@ -24,7 +24,8 @@ from api.indicators import service as indicators_service
 from api.photos.storage import LocalStorage
 
 log = logging.getLogger(__name__)
-JOBS = jobs.Jobs(Export, timedelta(minutes=2), 3, (
+# A PDF's layout is one step that cannot renew the lease: the lease outlasts the largest one (service.PDF_MAX_ROWS).
+JOBS = jobs.Jobs(Export, timedelta(minutes=5), 3, (
     "已尝试导出 {attempts} 次均未完成，请缩小范围后重新导出", "{attempts} attempts to export did not finish; narrow it, then retry"))
 TITLES = {"xlsx": "问题整改台账", "pdf": "整改前后对比台账", "csv": "问题整改台账"}
 
@@ -87,8 +88,10 @@ def generate(engine: Engine, settings: Settings, export_id: uuid.UUID, token: uu
             elif row.format == "csv":
                 count = writers.write_csv(temp, lines(), tz, progress)
             else:
-                count = _write_pdf(temp, lines(), storage, tz, TITLES["pdf"], period_label(filters, tz), total,
-                                   progress)
+                count = writers.write_pdf(temp, lines(), storage, tz, title=TITLES["pdf"],
+                                          period_label=period_label(filters, tz),
+                                          progress=lambda done: progress(done, 0.5),
+                                          on_layout=lambda: progress(total, 0.95))
         size = temp.stat().st_size
         sha256 = store.put_file(temp)  # durable before the commit that names it
         JOBS.finish(engine, export_id, token, sha256=sha256, size=size, rows=count, generated_at=utcnow(),
@@ -104,18 +107,6 @@ def generate(engine: Engine, settings: Settings, export_id: uuid.UUID, token: uu
     finally:
         if temp is not None:
             temp.unlink(missing_ok=True)
-
-
-def _write_pdf(temp, pages, storage, tz, title, label, total, progress) -> int:
-    """Grouped by unit: the layout needs them all at once (create() caps the count at PDF_MAX_ROWS)."""
-    groups: dict[str, list] = {}
-    for page in pages:
-        for line in page:
-            groups.setdefault(line.unit or "未派遣", []).append(line)
-        progress(sum(len(v) for v in groups.values()), 0.3)
-    writers.write_pdf(temp, sorted(groups.items()), storage, tz, title=title, period_label=label,
-                      on_layout=lambda: progress(total, 0.95))
-    return sum(len(v) for v in groups.values())
 
 
 def run_queued(engine: Engine, settings: Settings, export_id: uuid.UUID) -> bool:
@@ -137,10 +128,9 @@ def worker_round(engine: Engine, settings: Settings, *, limit: int = 2) -> dict[
         log.warning("export %s: resuming a run its process left behind", claimed[0])
         generate(engine, settings, *claimed)
         resumed += 1
-    with write_session(engine) as session:
+    with transaction(engine) as session:
         expired = session.exec(delete(Export).where(col(Export.expires_at) < utcnow(),
                                                     col(Export.feed_token_sha256).is_(None))).rowcount
-        session.commit()
     with read_session(engine) as session:
         named = session.exec(select(Export.sha256).where(col(Export.sha256).is_not(None))).all()
     documents(settings).sweep(named)

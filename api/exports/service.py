@@ -8,6 +8,7 @@ from sqlmodel import Session, col, select
 
 from api.accounts.deps import require_roles
 from api.accounts.models import Role, User
+from api.audit import service as audit
 from api.bureaus.models import Bureau
 from api.config import Settings
 from api.errors import ApiError, forbidden, not_found
@@ -17,9 +18,10 @@ from api.exports.runner import TITLES, period_label
 
 EXPORTERS = (Role.ledger, Role.dispatcher, Role.leader, Role.admin, Role.bureau)
 require_exporter = require_roles(*EXPORTERS)
-# WeasyPrint holds the whole layout, every photo's bytes included (about 1 MB a ticket): a larger ledger is the
+# WeasyPrint lays the whole document out in memory before writing it (the photos are read from their files as
+# it writes), in one step that cannot renew the job's lease: the count bounds both. A larger ledger is the
 # XLSX's job, or the PDF of one unit or half a month.
-PDF_MAX_ROWS = 500
+PDF_MAX_ROWS = 1000
 PREVIEW_ROWS = 20
 LISTED = 30
 MEDIA_TYPES = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -62,6 +64,9 @@ def create(session: Session, settings: Settings, user: User, body: ExportCreate)
                  feed_token_sha256=_hash(token) if token else None)
     session.add(row)
     session.flush()
+    # Who exported what (the tickets' data leaves the system): the filters, never the feed's token.
+    audit.record(session, actor=user.username, entity="export", key=str(row.id), action="create",
+                 after={"format": row.format, "filters": row.filters, "feed": token is not None})
     return row, token
 
 
@@ -103,12 +108,9 @@ def preview(session: Session, settings: Settings, user: User, filters: ExportFil
     """How many tickets the filters pick, and the first rows as the ledger will show them."""
     filters = scoped(user, filters)
     ledger.check_filters(session, filters)
-    names, total, first = ledger.Names(session), 0, []
-    for page in ledger.pages(session, user, filters, settings.tz):
-        if len(first) < PREVIEW_ROWS:
-            first += ledger.lines(session, names, page[:PREVIEW_ROWS - len(first)])
-        total += len(page)
-    return Preview(count=total, rows=[PreviewRow(
+    page = next(ledger.pages(session, user, filters, settings.tz, size=PREVIEW_ROWS), [])
+    first = ledger.lines(session, ledger.Names(session), page)
+    return Preview(count=ledger.count(session, user, filters, settings.tz), rows=[PreviewRow(
         number=line.number, found_at=line.found_at, place=line.place, category=line.category,
         description=line.description, unit=line.unit or None, status=line.status_code, closed=line.closed,
         overdue=line.overdue) for line in first])

@@ -3,14 +3,17 @@ XLSX (问题整改台账, XlsxWriter in constant-memory mode, thumbnails placed 
 columns, UTF-8 with BOM) and the PDF (整改前后对比台账, api/documents/pdf.py)."""
 
 import csv
-import zipfile
+import math
+import os
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime
 from pathlib import Path
+from typing import BinaryIO
 from zoneinfo import ZoneInfo
 
 import xlsxwriter
-from xlsxwriter.packager import Packager
+from PIL import Image
 
 from api.documents import pdf
 from api.exports.ledger import Line, photo_path
@@ -30,6 +33,11 @@ SUMMARY_COLUMNS = (("责任单位", "name", 18), ("上报数", "reports", 8), ("
                    ("应结案数", "due", 9), ("结案数", "closed", 8), ("结案率", "closure_rate", 9),
                    ("按期结案数", "on_time", 10), ("按期结案率", "on_time_rate", 10), ("超期未结数", "overdue_open", 10),
                    ("返工率", "rework_rate", 9), ("抽查合格率", "spotcheck_pass_rate", 10), ("反复", "recurring", 6))
+# The PDF's pictures: 640 px prints at 230 dpi or more in the ledger's 52-mm frames; the 1600-px display copies
+# would print no better and make the file several times larger.
+PRINT_EDGE = 640
+PRINT_QUALITY = 75
+PRINT_THREADS = min(4, os.cpu_count() or 1)  # the export shares its process with the API's requests
 CSV_COLUMNS = ("number", "ticket_id", "found_at", "source", "street", "community", "cell", "key_point",
                "point_type", "category", "description", "unit", "dispatched_at", "deadline_at", "rectification",
                "rectified_at", "verification", "verifier", "spotcheck", "rework_count", "status", "closed",
@@ -45,40 +53,12 @@ def chinese_date(value: datetime | None, tz: ZoneInfo) -> str:
     return f"{day.year}年{day.month}月{day.day}日" if day else ""
 
 
-class _Packager(Packager):
-    """Leaves the pictures out of the package, noting each one's file and name in it instead."""
-
-    def __init__(self, media: list[tuple[str, str]]) -> None:
-        super().__init__()
-        self.media = media
-
-    def _add_image_files(self) -> None:
-        images = self.workbook.embedded_images.images + self.workbook.images
-        self.media.extend((image.filename, f"xl/media/image{index}.{image._image_extension}")
-                          for index, image in enumerate(images, start=1))
-
-
-class _Workbook(xlsxwriter.Workbook):
-    """XlsxWriter copies every picture to a temporary file, deflates it into the package and removes the copy:
-    for thousands of thumbnails that costs more than all the rows. This one writes the package without them;
-    `add_media` then appends each straight from its thumbnail, stored as it is (a JPEG does not deflate)."""
-
-    def _get_packager(self) -> Packager:
-        self.media: list[tuple[str, str]] = []
-        return _Packager(self.media)
-
-    def add_media(self) -> None:
-        with zipfile.ZipFile(self.filename, "a", compression=zipfile.ZIP_STORED, allowZip64=True) as package:
-            for path, name in self.media:
-                package.write(path, name)
-
-
 def write_xlsx(target: Path, pages: Iterable[list[Line]], storage: LocalStorage, tz: ZoneInfo, *, title: str,
                summary: Indicators | None, progress: Callable[[int], None]) -> int:
     """The ledger sheet and the period's summary per unit; returns the rows written. Pictures go in by the path
     of their thumbnail copy: XlsxWriter reads each once to size and fingerprint it (a picture used twice is
-    stored once), and the file is read again only to append it to the package, so none stays in memory."""
-    book = _Workbook(str(target), {"constant_memory": True, "tmpdir": str(target.parent),
+    stored once) and again only to package it, so none stays in memory."""
+    book = xlsxwriter.Workbook(str(target), {"constant_memory": True, "tmpdir": str(target.parent),
                                              "strings_to_numbers": False, "strings_to_urls": False})
     head = book.add_format({"bold": True, "align": "center", "valign": "vcenter", "text_wrap": True, "border": 1,
                             "bg_color": "#DDEBF7"})
@@ -120,7 +100,6 @@ def write_xlsx(target: Path, pages: Iterable[list[Line]], storage: LocalStorage,
     if summary is not None:
         _summary_sheet(book, summary, head, text, centre)
     book.close()
-    book.add_media()
     return row - 1
 
 
@@ -191,14 +170,76 @@ def _counting(pages: Iterable[list[Line]], progress: Callable[[int], None]) -> I
         progress(done)
 
 
-def write_pdf(target: Path, groups: list[tuple[str, list[Line]]], storage: LocalStorage, tz: ZoneInfo, *,
-              title: str, period_label: str, on_layout: Callable[[], None]) -> None:
-    """Before and after side by side (their display copies), the facts under them, a section per unit."""
-    def source(sha256: str | None) -> str:
-        path = photo_path(storage, sha256, "display")
+class _PrintCopies:
+    """The PDF's pictures: each photo's display copy (its thumbnail when that is all there is) at print size,
+    made once, as its page of tickets comes, next to the PDF's temporary file `target` (the store's sweep
+    removes any a crash leaves), and removed once the PDF is written. WeasyPrint reads each from its file as it
+    writes it, so the pictures are not held in memory. Pillow lets go of the GIL while it decodes, scales and
+    encodes, so a page's copies are made on PRINT_THREADS threads."""
+
+    def __init__(self, storage: LocalStorage, target: Path) -> None:
+        self.storage, self.target = storage, target
+        self.paths: dict[str, Path | None] = {}
+        self.pool = ThreadPoolExecutor(PRINT_THREADS, thread_name_prefix="print-copies")
+
+    def make(self, photos: Iterable[str | None]) -> None:
+        new = [sha256 for sha256 in dict.fromkeys(photos) if sha256 is not None and sha256 not in self.paths]
+        # Named before they are made, so that whatever fails, what was written is removed with the rest.
+        targets = [self.target.with_name(f"{self.target.stem}.{sha256}.jpg") for sha256 in new]
+        self.paths.update(zip(new, targets, strict=True))
+        for sha256, made in zip(new, self.pool.map(self._copy, new, targets), strict=True):
+            if not made:
+                self.paths[sha256] = None
+
+    def _copy(self, sha256: str, target: Path) -> bool:
+        source = photo_path(self.storage, sha256, "display") or photo_path(self.storage, sha256, "thumb")
+        if source is None:
+            return False
+        with open(target, "wb") as out:
+            print_copy(source, out)
+        return True
+
+    def uri(self, sha256: str | None) -> str:
+        path = self.paths.get(sha256) if sha256 else None
         return path.as_uri() if path else ""
 
-    html = pdf.render_html("api.exports", "ledger.html", tz=tz, title=title, period_label=period_label,
-                           groups=groups, total=sum(len(lines) for _unit, lines in groups), photo_src=source,
-                           day=lambda v: chinese_date(v, tz))
-    pdf.write_pdf(html, target, on_layout=on_layout)
+    def __enter__(self) -> "_PrintCopies":
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self.pool.shutdown(cancel_futures=True)  # waits for those under way: none writes after the removal
+        for path in self.paths.values():
+            if path is not None:
+                path.unlink(missing_ok=True)
+
+
+def print_copy(source: Path, out: BinaryIO) -> None:
+    """`source` with its long side at most PRINT_EDGE, never enlarged, as a JPEG of PRINT_QUALITY."""
+    with Image.open(source) as image:
+        width, height = image.size
+        scale = min(1.0, PRINT_EDGE / max(width, height))
+        box = (math.ceil(width * scale), math.ceil(height * scale))
+        image.draft("RGB", box)  # a JPEG decodes at the smallest scale that still covers the box
+        image.thumbnail(box, Image.Resampling.BICUBIC, reducing_gap=2.0)
+        image.save(out, "JPEG", quality=PRINT_QUALITY, icc_profile=image.info.get("icc_profile"))
+
+
+def write_pdf(target: Path, pages: Iterable[list[Line]], storage: LocalStorage, tz: ZoneInfo, *, title: str,
+              period_label: str, progress: Callable[[int], None], on_layout: Callable[[], None]) -> int:
+    """Before and after side by side (print-size copies), the facts under them, a section per unit; returns the
+    tickets written. WeasyPrint lays the document out whole, so the lines are gathered by unit first
+    (service.PDF_MAX_ROWS bounds how many)."""
+    groups: dict[str, list[Line]] = {}
+    done = 0
+    with _PrintCopies(storage, target) as prints:
+        for page in pages:
+            prints.make(photo for line in page for photo in (line.before, line.after))
+            for line in page:
+                groups.setdefault(line.unit or "未派遣", []).append(line)
+            done += len(page)
+            progress(done)
+        html = pdf.render_html("api.exports", "ledger.html", tz=tz, title=title, period_label=period_label,
+                               groups=sorted(groups.items()), total=done, photo_src=prints.uri,
+                               day=lambda v: chinese_date(v, tz))
+        pdf.write_pdf(html, target, on_layout=on_layout)
+    return done

@@ -443,51 +443,72 @@ def _by_deadline(session: Session, query, cursor: str | None, limit: int) -> lis
     return rows
 
 
-def find_tickets(session: Session, user: User, *, status: list[str] | None = None, bureau: str | None = None,
+def ticket_where(session: Session, user: User, *, status: list[str] | None = None, bureau: str | None = None,
                  cell: str | None = None, category: str | None = None, overdue: bool | None = None,
                  author: str | None = None, since: datetime | None = None, escalated: bool | None = None,
                  recurring: bool | None = None, extension_pending: bool | None = None,
                  park_requested: bool | None = None, due_from: datetime | None = None,
                  due_to: datetime | None = None, until: datetime | None = None, reworked: bool | None = None,
-                 sort: str = "-created",
-                 limit: int = 50, cursor: str | None = None) -> tuple[list[Ticket], str | None]:
-    """A keyset page of the tickets the caller may see, filtered, and the cursor for the next page; sorted
-    newest first (`-created`), oldest first (`created`) or by deadline."""
-    query = select(Ticket).where(access.visible_clause(session, user))
+                 closed_from: datetime | None = None, closed_to: datetime | None = None,
+                 key_point: int | None = None, source: str | None = None) -> list:
+    """The WHERE terms for the tickets the caller may see that match the filters: the one way tickets are
+    filtered, for the list, the queues and the ledger exports, and for their counts."""
+    where = [access.visible_clause(session, user)]
     if status:
-        query = query.where(status_in(status))
+        where.append(status_in(status))
     if bureau:
-        query = query.where(Ticket.bureau_code == bureau)
+        where.append(Ticket.bureau_code == bureau)
     if cell:
-        query = query.where(col(Ticket.cell_code).startswith(cell))
+        where.append(col(Ticket.cell_code).startswith(cell))
     if category:
-        query = query.where(Ticket.category_code == category)
+        where.append(Ticket.category_code == category)
     if overdue is not None:
         late = (col(Ticket.deadline_at) < utcnow()) & col(Ticket.status).in_(OPEN_STATUSES)
-        query = query.where(late if overdue else ~late | col(Ticket.deadline_at).is_(None))
+        where.append(late if overdue else ~late | col(Ticket.deadline_at).is_(None))
     if author:
         author_id = user.id if author == "me" else session.exec(select(User.id).where(User.username == author)).first()
-        query = query.where(Ticket.author_id == (author_id or -1))
+        where.append(Ticket.author_id == (author_id or -1))
     if since:
-        query = query.where(col(Ticket.created_at) >= since)
+        where.append(col(Ticket.created_at) >= since)
     if until:
-        query = query.where(col(Ticket.created_at) < until)
+        where.append(col(Ticket.created_at) < until)
     if escalated is not None:
-        query = query.where(Ticket.escalated == escalated)
+        where.append(Ticket.escalated == escalated)
     if recurring is not None:
-        query = query.where(col(Ticket.recurring_of).is_not(None) if recurring else col(Ticket.recurring_of).is_(None))
+        where.append(col(Ticket.recurring_of).is_not(None) if recurring else col(Ticket.recurring_of).is_(None))
     if reworked is not None:
-        query = query.where((col(Ticket.rework_count) > 0) if reworked else (col(Ticket.rework_count) == 0))
+        where.append((col(Ticket.rework_count) > 0) if reworked else (col(Ticket.rework_count) == 0))
     if extension_pending is not None:
         pending = col(Ticket.extension_until).is_not(None)
-        query = query.where(pending if extension_pending else ~pending)
+        where.append(pending if extension_pending else ~pending)
     if due_from:
-        query = query.where(col(Ticket.deadline_at) >= due_from)
+        where.append(col(Ticket.deadline_at) >= due_from)
     if due_to:
-        query = query.where(col(Ticket.deadline_at) < due_to)
+        where.append(col(Ticket.deadline_at) < due_to)
     if park_requested is not None:
         pending = col(Ticket.park_requested_at).is_not(None)  # the partial index's own WHERE term
-        query = query.where(pending if park_requested else ~pending)
+        where.append(pending if park_requested else ~pending)
+    if closed_from:
+        where.append(col(Ticket.closed_at) >= closed_from)
+    if closed_to:
+        where.append(col(Ticket.closed_at) < closed_to)
+    if key_point is not None:
+        where.append(col(Ticket.key_point_id) == key_point)
+    if source:
+        where.append(col(Ticket.source) == source)
+    return where
+
+
+def count_tickets(session: Session, user: User, **filters) -> int:
+    """How many tickets find_tickets pages through with these filters (ticket_where's), counted by the database."""
+    return session.exec(select(func.count()).select_from(Ticket).where(*ticket_where(session, user, **filters))).one()
+
+
+def find_tickets(session: Session, user: User, *, sort: str = "-created", limit: int = 50, cursor: str | None = None,
+                 **filters) -> tuple[list[Ticket], str | None]:
+    """A keyset page of the tickets the caller may see, filtered (ticket_where's filters), and the cursor for
+    the next page; sorted newest first (`-created`), oldest first (`created`) or by deadline."""
+    query = select(Ticket).where(*ticket_where(session, user, **filters))
 
     if sort == "deadline":
         rows = _by_deadline(session, query, cursor, limit + 1)

@@ -7,33 +7,32 @@ import os
 import subprocess
 import time
 import uuid
+import zipfile
 from datetime import timedelta
+from types import SimpleNamespace
 from urllib.parse import quote
 
 import openpyxl
 import pytest
+from PIL import Image
 from sqlmodel import select
 
 from api.accounts.models import Role
 from api.database import utcnow
 from api.exports import runner, service, writers
 from api.exports.models import Export
-from tests.bulletins.history import build
+from api.photos import service as photos_service
+from api.photos.models import Photo
+from api.tickets.models import Ticket
+from tests.bulletins.history import add_photo
 from tests.factories import login, make_user
+from tests.indicators.history import local
 
 REWORKED_DESCRIPTION = "人行道上长期停放车辆"
 
 
-@pytest.fixture
-def october(db, settings):
-    story = build(db, settings)
-    make_user(db, "clerk", Role.ledger)
-    db.commit()
-    return story
-
-
-def _export(client, headers, **body) -> dict:
-    """Ask for an export and wait until it is finished; the file's response."""
+def _finished(client, headers, **body) -> dict:
+    """Ask for an export and wait until it is done or failed."""
     response = client.post("/api/v1/exports", json=body, headers=headers)
     assert response.status_code == 202, response.text
     export = response.json()
@@ -43,6 +42,12 @@ def _export(client, headers, **body) -> dict:
         assert time.monotonic() < deadline, export
         time.sleep(0.1)
         export = client.get(f"/api/v1/exports/{export['id']}", headers=headers).json()
+    return export
+
+
+def _export(client, headers, **body) -> dict:
+    """Ask for an export and wait until it is done."""
+    export = _finished(client, headers, **body)
     assert export["status"] == "done", export
     assert export["progress"] == 1
     return export
@@ -54,7 +59,12 @@ def _file(client, headers, export):
     return response
 
 
-def test_xlsx_ledger_has_the_columns_a_ticket_as_the_api_shows_it_and_its_photos_in_its_row(client, october):
+def test_xlsx_ledger_has_the_columns_a_ticket_as_the_api_shows_it_and_its_photos_in_its_row(client, october, db,
+                                                                                           settings):
+    # Another ticket's before-photo is the late one's picture again: one picture in the file, anchored twice.
+    other = db.exec(select(Ticket).where(Ticket.bureau_code == "sjj")).first()
+    add_photo(db, settings, SimpleNamespace(ticket=other), "before", "gps_DSCN0010.jpg", local(10, 12))
+    db.commit()
     clerk = login(client, "clerk")
     export = _export(client, clerk, format="xlsx", period="2026-10")
     response = _file(client, clerk, export)
@@ -83,6 +93,14 @@ def test_xlsx_ledger_has_the_columns_a_ticket_as_the_api_shows_it_and_its_photos
     assert (late_open[0].row, writers.BEFORE_COLUMN) in anchored
     assert (late_open[0].row, writers.AFTER_COLUMN) not in anchored  # no after-photo, no picture
     assert late_open[22].value == "是" and late_open[20].value == "未销号"
+    # Each distinct thumbnail stored once, as it is on disk.
+    storage = runner.photos(settings)
+    thumbs = {storage.derived_path(sha256, "thumb").read_bytes()
+              for sha256 in db.exec(select(Photo.sha256)).all()}
+    with zipfile.ZipFile(io.BytesIO(response.content)) as package:
+        media = [package.read(name) for name in package.namelist() if name.startswith("xl/media/")]
+    assert len(media) == len(thumbs) == 5 and set(media) == thumbs
+    assert len(sheet._images) == 6
     summary = book["分单位汇总"]
     units = [r[0].value for r in summary.iter_rows(min_row=3)]
     assert {"综合执法局", "交警大队", "住建局", "市监局", "合计"} <= set(units)
@@ -102,6 +120,41 @@ def test_pdf_ledger_holds_the_numbers_and_units(client, october):
     assert "整改前后对比台账" in text and "2026年10月" in text and "第 1 页 / 共" in text
 
 
+def test_pdf_embeds_print_size_copies_and_leaves_none_behind(client, october, db, settings, tmp_path):
+    storage = runner.photos(settings)
+    # A phone's 3264 × 2448 photo (its display copy 1600 px wide) after the flagged ticket's rectification.
+    flagged = db.get(Ticket, october["flagged"])
+    add_photo(db, settings, SimpleNamespace(ticket=flagged), "after", "mobile_jolla.jpg", local(10, 9))
+    # The reworked ticket's after-photo lost its original and display copy: its thumbnail is all there is.
+    lost = db.exec(select(Photo.sha256).where(Photo.ticket_id == october["reworked"], Photo.kind == "after")).one()
+    photos_service.ensure_derivatives(storage, lost)
+    storage.original_path(lost).unlink()
+    storage.derived_path(lost, "display").unlink()
+    db.commit()
+    clerk = login(client, "clerk")
+    export = _export(client, clerk, format="pdf", period="2026-10")
+    (tmp_path / "ledger.pdf").write_bytes(_file(client, clerk, export).content)
+    subprocess.run(["pdfimages", "-j", str(tmp_path / "ledger.pdf"), str(tmp_path / "image")], check=True)
+    sizes = []
+    for path in tmp_path.glob("image-*"):
+        with Image.open(path) as image:
+            sizes.append(image.size)
+    assert len(sizes) == 5 and max(max(size) for size in sizes) <= writers.PRINT_EDGE
+    assert (640, 480) in sizes  # the phone's photo, at print size
+    assert (240, 320) in sizes  # the thumbnail, printed as it is: never enlarged
+    assert not list(runner.documents(settings).tmp.iterdir())  # the print copies went with the PDF
+
+
+def test_a_pdf_whose_photo_cannot_be_read_fails_and_leaves_nothing_behind(client, october, db, settings):
+    storage = runner.photos(settings)
+    damaged = db.exec(select(Photo.sha256).where(Photo.ticket_id == october["flagged"], Photo.kind == "before")).one()
+    photos_service.ensure_derivatives(storage, damaged)
+    storage.derived_path(damaged, "display").write_bytes(b"not a picture")
+    export = _finished(client, login(client, "clerk"), format="pdf", period="2026-10")
+    assert export["status"] == "failed" and export["error"]
+    assert not list(runner.documents(settings).tmp.iterdir())
+
+
 def test_csv_round_trips_with_chinese_intact(client, october):
     clerk = login(client, "clerk")
     export = _export(client, clerk, format="csv", period="2026-10")
@@ -113,6 +166,18 @@ def test_csv_round_trips_with_chinese_intact(client, october):
     row = next(r for r in rows if r["ticket_id"] == str(october["reworked"]))
     assert (row["description"], row["unit"], row["category"], row["rework_count"], row["closed"]) == (
         REWORKED_DESCRIPTION, "住建局", "人行道乱停车", "1", "true")
+
+
+def test_an_export_is_on_the_audit_trail_with_its_filters(client, october, db):
+    make_user(db, "auditor", Role.admin)
+    db.commit()
+    clerk = login(client, "clerk")
+    export = _export(client, clerk, format="csv", period="2026-10", bureau="zjj")
+    trail = client.get("/api/v1/audit?entity=export", headers=login(client, "auditor")).json()["items"]
+    entry = next(e for e in trail if e["entity_key"] == export["id"])
+    assert entry["actor"] == "clerk" and entry["action"] == "create"
+    assert entry["changes"]["format"]["after"] == "csv"
+    assert entry["changes"]["filters"]["after"]["bureau"] == "zjj"
 
 
 def test_a_bureau_naming_another_bureau_exports_its_own_tickets_only(client, october):
@@ -141,7 +206,7 @@ def test_an_inspector_cannot_export(client, october, db):
     {"format": "xlsx", "cell": "999999"},
     {"format": "xlsx", "key_point": 424242},
     {"format": "xlsx", "status": ["nosuch"]},
-    {"format": "xlsx", "source": "citizen"},
+    {"format": "xlsx", "source": "hotline"},
     {"format": "xlsx", "since": "2026-11-01T00:00:00Z", "until": "2026-10-01T00:00:00Z"},
     {"format": "xlsx", "period": "2026-13"},
     {"format": "xlsx", "since": "yesterday"},
