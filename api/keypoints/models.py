@@ -3,7 +3,7 @@
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import ConfigDict, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, StringConstraints, model_validator
 from sqlalchemy import JSON, CheckConstraint, Column
 from sqlmodel import Field, SQLModel
 
@@ -97,7 +97,7 @@ class KeyPointUpdate(KeyPointFields):
         return self
 
 
-class KeyPointPublic(SQLModel):
+class KeyPointPublic(BaseModel):  # plain pydantic: the board builds hundreds
     id: int
     name: str
     point_type: str

@@ -4,7 +4,7 @@ import uuid
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import ConfigDict, field_validator
+from pydantic import BaseModel, ConfigDict, field_validator
 from sqlalchemy import JSON, Column, Index, Text, text
 from sqlmodel import Field, SQLModel
 
@@ -124,7 +124,9 @@ class PatrolPublic(SQLModel):
     created_at: datetime
 
 
-class DuePoint(SQLModel):
+# Answers built by the hundred (the due list, coverage, the board): plain pydantic models, which construct in
+# half the time of SQLModel's.
+class DuePoint(BaseModel):
     key_point: KeyPointPublic
     due: bool
     done: bool
@@ -132,19 +134,19 @@ class DuePoint(SQLModel):
     last_patrolled_at: datetime | None
 
 
-class DueList(SQLModel):
+class DueList(BaseModel):
     date: date
     radius_m: float
     points: list[DuePoint]
 
 
-class CoverageMiss(SQLModel):
+class CoverageMiss(BaseModel):
     key_point_id: int
     name: str
     date: date
 
 
-class CoverageFigures(SQLModel):
+class CoverageFigures(BaseModel):
     due: int = 0
     patrolled: int = 0
     missed: int = 0
@@ -166,14 +168,14 @@ class Coverage(SQLModel):
     rows: list[CoverageRow]
 
 
-class ReadinessDay(SQLModel):
+class ReadinessDay(BaseModel):
     date: date
     patrolled: bool
     problems: int
     overdue: int
 
 
-class OpenTicket(SQLModel):
+class OpenTicket(BaseModel):
     id: uuid.UUID
     status: str
     category_name: str
@@ -181,7 +183,7 @@ class OpenTicket(SQLModel):
     overdue: bool
 
 
-class PointReadiness(SQLModel):
+class PointReadiness(BaseModel):
     key_point: KeyPointPublic
     status: Literal["red", "yellow", "green"]
     reasons: list[str]
@@ -189,7 +191,7 @@ class PointReadiness(SQLModel):
     open_tickets: list[OpenTicket]
 
 
-class Readiness(SQLModel):
+class Readiness(BaseModel):
     as_of: datetime
     days: int
     points: list[PointReadiness]
