@@ -24,6 +24,7 @@ from api.exports.router import router as exports_router
 from api.exports.runner import Exporter
 from api.bureaus.router import router as bureaus_router
 from api.catalog.router import router as catalog_router
+from api.citizens.router import router as citizens_router
 from api.config import Settings, get_settings
 from api.county.router import router as county_router
 from api.database import SessionDep, make_engine
@@ -32,8 +33,10 @@ from api.grid.index import GridIndexCache
 from api.grid.router import router as grid_router
 from api.indicators.router import router as indicators_router
 from api.keypoints.router import router as keypoints_router
+from api.notifications import service as notifications_service
 from api.notifications.router import router as notifications_router
 from api.patrols.router import router as patrols_router
+from api.photos import router as photos_routes
 from api.photos.router import router as photos_router
 from api.photos.service import CaptureActivity
 from api.photos.storage import LocalStorage
@@ -69,11 +72,12 @@ def _api_docs(app: FastAPI) -> None:
     a policy of its own that lets in its one inline script by hash (api/headers.py). No ReDoc: it would need
     inline styles and blob: workers, and /docs shows the same document."""
     assets = "/docs/static"
+    assert app.openapi_url is not None  # create_app keeps FastAPI's /openapi.json
     page = get_swagger_ui_html(openapi_url=app.openapi_url, title=f"{app.title} - Swagger UI",
                                swagger_js_url=f"{assets}/swagger-ui-bundle.js",
                                swagger_css_url=f"{assets}/swagger-ui.css", swagger_favicon_url=f"{assets}/favicon.png",
                                oauth2_redirect_url=None, swagger_ui_parameters=app.swagger_ui_parameters).body
-    csp = headers.docs_policy(page.decode())
+    csp = headers.docs_policy(bytes(page).decode())
 
     @app.get("/docs", include_in_schema=False)
     def docs():
@@ -121,12 +125,15 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     for router in (photos_router, tickets_router, accounts_router, bureaus_router, catalog_router, grid_router,
                    routing_router, calendar_router, county_router, queues_router, spotchecks_router,
                    notifications_router, indicators_router, keypoints_router, patrols_router, maps_router,
-                   bulletins_router, exports_router, audit_router):
+                   bulletins_router, exports_router, audit_router, citizens_router):
         app.include_router(router)
+    # The domains above tickets hear of its events (api/tickets/events.py).
+    notifications_service.subscribe()
+    photos_routes.subscribe()
 
     @app.get("/healthz", tags=["health"], response_model=Health)
     def healthz(session: SessionDep):
-        session.exec(text("SELECT 1"))
+        session.connection().execute(text("SELECT 1"))
         return Health(status="ok")
 
     _api_docs(app)

@@ -5,7 +5,8 @@ from api.audit.models import AuditEntry
 from api.bulletins.models import Bulletin
 from api.bureaus.models import Bureau
 from api.catalog.models import Category, PointType
-from api.county.reference import ReferenceVersion
+from api.citizens.models import PublicCategory, PublicReport, PublicReportPhoto
+from api.reference_data import ReferenceVersion
 from api.exports.models import Export
 from api.grid.models import CellInspector, GridArea, GridCell, GridRevision
 from api.indicators.models import FrozenTally, RankingSettings
@@ -20,6 +21,7 @@ from api.workcalendar.models import CalendarOverride
 
 __all__ = ["AuditEntry", "AuthToken", "Bulletin", "Bureau", "CalendarOverride", "Category", "CellInspector",
            "ChecklistVersion", "Export", "FrozenTally", "GridArea", "GridCell", "GridRevision", "KeyPoint",
+           "PublicCategory", "PublicReport", "PublicReportPhoto",
            "LoginFailure", "Notification", "Patrol", "PatrolPhoto", "Photo", "PhotoHashBand", "PointType",
            "RankingSettings", "ReferenceVersion", "RoutingRule", "SpotCheck", "SpotCheckDraw", "Ticket", "TicketEvent",
            "User", "WebhookDelivery"]

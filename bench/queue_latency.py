@@ -26,7 +26,7 @@ from api import migrate
 from api.accounts.models import Role, User
 from api.config import Settings
 from api.county import demo
-from api.county.reference import reference
+from api.reference_data import reference
 from api.database import make_engine
 from api.grid.models import GridArea, GridCell
 from api.tickets import queues, service, workflow

@@ -9,7 +9,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from api.accounts import service
-from api.accounts.models import AuthToken, Caller, Role, User
+from api.accounts.models import AuthToken, Role, User
 from api.config import Settings
 from api.errors import ApiError, forbidden
 
@@ -51,21 +51,21 @@ def _authenticated(request: Request, background: BackgroundTasks, token: BearerT
 
 
 def authorize(session: Session, settings: Settings, token: str, background: BackgroundTasks,
-              roles: tuple[Role, ...] | None = None) -> Caller:
+              roles: tuple[Role, ...] | None = None) -> User:
     """What the dependencies here do, inside the caller's session: for the capture path, whose
     endpoints take the bare BearerToken and make one trip to the thread pool with one session per
-    request, instead of one for authentication and more for the work (a fifth of a PUT's CPU). The
-    caller is read in plain SQL (a Caller, not a User: see api/plainsql.py)."""
-    caller = service.token_caller(session, settings, token)
-    if caller is None:
+    request, instead of one for authentication and more for the work (a fifth of a PUT's CPU)."""
+    found = service.token_user(session, settings, token)
+    if found is None:
         raise _invalid_token()
-    if roles and caller.role not in roles:
-        raise _role_refused(roles, caller)
-    _note_use(background, session.get_bind(), caller.token_id, caller.token_last_used_at)
-    return caller
+    user, row = found
+    if roles and user.role not in roles:
+        raise _role_refused(roles, user)
+    _note_use(background, session.get_bind(), row.id, row.last_used_at)
+    return user
 
 
-def _role_refused(roles: tuple[Role, ...], user: User | Caller) -> ApiError:
+def _role_refused(roles: tuple[Role, ...], user: User) -> ApiError:
     return forbidden({"required_roles": [r.value for r in roles], "your_role": user.role})
 
 

@@ -1,4 +1,3 @@
-from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
@@ -61,20 +60,6 @@ class AuthToken(SQLModel, table=True):
     expires_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
     last_used_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
     revoked_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
-
-
-@dataclass(frozen=True, slots=True)
-class Caller:
-    """Who is calling, as the capture path reads it (api/plainsql.py): a user's values and the token's,
-    without the ORM's bookkeeping. Read-only; a user to change is read as a User."""
-
-    id: int
-    username: str
-    display_name: str
-    role: str
-    bureau_code: str | None
-    token_id: int
-    token_last_used_at: datetime | None
 
 
 class LoginFailure(SQLModel, table=True):

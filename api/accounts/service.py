@@ -16,7 +16,6 @@ from api.accounts.models import (
     ROLE_NAMES_ZH,
     AuthToken,
     BureauRef,
-    Caller,
     CellRef,
     ImportedAccount,
     LoginFailure,
@@ -39,9 +38,9 @@ from api.audit import service as audit
 from api.bureaus.models import Bureau
 from api.config import Settings
 from api.database import read_session, transaction, utcnow
+from api.driverstatements import DriverStatement, detached
 from api.errors import ApiError
 from api.grid import service as grid_service
-from api.plainsql import PlainSQL, utc_of
 
 
 def _invalid_credentials() -> ApiError:  # a new one per raise: a raised instance keeps its traceback
@@ -124,35 +123,24 @@ def issue_token(session: Session, settings: Settings, user: User, *, device: boo
 
 
 def token_user(session: Session, settings: Settings, token: str) -> tuple[User, AuthToken] | None:
-    """The token's user, or None when the token is unknown, revoked, expired, or its user inactive."""
-    found = session.exec(_TOKEN_USER, params={"digest": token_digest(token, settings.signing_key)}).first()
+    """The token's user and the token (detached), or None when the token is unknown, revoked, expired,
+    or its user inactive."""
+    found = _TOKEN_USER.first(session, {"digest": token_digest(token, settings.signing_key), "now": utcnow()})
     if found is None:
         return None
-    row, user = found
-    if row.revoked_at is not None or row.expires_at <= utcnow() or not user.is_active:
-        return None
-    return user, row
+    user = detached(User, dict(zip(_USER_COLUMNS, found[:len(_USER_COLUMNS)], strict=True)))
+    return user, detached(AuthToken, dict(zip(_TOKEN_COLUMNS, found[len(_USER_COLUMNS):], strict=True)))
 
 
-# Built once: this runs on every request, and building the statement cost more than running it.
-_TOKEN_USER = select(AuthToken, User).join(User, col(User.id) == AuthToken.user_id).where(
-    AuthToken.digest == bindparam("digest"))
-
-
-_CALLER = PlainSQL(
-    "SELECT u.id, u.username, u.display_name, u.role, u.bureau_code, t.id, t.last_used_at FROM auth_tokens t"
-    " JOIN users u ON u.id = t.user_id WHERE t.digest = :digest AND t.revoked_at IS NULL AND t.expires_at > :now"
-    " AND u.is_active")
-
-
-def token_caller(session: Session, settings: Settings, token: str) -> Caller | None:
-    """token_user for the capture path, in plain SQL (api/plainsql.py): the caller, or None when the token
-    is unknown, revoked, expired, or its user inactive."""
-    row = _CALLER.run(session, {"digest": token_digest(token, settings.signing_key), "now": utcnow()}).fetchone()
-    if row is None:
-        return None
-    *user, token_id, last_used_at = row
-    return Caller(*user, token_id=token_id, token_last_used_at=utc_of(last_used_at))
+# Every request runs it, the capture path inside its own transaction: a statement on the driver
+# connection (api/driverstatements.py). Every column, so the user and the token are whole rows.
+_USER_COLUMNS = tuple(User.__table__.c.keys())
+_TOKEN_COLUMNS = tuple(AuthToken.__table__.c.keys())
+_TOKEN_USER = DriverStatement(
+    select(*User.__table__.c, *AuthToken.__table__.c)
+    .join_from(AuthToken.__table__, User.__table__, User.__table__.c.id == AuthToken.__table__.c.user_id)
+    .where(AuthToken.__table__.c.digest == bindparam("digest"), AuthToken.__table__.c.revoked_at.is_(None),
+           AuthToken.__table__.c.expires_at > bindparam("now"), User.__table__.c.is_active))
 
 
 def resolve_token(engine: Engine, settings: Settings, token: str) -> tuple[User, AuthToken] | None:

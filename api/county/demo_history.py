@@ -21,7 +21,7 @@ from sqlmodel import Session, select
 from api.accounts.models import Role, User
 from api.catalog.models import Category
 from api.config import REPO_ROOT, Settings
-from api.county.reference import reference
+from api.reference_data import reference
 from api.geo import distance_m
 from api.grid.models import CellInspector, GridCell
 from api.keypoints import service as keypoints_service

@@ -1,7 +1,7 @@
 """In-memory cell lookup: an STRtree over the cells' polygons, rebuilt when the cells change.
 
 Several API processes each hold one. The cells are part of the county's reference data, which every
-write to them stamps anew (api/county/reference.py), so an index built from the reference data a
+write to them stamps anew (api/reference_data.py), so an index built from the reference data a
 session sees is current as long as that session sees the same: an import made by the CLI or another
 replica is picked up on the next lookup, with no query of its own.
 """
@@ -15,7 +15,7 @@ import shapely
 from shapely.geometry import Point, shape
 from sqlmodel import Session, select
 
-from api.county.reference import Reference, reference
+from api.reference_data import Reference, reference
 from api.grid.models import GridCell
 
 

@@ -1,17 +1,21 @@
 """Who hears about what (docs/domain.md §6): notifications are written in the same transaction as the
 ticket event that causes them (a transactional outbox), so none is lost and none is sent for a change
-that rolled back. The worker delivers the webhooks."""
+that rolled back. They hear of the events through api/tickets/events.py (`subscribe`, at start-up). The
+worker delivers the webhooks."""
 
 from functools import cache
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import bindparam, insert, select
 from sqlmodel import Session
 
+from api.accounts.models import User
 from api.config import get_settings
-from api.county.reference import reference
 from api.database import utcnow
-from api.notifications.models import WebhookDelivery
-from api.plainsql import PlainSQL
+from api.driverstatements import DriverStatement
+from api.notifications.models import Notification, WebhookDelivery
+from api.reference_data import reference
+from api.tickets import events
 from api.tickets.models import Ticket
 
 
@@ -37,15 +41,28 @@ RULES = {
 }
 
 
-# Every dispatch asks, so each audience's notifications are one INSERT … SELECT in plain SQL (see
-# api/plainsql.py), without a round trip to read the recipients first.
-_INSERT_SELECT = ("INSERT INTO notifications (user_id, ticket_id, kind, title, body, created_at)"
-                  " SELECT id, :ticket_id, :kind, :title, :body, :created_at FROM users WHERE is_active AND ")
+def _insert_for(*where) -> DriverStatement:
+    """Every dispatch asks, so each audience's notifications are one INSERT … SELECT on the driver
+    connection (api/driverstatements.py), without a round trip to read the recipients first."""
+    users, notifications = User.__table__.c, Notification.__table__
+    copied = ("ticket_id", "kind", "title", "body", "created_at")
+    return DriverStatement(insert(notifications).from_select(
+        ["user_id", *copied],
+        select(users.id, *(bindparam(c, type_=notifications.c[c].type) for c in copied))
+        .where(users.is_active, *where)))
+
+
+_USERS = User.__table__.c
 _NOTIFY = {
-    "bureau": PlainSQL(_INSERT_SELECT + "role = 'bureau' AND bureau_code = :bureau_code"),
-    "dispatchers": PlainSQL(_INSERT_SELECT + "role = 'dispatcher'"),
-    "author": PlainSQL(_INSERT_SELECT + "id = :author_id"),
+    "bureau": _insert_for(_USERS.role == "bureau", _USERS.bureau_code == bindparam("bureau_code")),
+    "dispatchers": _insert_for(_USERS.role == "dispatcher"),
+    "author": _insert_for(_USERS.id == bindparam("author_id")),
 }
+
+
+def subscribe() -> None:
+    """Hear of ticket events from now on (api/main.create_app and each round of the worker call it)."""
+    events.on_event(notify)
 
 
 def notify(session: Session, ticket: Ticket, action: str, to_status: str | None, detail: str = "") -> None:

@@ -14,14 +14,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, or_, select
 
 from api.bulletins import runner as bulletins_runner
-from api.exports import runner as exports_runner
 from api.config import Settings
-from api.county.reference import reference
 from api.database import transaction, utcnow
+from api.exports import runner as exports_runner
 from api.indicators import service as indicators_service
+from api.notifications import service as notifications
 from api.notifications.models import WebhookDelivery
 from api.photos.service import analyse_pending
 from api.photos.storage import LocalStorage
+from api.reference_data import reference
 from api.tickets.models import CLOCK_RUNNING, Ticket
 from api.tickets.service import add_event
 
@@ -77,7 +78,7 @@ def _claim(engine: Engine, limit: int = 20) -> list[WebhookDelivery]:
         return due
 
 
-def _send(client: httpx.Client, delivery: WebhookDelivery) -> str | None:
+def send(client: httpx.Client, delivery: WebhookDelivery) -> str | None:
     """POST the group-robot message; the error text, or None when the robot took it."""
     payload = {"msgtype": "markdown", "markdown": {"content": delivery.content, "title": "网格巡查"}}
     try:
@@ -96,7 +97,7 @@ def _send(client: httpx.Client, delivery: WebhookDelivery) -> str | None:
 def deliver_webhooks(engine: Engine, settings: Settings, client: httpx.Client) -> int:
     sent = 0
     for delivery in _claim(engine):
-        error = _send(client, delivery)
+        error = send(client, delivery)
         with transaction(engine) as session:
             row = session.get(WebhookDelivery, delivery.id)
             row.attempts += 1
@@ -136,6 +137,7 @@ def freeze_indicators(engine: Engine, settings: Settings) -> int:
 
 
 def run_once(engine: Engine, settings: Settings, client: httpx.Client) -> dict[str, int]:
+    notifications.subscribe()  # the worker's own events (overdue, escalation) notify, in any process
     return {"overdue": mark_overdue(engine, settings), "escalated": auto_escalate(engine, settings),
             "webhooks_sent": deliver_webhooks(engine, settings, client),
             "photos_analysed": analyse_pending(engine, settings, LocalStorage(settings.data_dir / "photos")),

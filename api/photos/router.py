@@ -3,7 +3,6 @@ import hashlib
 import os
 import uuid
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Literal
 
 from fastapi import APIRouter, BackgroundTasks, Request
@@ -11,16 +10,25 @@ from fastapi.responses import FileResponse, JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from api.accounts.deps import BearerToken, CurrentUser, authorize
-from api.accounts.models import Caller
+from api.accounts.models import User
 from api.database import SessionDep, read_session
 from api.errors import ApiError, error_responses, forbidden
 from api.photos import pipeline, service
 from api.photos.models import Photo, PhotoReceipt
-from api.tickets import access
+from api.tickets import access, events
 from api.tickets.models import Ticket
 
 router = APIRouter(prefix="/api/v1", tags=["photos"])
-CHUNK = 256 * 1024
+
+
+def _analyse_evidence(session, state, ticket: Ticket) -> None:
+    service.analyse_now(session, state.settings, state.storage, ticket)
+
+
+def subscribe() -> None:
+    """A verdict rests on its evidence's likeness flags: before one, analyse the ticket's photos still
+    pending (api/tickets/events.py; api/main.create_app calls it)."""
+    events.on_verdict(_analyse_evidence)
 
 
 def _too_large(limit: int) -> ApiError:
@@ -119,8 +127,7 @@ async def _receive(state, request: Request, background: BackgroundTasks, token: 
 
 
 def _find(state, token: str, background: BackgroundTasks, ticket_id: uuid.UUID, photo_id: uuid.UUID, kind: str,
-          content_digest: str | None) -> tuple[Caller, Ticket | SimpleNamespace, Photo | SimpleNamespace | None,
-                                               str]:
+          content_digest: str | None) -> tuple[User, Ticket, Photo | None, str]:
     """Who is uploading, what, and the SHA-256 expected: one trip to the thread pool, one session (see
     `authorize`)."""
     with read_session(state.engine) as session:
@@ -133,8 +140,8 @@ def _find(state, token: str, background: BackgroundTasks, ticket_id: uuid.UUID, 
         return user, ticket, photo, sha256
 
 
-def _keep(state, user: Caller, ticket: Ticket | SimpleNamespace, photo_id: uuid.UUID, temp: Path, sha256: str,
-          content_type: str, extra: dict | None, declared: SimpleNamespace | None) -> bool:
+def _keep(state, user: User, ticket: Ticket, photo_id: uuid.UUID, temp: Path, sha256: str,
+          content_type: str, extra: dict | None, declared: Photo | None) -> bool:
     """Refuse what is not a whole picture, then make the bytes durable before the commit that
     references them: fsync, atomic rename into content-addressed storage, record."""
     settings = state.settings

@@ -1,3 +1,4 @@
+import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 
@@ -7,6 +8,7 @@ from sqlmodel import Field, SQLModel
 
 from api.database import UTCDateTime, utcnow
 from api.inputs import LocalTime, Moment
+from api.routing import engine
 
 
 class RoutingRuleBase(SQLModel):
@@ -24,6 +26,12 @@ class RoutingRuleBase(SQLModel):
     bureau_code: str | None = Field(default=None, max_length=32, foreign_key="bureaus.code")
     is_enabled: bool = True
     note: str = Field(default="", max_length=256)
+
+    def as_engine_rule(self, rule_id: int) -> engine.Rule:
+        return engine.Rule(id=rule_id, name=self.name, category_codes=tuple(self.category_codes),
+                           point_type_codes=tuple(self.point_type_codes), cell_prefixes=tuple(self.cell_prefixes),
+                           time_from=self.time_from, time_to=self.time_to, weekdays=self.weekdays,
+                           target_kind=self.target_kind, bureau_code=self.bureau_code)
 
 
 class RoutingRule(RoutingRuleBase, table=True):
@@ -73,6 +81,69 @@ class RoutingRulePublic(RoutingRuleBase):
     updated_by: str | None
 
 
+class ProposedRule(RoutingRuleWrite):
+    """A rule of a proposed list: `id` names the saved rule it stands for (none: a rule not saved yet). Its place
+    is its place in the list."""
+
+    id: int | None = None
+
+    @model_validator(mode="after")
+    def _placed_by_the_list(self) -> "ProposedRule":
+        if self.position is not None:
+            raise ValueError("a proposed rule takes its place in the list, not a position")
+        return self
+
+
+class RulesPreviewRequest(SQLModel):
+    """The whole ordered list as it would be after the edit (a rule created, changed, deleted or moved)."""
+
+    model_config = ConfigDict(extra="forbid")
+    rules: list[ProposedRule] = Field(max_length=500)
+
+
+class PreviewDecision(SQLModel):
+    bureau_code: str | None  # None: the dispatcher's queue
+    bureau_name: str | None
+    source: Literal["rule", "category_default", "cell_unit", "dispatcher"]
+    rule_id: int | None  # the saved rule that fired; None for a fallback or a rule not saved yet
+    rule_position: int | None  # its place in its list, 1 = first
+    rule_name: str | None
+
+
+class Rerouted(SQLModel):
+    """A ticket the proposed rules would send elsewhere than the saved ones do."""
+
+    ticket_id: uuid.UUID
+    number: str  # the ticket's short number, as the ledgers print it
+    captured_at: datetime
+    category_code: str
+    category_name: str
+    category_name_en: str
+    cell_code: str | None
+    cell_name: str | None
+    current: PreviewDecision
+    proposed: PreviewDecision
+
+
+class RulesPreview(SQLModel):
+    checked: int  # how many of the latest routed tickets were routed again (at most 200)
+    changed: list[Rerouted]
+
+
+class RuleOrder(SQLModel):
+    """Every saved rule's id, in the new order."""
+
+    model_config = ConfigDict(extra="forbid")
+    rule_ids: list[int] = Field(max_length=1000)
+
+    @field_validator("rule_ids")
+    @classmethod
+    def _each_once(cls, values: list[int]) -> list[int]:
+        if len(set(values)) != len(values):
+            raise ValueError("each rule once")
+        return values
+
+
 class DryRunStep(SQLModel):
     rule_id: int
     matched: bool
@@ -93,6 +164,9 @@ class DryRunResult(SQLModel):
     reason_en: str
     trace: list[DryRunStep]
     at: datetime  # in the county's zone
+    # The deadline a ticket dispatched at `at` would get on the county's working calendar; None when it would
+    # wait for the dispatcher.
+    deadline_at: datetime | None
 
 
 class DryRunRequest(SQLModel):

@@ -1,15 +1,26 @@
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from api.audit import service as audit
 from api.bureaus.models import Bureau
 from api.catalog.models import Category, PointType
-from api.county.reference import reference
 from api.database import utcnow
 from api.errors import ApiError, not_found
+from api.reference_data import Reference, reference
 from api.routing import engine
-from api.routing.models import RoutingRule, RoutingRuleWrite
+from api.routing.models import (
+    PreviewDecision,
+    ProposedRule,
+    Rerouted,
+    RoutingRule,
+    RoutingRuleWrite,
+    RulesPreview,
+)
+from api.tickets.models import Ticket
+
+PREVIEW_TICKETS = 200
 
 
 def ordered_rules(session: Session) -> list[RoutingRule]:
@@ -73,6 +84,26 @@ def replace_rule(session: Session, rule: RoutingRule, data: RoutingRuleWrite, *,
     return rule
 
 
+def reorder(session: Session, rule_ids: list[int], *, by: str) -> list[RoutingRule]:
+    """Put the saved rules in the order of `rule_ids`, which must name each of them once."""
+    rules = ordered_rules(session)
+    if sorted(rule_ids) != sorted(r.id for r in rules):
+        raise ApiError(409, "rules_changed", "派遣规则已被修改，请刷新后重新排序",
+                       "the routing rules have changed since they were read: reload and reorder",
+                       {"rule_ids": [r.id for r in rules]})
+    by_id = {r.id: r for r in rules}
+    ordered = [by_id[rule_id] for rule_id in rule_ids]
+    moved = [(rule, rule.position, place) for place, rule in enumerate(ordered, 1) if rule.position != place]
+    now = utcnow()
+    for rule, _, _ in moved:
+        rule.updated_at, rule.updated_by = now, by
+    _renumber(session, ordered)
+    for rule, before, after in moved:
+        audit.record(session, actor=by, entity="routing_rule", key=str(rule.id), action="update",
+                     before={"position": before}, after={"position": after})
+    return ordered
+
+
 def delete_rule(session: Session, rule: RoutingRule, *, by: str) -> None:
     audit.record(session, actor=by, entity="routing_rule", key=str(rule.id), action="delete", before=_audited(rule))
     session.delete(rule)
@@ -91,19 +122,80 @@ def decide(session: Session, *, category_code: str, point_type: str | None, cell
            at: datetime, tz) -> engine.Decision:
     """Gather the facts (the cached reference data) and ask the pure engine."""
     ref = reference(session)
-    category = ref.categories.get(category_code)
-    if category is None:
+    if category_code not in ref.categories:
         raise ApiError(422, "unknown_category", f"问题类别 {category_code} 不存在", f"unknown category {category_code}")
     if point_type is not None and point_type not in ref.point_types:
         raise ApiError(422, "unknown_point_type", f"点位类型 {point_type} 不存在", f"unknown point type {point_type}")
-    cell = ref.cells.get(cell_code) if cell_code else None
-    if cell_code and cell is None:
+    if cell_code and cell_code not in ref.cells:
         raise ApiError(422, "unknown_cell", f"网格 {cell_code} 不存在", f"unknown cell {cell_code}")
+    return _route(ref, ref.rules, category_code=category_code, point_type=point_type, cell_code=cell_code, at=at,
+                  tz=tz)
+
+
+def _route(ref: Reference, rules: list[engine.Rule], *, category_code: str, point_type: str | None,
+           cell_code: str | None, at: datetime, tz: ZoneInfo) -> engine.Decision:
+    category = ref.categories[category_code]
     return engine.route(
-        ref.rules,
+        rules,
         category=engine.CategoryFacts(category.code, category.name, category.default_bureau_code),
         point_type=point_type,
-        cell=cell,
+        cell=ref.cells.get(cell_code) if cell_code else None,
         local_time=at.astimezone(tz),
         bureau_names=ref.bureau_names,
     )
+
+
+def preview(session: Session, proposed: list[ProposedRule], *, tz: ZoneInfo) -> RulesPreview:
+    """Route the latest routed tickets again, by the saved rules and by the proposed list, with the engine that
+    routes a capture: the tickets whose bureau would change. Both sides are decided now (the saved rules as
+    they stand, not the decision stored on the ticket), so the difference is the edit's alone."""
+    saved = {rule.id: rule for rule in ordered_rules(session)}
+    named = [rule.id for rule in proposed if rule.id is not None]
+    unknown = sorted({rule_id for rule_id in named if rule_id not in saved})
+    if unknown or len(set(named)) != len(named):
+        raise ApiError(422, "rule_ids_invalid", "规则列表中的规则不存在或重复", "the list names unknown or repeated rules",
+                       {"unknown": unknown})
+    for rule in proposed:
+        _validate(session, rule)
+    ref = reference(session)
+    enabled = [(place, rule) for place, rule in enumerate(proposed, 1) if rule.is_enabled]
+    proposed_rules = [rule.as_engine_rule(rule.id or 0) for _, rule in enabled]
+
+    def current(decision: engine.Decision) -> PreviewDecision:
+        rule = saved.get(decision.rule_id) if decision.source == "rule" else None
+        return _shown(ref, decision, rule.id if rule else None, rule.position if rule else None,
+                      rule.name if rule else None)
+
+    def proposal(decision: engine.Decision) -> PreviewDecision:
+        if decision.source != "rule":
+            return _shown(ref, decision, None, None, None)
+        place, rule = enabled[len(decision.trace) - 1]  # the engine stops at the rule that fired
+        return _shown(ref, decision, rule.id, place, rule.name)
+
+    tickets = session.exec(
+        select(Ticket.id, Ticket.category_code, Ticket.point_type_code, Ticket.cell_code, Ticket.captured_at)
+        .where(col(Ticket.completed_at).is_not(None))
+        .order_by(col(Ticket.created_at).desc(), col(Ticket.id).desc()).limit(PREVIEW_TICKETS)).all()
+    changed = []
+    for ticket_id, category_code, point_type, cell_code, captured_at in tickets:
+        facts = {"category_code": category_code, "point_type": point_type, "cell_code": cell_code,
+                 "at": captured_at, "tz": tz}
+        before = _route(ref, ref.rules, **facts)
+        after = _route(ref, proposed_rules, **facts)
+        if before.bureau_code == after.bureau_code:
+            continue
+        category = ref.categories[category_code]
+        cell = ref.cells.get(cell_code) if cell_code else None
+        changed.append(Rerouted(ticket_id=ticket_id, number=str(ticket_id)[:8], captured_at=captured_at,
+                                category_code=category_code, category_name=category.name,
+                                category_name_en=category.name_en, cell_code=cell_code,
+                                cell_name=cell.name if cell else None, current=current(before),
+                                proposed=proposal(after)))
+    return RulesPreview(checked=len(tickets), changed=changed)
+
+
+def _shown(ref: Reference, decision: engine.Decision, rule_id: int | None, position: int | None,
+           name: str | None) -> PreviewDecision:
+    code = decision.bureau_code
+    return PreviewDecision(bureau_code=code, bureau_name=ref.bureau_names.get(code) if code else None,
+                           source=decision.source, rule_id=rule_id, rule_position=position, rule_name=name)

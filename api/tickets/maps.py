@@ -14,8 +14,8 @@ from api.database import SessionDep, utcnow
 from api.grid.models import GridCell
 from api.tickets import access
 from api.tickets.deadlines import deadline_info
+from api.tickets.deps import CalendarDep
 from api.tickets.models import OPEN_STATUSES, Ticket
-from api.tickets.router import CalendarDep
 from api.workcalendar.service import WorkCalendar
 
 router = APIRouter(prefix="/api/v1/map", tags=["map"])

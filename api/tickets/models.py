@@ -12,8 +12,11 @@ from api.inputs import DeviceTime, RowId
 # incomplete: waiting for declared photos (author only). Issue 4's loop adds the later states.
 STATUSES = ("incomplete", "reported", "dispatched", "accepted", "rectified", "rework", "closed", "returned",
             "parked", "cancelled")
+# Open: reported and not yet closed or cancelled, whoever holds it (the dispatcher, a bureau, the verifiers).
 OPEN_STATUSES = ("reported", "dispatched", "accepted", "rectified", "rework", "returned", "parked")
-BUREAU_OPEN = ("dispatched", "accepted", "rework", "rectified")  # a bureau's open work: its triage queue
+# The part of that in a bureau's hands: what its triage queue lists (not reported, returned or parked,
+# which wait for the dispatcher).
+BUREAU_QUEUE = ("dispatched", "accepted", "rework", "rectified")
 CLOCK_RUNNING = ("dispatched", "accepted", "rework")  # a bureau's deadline clock runs: these can be overdue
 _STATUS_LIST = ", ".join(f"'{s}'" for s in STATUSES)
 
@@ -33,7 +36,7 @@ class Ticket(SQLModel, table=True):
     __tablename__ = "tickets"
     __table_args__ = (
         CheckConstraint(f"status IN ({_STATUS_LIST})", name="status_known"),
-        CheckConstraint("source IN ('inspection', 'supervision')", name="source_known"),
+        CheckConstraint("source IN ('inspection', 'supervision', 'citizen')", name="source_known"),
         CheckConstraint("lat BETWEEN -90 AND 90 AND lon BETWEEN -180 AND 180", name="location_in_range"),
         # Queues: a bureau's open tickets by deadline; an author's; recurrence by cell and category.
         Index("ix_tickets_bureau_status_deadline", "bureau_code", "status", "deadline_at", "id"),
@@ -48,7 +51,7 @@ class Ticket(SQLModel, table=True):
         # Partial indexes that hand out a queue page in order: a bureau's open work by deadline, the
         # dispatcher's unrouted tickets oldest first, pending extension and park requests by deadline.
         Index("ix_tickets_bureau_open_deadline", "bureau_code", "deadline_at", "id",
-              **_partial(status_in_sql(BUREAU_OPEN))),
+              **_partial(status_in_sql(BUREAU_QUEUE))),
         Index("ix_tickets_reported_created", "created_at", "id", **_partial(status_in_sql(["reported"]))),
         Index("ix_tickets_extension_pending_deadline", "deadline_at", "id",
               **_partial("extension_until IS NOT NULL")),

@@ -10,8 +10,8 @@ from api.accounts.models import Role
 from api.database import SessionDep
 from api.errors import ApiError, forbidden
 from api.tickets import service
-from api.tickets.models import BUREAU_OPEN
-from api.tickets.router import CalendarDep
+from api.tickets.deps import CalendarDep
+from api.tickets.models import BUREAU_QUEUE
 from api.tickets.schemas import BureauQueue, DispatcherQueue, TicketPage
 
 router = APIRouter(prefix="/api/v1/queues", tags=["queues"])
@@ -33,12 +33,12 @@ def bureau_queue(session: SessionDep, user: CurrentUser, calendar: CalendarDep, 
         code = bureau
     else:
         raise forbidden()
-    # In BUREAU_OPEN's order: unfiltered, the query's status term is then the partial index's WHERE.
-    statuses = [s for s in BUREAU_OPEN if s in (status or BUREAU_OPEN)] or BUREAU_OPEN
+    # In BUREAU_QUEUE's order: unfiltered, the query's status term is then the partial index's WHERE.
+    statuses = [s for s in BUREAU_QUEUE if s in (status or BUREAU_QUEUE)] or BUREAU_QUEUE
     page = service.list_tickets(session, user, status=statuses, bureau=code, category=category, cell=cell,
                                 overdue=overdue, escalated=escalated, recurring=recurring, sort="deadline",
                                 limit=limit, cursor=cursor, calendar=calendar)
-    return {**page, "bureau": code, "counts": service.count_by_status(session, user, BUREAU_OPEN, bureau_code=code)}
+    return {**page, "bureau": code, "counts": service.count_by_status(session, user, BUREAU_QUEUE, bureau_code=code)}
 
 
 @router.get("/dispatcher", response_model=DispatcherQueue)

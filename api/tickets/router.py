@@ -1,32 +1,22 @@
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request
+from fastapi import APIRouter, BackgroundTasks, Query, Request
 from sqlalchemy.engine import Engine
 from starlette.concurrency import run_in_threadpool
 
 from api.accounts.deps import BearerToken, CurrentUser, authorize
 from api.config import Settings
-from api.county.reference import reference
 from api.database import SessionDep, transaction
 from api.errors import error_responses
 from api.inputs import Moment
 from api.jsonbody import json_response
-from api.photos import service as photo_service
-from api.tickets import access, service, workflow
+from api.tickets import access, events, service, workflow
+from api.tickets.deps import CalendarDep
 from api.tickets.models import TicketCapture
 from api.tickets.schemas import ActionOutcome, TicketDetail, TicketEventPublic, TicketPage, TicketPublic
-from api.workcalendar.service import WorkCalendar
 
 router = APIRouter(prefix="/api/v1/tickets", tags=["tickets"])
-
-
-def _calendar(request: Request, session: SessionDep) -> WorkCalendar:
-    settings = request.app.state.settings
-    return reference(session).calendar(settings.tz, settings.working_hours)
-
-
-CalendarDep = Annotated[WorkCalendar, Depends(_calendar)]
 
 
 # The capture answers with a pre-encoded body (api/jsonbody.py): FastAPI then uses the model for the
@@ -69,9 +59,8 @@ def _add_action_route(action: str, transition: workflow.Transition) -> None:
     def act(ticket_id: uuid.UUID, body: transition.body, request: Request, session: SessionDep, user: CurrentUser,
             calendar: CalendarDep):
         settings = request.app.state.settings
-        if action == "verify":  # a verdict rests on its evidence's likeness flags: analyse what is still pending
-            photo_service.analyse_now(session, settings, request.app.state.storage,
-                                      access.readable_ticket(session, user, ticket_id))
+        if action == "verify":  # a verdict rests on its evidence's likeness flags: photos analyse what is pending
+            events.before_verdict(session, request.app.state, access.readable_ticket(session, user, ticket_id))
         ticket, applied = workflow.perform(session, settings, user, ticket_id, action, body)
         return {**service.ticket_public(session, ticket, user, calendar=calendar), "replayed": not applied,
                 "allowed_actions": workflow.allowed_actions(session, user, ticket)}

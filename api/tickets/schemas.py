@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from api.tickets.models import BUREAU_OPEN, STATUSES
+from api.tickets.models import BUREAU_QUEUE, STATUSES
 
 TicketStatus = Literal[STATUSES]
 PhotoKind = Literal["before", "after", "verification", "spotcheck"]
@@ -118,7 +118,7 @@ class PhotoPublic(Rendered):
 class TicketPublic(Rendered):
     id: uuid.UUID
     status: TicketStatus
-    source: Literal["inspection", "supervision"]
+    source: Literal["inspection", "supervision", "citizen"]
     category: CategoryRef
     point_type: str | None
     description: str
@@ -187,7 +187,7 @@ class TicketPage(Rendered):
 
 class BureauQueue(TicketPage):
     bureau: str
-    counts: dict[Literal[BUREAU_OPEN], int]
+    counts: dict[Literal[BUREAU_QUEUE], int]
 
 
 class DispatcherQueue(Rendered):

@@ -5,28 +5,27 @@ import math
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from types import SimpleNamespace
 
-from sqlalchemy import Row, Uuid, bindparam, func, literal, tuple_
+from sqlalchemy import Row, Uuid, bindparam, func, literal, or_, select as core_select, tuple_, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, col, select
 
-from api import plainsql
-from api.accounts.models import Caller, Role, User
+from api.accounts.models import Role, User
 from api.bureaus.models import Bureau
 from api.catalog.models import Category
 from api.config import Settings
-from api.county.reference import reference
 from api.database import UTCDateTime, utcnow
+from api.driverstatements import DriverStatement, detached, values_of
 from api.errors import ApiError
 from api.geo import distance_m
 from api.grid.index import GridIndexCache
 from api.grid.models import CellInspector, GridCell
 from api.keypoints.models import KeyPoint
-from api.notifications import service as notifications
 from api.photos.models import Photo
+from api.reference_data import reference
 from api.routing import service as routing_service
-from api.tickets import access
+from api.tickets import access, events
 from api.tickets.deadlines import deadline_info
 from api.tickets.models import OPEN_STATUSES, Ticket, TicketCapture, TicketEvent
 from api.workcalendar.service import WorkCalendar
@@ -51,26 +50,26 @@ def capture_sha256(body: TicketCapture) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-_INSERT_EVENT = plainsql.insert(TicketEvent.__table__, ["ticket_id", "at", "actor_id", "actor_role", "action",
-                                                          "from_status", "to_status", "payload", "action_id"])
+_INSERT_EVENT = DriverStatement(values_of(TicketEvent.__table__, ["ticket_id", "at", "actor_id", "actor_role", "action",
+                                                                  "from_status", "to_status", "payload", "action_id"]))
 
 
-def add_event(session: Session, ticket: Ticket, action: str, *, actor: User | Caller | None,
+def add_event(session: Session, ticket: Ticket, action: str, *, actor: User | None,
               from_status: str | None, to_status: str | None, payload: dict | None = None,
               action_id: uuid.UUID | None = None) -> None:
-    """Append to the ticket's history (and notify), in the caller's transaction. A plain INSERT rather
-    than an object for the next flush: nothing reads events back as objects, and the ORM's bookkeeping
-    for them was a tenth of an upload's CPU (plain SQL: api/plainsql.py). The ticket row must exist
-    (be flushed)."""
+    """Append to the ticket's history, in the caller's transaction, and tell the subscribers (events.py).
+    An INSERT on the driver connection rather than an object for the next flush: nothing reads events
+    back as objects, and the ORM's bookkeeping for them was a tenth of an upload's CPU
+    (api/driverstatements.py). The ticket row must exist (be flushed)."""
     payload = payload or {}
     _INSERT_EVENT.run(session, {
         "ticket_id": ticket.id, "at": utcnow(), "actor_id": actor.id if actor else None,
         "actor_role": actor.role if actor else None, "action": action, "from_status": from_status,
         "to_status": to_status, "payload": payload, "action_id": action_id})
-    notifications.notify(session, ticket, action, to_status, str(payload.get("reason") or payload.get("note") or ""))
+    events.emit(session, ticket, action, to_status, str(payload.get("reason") or payload.get("note") or ""))
 
 
-def _check_references(session: Session, user: Caller, body: TicketCapture) -> KeyPoint | None:
+def _check_references(session: Session, user: User, body: TicketCapture) -> KeyPoint | None:
     """Refuse a capture that names what does not exist or is not the caller's; returns its key point."""
     ref = reference(session)
     category = ref.categories.get(body.category)
@@ -100,7 +99,7 @@ def _check_references(session: Session, user: Caller, body: TicketCapture) -> Ke
 
 
 def _row_maker(model: type[SQLModel]) -> Callable[..., dict]:
-    """Rows for a plain INSERT into `model`'s table: every column, the model's defaults (factories
+    """Rows for an INSERT into `model`'s table: every column, the model's defaults (factories
     called for each row) under the caller's values. Building, then flushing, ORM objects cost more
     than the INSERTs of a capture themselves."""
     fields = model.model_fields.items()
@@ -114,16 +113,18 @@ _ticket_row, _photo_row = _row_maker(Ticket), _row_maker(Photo)
 # A ticket whose id exists already (a replay, or a racing identical request that committed first) is
 # not inserted, rather than failing: a failed INSERT aborts the transaction, and PostgreSQL logs
 # each one as an ERROR.
-_INSERT_NEW_TICKET = plainsql.insert(Ticket.__table__, suffix="ON CONFLICT (id) DO NOTHING")
-_INSERT_PHOTO = plainsql.insert(Photo.__table__)
+_INSERT_NEW_TICKET = DriverStatement(**{
+    name: values_of(Ticket.__table__, into=dialect.insert).on_conflict_do_nothing(index_elements=["id"])
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))})
+_INSERT_PHOTO = DriverStatement(values_of(Photo.__table__))
 
 
-def put_ticket(session: Session, settings: Settings, user: Caller, ticket_id: uuid.UUID,
+def put_ticket(session: Session, settings: Settings, user: User, ticket_id: uuid.UUID,
                body: TicketCapture) -> tuple[Ticket, list[Photo] | None]:
     """Create the ticket on first sight; the same body again is a harmless replay; a different body
     under the same id is a conflict. Safe under racing identical requests.
     Returns the ticket and, when this call created it, its declared photos (None for a replay): a new
-    ticket and its photos as written, with a Ticket's and a Photo's attributes, to render."""
+    ticket and its photos as written (detached, not read back), to render."""
     request_sha = capture_sha256(body)
 
     def existing_or_conflict(ticket: Ticket) -> tuple[Ticket, None]:
@@ -163,7 +164,7 @@ def put_ticket(session: Session, settings: Settings, user: Caller, ticket_id: uu
             return existing_or_conflict(session.get(Ticket, ticket_id))
         for photo in photos:
             _INSERT_PHOTO.run(session, photo)
-        ticket, photos = SimpleNamespace(**ticket), [SimpleNamespace(**photo) for photo in photos]
+        ticket, photos = detached(Ticket, ticket), [detached(Photo, photo) for photo in photos]
         add_event(session, ticket, "created", actor=user, from_status=None, to_status="incomplete",
                   payload={"photos": len(body.photos)})
     except IntegrityError:
@@ -184,15 +185,25 @@ def photos_missing(session: Session, ticket_id: uuid.UUID, kind: str, photo_ids:
     return [str(i) for i in photo_ids if i not in usable]
 
 
-# Every completed ticket runs it (plain SQL: api/plainsql.py). The nearest candidate comes first: at
-# these distances degrees scaled by cos(latitude) order tickets as metres do, and the database sorts a
-# handful of rows where reading every one of them cost far more.
-_NEAREST_RECURRENCE = plainsql.PlainSQL(
-    "SELECT id, lat, lon FROM tickets WHERE cell_code = :cell_code AND category_code = :category_code"
-    " AND id <> :ticket_id AND lat BETWEEN :lat_from AND :lat_to AND lon BETWEEN :lon_from AND :lon_to"
-    f" AND (status IN ({', '.join(repr(s) for s in OPEN_STATUSES)}) OR closed_at >= :since)"
-    " ORDER BY (lat - :lat) * (lat - :lat) + (lon - :lon) * :lon_scale * (lon - :lon) * :lon_scale,"
-    " created_at DESC LIMIT 1")
+def _nearest_recurrence() -> DriverStatement:
+    """Every completed ticket runs it (api/driverstatements.py). The nearest candidate comes first: at these
+    distances degrees scaled by cos(latitude) order tickets as metres do, and the database sorts a handful
+    of rows where reading every one of them cost far more."""
+    t = Ticket.__table__.c
+    lat, lon, lon_scale = bindparam("lat", type_=t.lat.type), bindparam("lon", type_=t.lon.type), \
+        bindparam("lon_scale", type_=t.lon.type)
+    return DriverStatement(
+        core_select(t.id, t.lat, t.lon)
+        .where(t.cell_code == bindparam("cell_code"), t.category_code == bindparam("category_code"),
+               t.id != bindparam("ticket_id"), t.lat.between(bindparam("lat_from"), bindparam("lat_to")),
+               t.lon.between(bindparam("lon_from"), bindparam("lon_to")),
+               or_(t.status.in_([literal(s) for s in OPEN_STATUSES]), t.closed_at >= bindparam("since")))
+        .order_by((t.lat - lat) * (t.lat - lat) + (t.lon - lon) * lon_scale * (t.lon - lon) * lon_scale,
+                  t.created_at.desc())
+        .limit(1))
+
+
+_NEAREST_RECURRENCE = _nearest_recurrence()
 
 
 def _recurrence_of(session: Session, settings: Settings, ticket: Ticket) -> uuid.UUID | None:
@@ -204,26 +215,26 @@ def _recurrence_of(session: Session, settings: Settings, ticket: Ticket) -> uuid
     lon_scale = max(0.1, math.cos(math.radians(ticket.lat)))
     dlat = settings.recurrence_radius_m / 111_000
     dlon = dlat / lon_scale
-    nearest = _NEAREST_RECURRENCE.run(session, {
+    nearest = _NEAREST_RECURRENCE.first(session, {
         "cell_code": ticket.cell_code, "category_code": ticket.category_code, "ticket_id": ticket.id,
         "lat": ticket.lat, "lon": ticket.lon, "lon_scale": lon_scale, "lat_from": ticket.lat - dlat,
         "lat_to": ticket.lat + dlat, "lon_from": ticket.lon - dlon, "lon_to": ticket.lon + dlon,
-        "since": since}).fetchone()
+        "since": since})
     if nearest is None:
         return None
     ticket_id, lat, lon = nearest
     near = distance_m(ticket.lat, ticket.lon, lat, lon) <= settings.recurrence_radius_m
-    return plainsql.uuid_of(ticket_id) if near else None
+    return ticket_id if near else None
 
 
 _COMPLETED = ("cell_code", "bureau_code", "routing_rule_id", "routing_source", "routing_reason", "routing_reason_en",
               "completed_at", "status", "dispatched_at", "deadline_at", "recurring_of")
-_COMPLETE = plainsql.PlainSQL(f"UPDATE tickets SET {', '.join(f'{c} = :{c}' for c in _COMPLETED)}"
-                              " WHERE id = :ticket_id")
+_COMPLETE = DriverStatement(update(Ticket.__table__).where(Ticket.__table__.c.id == bindparam("ticket_id"))
+                            .values({c: bindparam(c) for c in _COMPLETED}))
 
 
 def complete(session: Session, settings: Settings, grid_index: GridIndexCache, ticket: Ticket,
-             actor: User | Caller) -> None:
+             actor: User) -> None:
     """Every declared photo has arrived (the caller holds the ticket's lock and has checked it is still
     incomplete): locate, route, set the deadline, link recurrence. `ticket` may be as read before the
     lock (what is read here never changes after capture); it gets the new values too, and the row one
@@ -243,7 +254,7 @@ def complete(session: Session, settings: Settings, grid_index: GridIndexCache, t
         category = ref.categories[ticket.category_code]
         calendar = ref.calendar(settings.tz, settings.working_hours)
         values["deadline_at"] = calendar.deadline(now, category.deadline_value, category.deadline_unit)
-    for name, value in values.items():  # a Ticket, or the plain row the capture path read
+    for name, value in values.items():
         setattr(ticket, name, value)
     values["recurring_of"] = ticket.recurring_of = _recurrence_of(session, settings, ticket)
     _COMPLETE.run(session, {"ticket_id": ticket.id, **values})

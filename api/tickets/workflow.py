@@ -21,11 +21,11 @@ from api.accounts.models import Role, User
 from api.bureaus.models import Bureau
 from api.catalog.models import Category
 from api.config import Settings
-from api.county.reference import reference
 from api.database import utcnow
 from api.errors import ApiError, not_found
 from api.grid.models import CellInspector
 from api.photos.models import Photo
+from api.reference_data import reference
 from api.tickets.access import can_read
 from api.tickets.models import Ticket, TicketEvent
 from api.tickets.service import add_event, photos_missing

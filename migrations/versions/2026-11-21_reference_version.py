@@ -1,5 +1,5 @@
 """reference version: a token that changes with every write to the county's reference data, so
-processes can cache categories, cells, bureaus, rules and calendar overrides (api/county/reference.py)
+processes can cache categories, cells, bureaus, rules and calendar overrides (api/reference_data.py)
 
 Revision ID: 0009
 Revises: 0008

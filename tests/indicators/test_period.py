@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from api.config import Settings
-from api.county.reference import reference
+from api.reference_data import reference
 from api.indicators import periods, service
 from api.indicators.figures import Clock
 from tests.factories import login

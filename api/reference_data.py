@@ -1,5 +1,6 @@
 """The county's reference data (categories, point types, cells, bureaus, routing rules, calendar
-overrides), read once per process and reused until it changes.
+overrides), read once per process and reused until it changes. It sits below the domains that work
+tickets (tickets, photos, notifications, indicators) and above the reference-data domains' tables.
 
 Completing a ticket needs all of it; reading it every time cost six queries per photo. Every write
 to these tables, through any session, stamps a new random token on the `reference_version` row in
@@ -18,8 +19,8 @@ from sqlmodel import Field, Session, SQLModel, col, select
 
 from api.bureaus.models import Bureau
 from api.catalog.models import Category, PointType
+from api.driverstatements import DriverStatement
 from api.grid.models import GridCell
-from api.plainsql import PlainSQL
 from api.routing import engine
 from api.routing.models import RoutingRule
 from api.workcalendar.models import CalendarOverride
@@ -63,7 +64,8 @@ class Reference:
 
 
 _cached: dict[str, tuple[str, Reference]] = {}  # database URL → (token, reference)
-_TOKEN = PlainSQL("SELECT token FROM reference_version WHERE id = 1")  # plain: every capture reads it
+# Every capture reads it: a statement on the driver connection (api/driverstatements.py).
+_TOKEN = DriverStatement(select(ReferenceVersion.__table__.c.token).where(ReferenceVersion.__table__.c.id == 1))
 
 
 def reference(session: Session) -> Reference:
@@ -73,7 +75,7 @@ def reference(session: Session) -> Reference:
         return session.info["reference"]
     if session.new or session.dirty or session.deleted:
         session.flush()  # as a query through the ORM would: a change of the reference data stamps a new token
-    token = _TOKEN.run(session).fetchone()
+    token = _TOKEN.first(session)
     token = token[0] if token else None
     key = str(session.get_bind().url)
     cached = _cached.get(key)
@@ -92,11 +94,8 @@ def _load(session: Session) -> Reference:
                                       c.deadline_unit, c.is_active) for c in session.exec(select(Category))}
     cells = {code: engine.CellFacts(code, name, bureau) for code, name, bureau in session.exec(
         select(GridCell.code, GridCell.name, GridCell.responsible_bureau_code))}
-    rules = [engine.Rule(id=r.id, name=r.name, category_codes=tuple(r.category_codes),
-                         point_type_codes=tuple(r.point_type_codes), cell_prefixes=tuple(r.cell_prefixes),
-                         time_from=r.time_from, time_to=r.time_to, weekdays=r.weekdays,
-                         target_kind=r.target_kind, bureau_code=r.bureau_code)
-             for r in session.exec(select(RoutingRule).order_by(RoutingRule.position)) if r.is_enabled]
+    rules = [r.as_engine_rule(r.id) for r in session.exec(select(RoutingRule).order_by(RoutingRule.position))
+             if r.is_enabled]
     return Reference(
         categories=categories,
         point_types=frozenset(session.exec(select(PointType.code)).all()),

@@ -5,8 +5,8 @@ from sqlalchemy import event, text
 from sqlmodel import Session, delete
 
 from api.catalog.models import Category
-from api.county.reference import reference
-from api.plainsql import PlainSQL
+from api.driverstatements import DriverStatement
+from api.reference_data import reference
 from api.routing.models import RoutingRule
 from tests.factories import login, photo_bytes, submit
 
@@ -15,23 +15,24 @@ LAT, LON = 28.9078, 120.0270
 
 
 def _statements(engine):
-    """Every statement run from now: through SQLAlchemy, and in plain SQL on the driver's connection."""
+    """Every statement run from now: through SQLAlchemy, and on the driver's connection (DriverStatement)."""
     seen = []
 
     def record(_conn, _cursor, statement, *_args):
         seen.append(statement)
 
-    def record_plain(statement, session, params=None):
-        seen.append(statement.sql)
-        return run_plain(statement, session, params)
+    def record_driver(statement, session, params=None):
+        cursor, dialect = run_driver(statement, session, params)
+        seen.append(statement._for(dialect).sql)
+        return cursor, dialect
 
-    run_plain = PlainSQL.run
+    run_driver = DriverStatement._execute
     event.listen(engine, "before_cursor_execute", record)
-    PlainSQL.run = record_plain
+    DriverStatement._execute = record_driver
 
     def stop():
         event.remove(engine, "before_cursor_execute", record)
-        PlainSQL.run = run_plain
+        DriverStatement._execute = run_driver
 
     return seen, stop
 
