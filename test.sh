@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Install everything and run every test, on SQLite and then on PostgreSQL.
+# Install everything, type-check (mypy) and run every test, on SQLite and then on PostgreSQL.
 #   PostgreSQL: GRIDPATROL_TEST_PG_URL (default postgresql://postgres@127.0.0.1:5432/postgres); a fresh
 #   database is created for the run and dropped after. Without a server the PostgreSQL run is skipped
 #   with a warning, except under CI=true where it fails. Extra arguments go to pytest.
@@ -29,6 +29,10 @@ run_pytest() {  # $1 = label; rest = pytest args. Exit 5 (no tests collected) co
 }
 
 status=0
+# Types: mypy over what [tool.mypy] files in pyproject.toml lists (the rest of api/ joins as it is cleaned).
+echo "== mypy"
+.venv/bin/python -m mypy || status=1
+
 # The PWA's own unit tests (outbox, photos, grid lookup) in Node with fake-indexeddb.
 echo "== vitest (pwa)"
 (cd pwa && npm test --silent) || status=1

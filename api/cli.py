@@ -136,8 +136,9 @@ def user_add(username: str, role: Annotated[str, typer.Option()], password: Anno
     from api.accounts.models import UserCreate
 
     try:
-        data = UserCreate(username=username, role=role, password=password, bureau_code=bureau, display_name=name,
-                          cell_codes=[c.strip() for c in (cells or "").split(",") if c.strip()])
+        data = UserCreate.model_validate({
+            "username": username, "role": role, "password": password, "bureau_code": bureau, "display_name": name,
+            "cell_codes": [c.strip() for c in (cells or "").split(",") if c.strip()]})
     except ValidationError as exc:
         typer.secho(f"参数错误 invalid: {exc.errors()[0]['loc']} {exc.errors()[0]['msg']}", fg="red", err=True)
         raise typer.Exit(1) from exc

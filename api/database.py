@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy import DateTime, MetaData, event
+from sqlalchemy import DateTime, MetaData, Table, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.types import TypeDecorator
@@ -27,6 +27,19 @@ SQLModel.metadata.naming_convention = {
     "pk": "pk_%(table_name)s",
 }
 metadata: MetaData = SQLModel.metadata
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """A table model's Table, for statements in SQLAlchemy Core."""
+    return model.__table__  # type: ignore[attr-defined]  # SQLModel sets it on table models but does not declare it
+
+
+def stored_id(row_id: int | None) -> int:
+    """The id of a row that is in the database (read, or flushed): the models type it Optional for the moment
+    between constructing a row and flushing it, when the database has not yet given it one."""
+    if row_id is None:
+        raise ValueError("the row has no id: it was never flushed")
+    return row_id
 
 
 class UTCDateTime(TypeDecorator):

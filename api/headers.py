@@ -124,4 +124,5 @@ def install(app: FastAPI, settings: Settings) -> None:
     response has the headers (app.add_middleware would put it inside that one)."""
     build = app.build_middleware_stack
     csp = pwa_policy(settings)
-    app.build_middleware_stack = lambda: SecurityHeaders(build(), csp)
+    # Replaced on this one app, on purpose.
+    app.build_middleware_stack = lambda: SecurityHeaders(build(), csp)  # type: ignore[method-assign]

@@ -6,8 +6,13 @@ from typing import Annotated
 
 from pydantic import AfterValidator, AwareDatetime, Field, WithJsonSchema
 from pydantic_core import PydanticCustomError
+from sqlmodel.main import SQLModelConfig  # the type of SQLModel's model_config (pydantic's ConfigDict plus `table`)
 
 from api.database import utcnow
+
+# The model_config of a body that refuses fields it does not know (422), for SQLModel classes: pydantic's
+# ConfigDict(extra="forbid") is the same at run time, but not of the type SQLModel gives model_config.
+FORBID_EXTRA = SQLModelConfig(extra="forbid")
 
 # Ids are PostgreSQL integers: a larger number names no row, and the drivers refuse it.
 ID_MAX = 2**31 - 1

@@ -9,6 +9,7 @@ from sqlmodel import Session, col, select
 
 from api.accounts.models import User
 from api.audit.models import AuditEntry, AuditPage, AuditPublic, Change
+from api.database import stored_id
 
 # Never written to the trail: a hash or a token is a credential, whoever reads the trail.
 _SECRET = {"password", "password_hash", "digest", "token", "access_token"}
@@ -49,7 +50,8 @@ def page(session: Session, *, entity: str | None, limit: int, cursor: int | None
     if cursor is not None:
         query = query.where(col(AuditEntry.id) < cursor)
     rows = session.exec(query).all()
-    items = [AuditPublic(id=e.id, at=e.at, actor=e.actor, actor_name=name, entity=e.entity, entity_key=e.entity_key,
-                         action=e.action, changes={f: Change.model_validate(c) for f, c in e.changes.items()})
+    items = [AuditPublic(id=stored_id(e.id), at=e.at, actor=e.actor, actor_name=name, entity=e.entity,
+                         entity_key=e.entity_key, action=e.action,
+                         changes={f: Change.model_validate(c) for f, c in e.changes.items()})
              for e, name in rows[:limit]]
     return AuditPage(items=items, next_cursor=items[-1].id if len(rows) > limit else None)

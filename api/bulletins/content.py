@@ -7,6 +7,7 @@ import uuid
 from collections import Counter
 from collections.abc import Callable
 from datetime import datetime
+from typing import Literal, cast
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
@@ -14,6 +15,7 @@ from sqlmodel import Session, col, select
 from api.bulletins.models import (
     SHOWCASE_MAX,
     BulletinContent,
+    Kind,
     Hotspot,
     KeyPointLine,
     PhotoRef,
@@ -43,15 +45,17 @@ STATUS_NAMES = {"incomplete": "待补照片", "reported": "待派遣", "dispatch
                 "rectified": "已整改待核查", "rework": "返工", "closed": "已结案", "returned": "已退回",
                 "parked": "挂账", "cancelled": "已作废"}
 # (figure, label, unit, which way is better)
-SUMMARY = (("reports", "上报问题", "count", "higher"), ("valid_reports", "有效上报", "count", "higher"),
-           ("dispatched", "派遣", "count", "higher"), ("due", "应结案", "count", "higher"),
-           ("closed", "结案", "count", "higher"), ("closure_rate", "结案率", "rate", "higher"),
-           ("on_time", "按期结案", "count", "higher"), ("on_time_rate", "按期结案率", "rate", "higher"),
-           ("overdue_open", "超期未结", "count", "lower"), ("rework_rate", "返工率", "rate", "lower"),
-           ("dispatch_accuracy", "准确派遣率", "rate", "higher"),
-           ("spotcheck_pass_rate", "抽查合格率", "rate", "higher"),
-           ("flagged_closures", "照片存疑结案", "count", "lower"), ("recurring", "反复问题", "count", "lower"),
-           ("missed", "督察发现（漏报）", "count", "lower"), ("coverage_rate", "点位巡查覆盖率", "rate", "higher"))
+SummaryLine = tuple[str, str, Literal["count", "rate"], Literal["higher", "lower"]]
+SUMMARY: tuple[SummaryLine, ...] = (
+    ("reports", "上报问题", "count", "higher"), ("valid_reports", "有效上报", "count", "higher"),
+    ("dispatched", "派遣", "count", "higher"), ("due", "应结案", "count", "higher"),
+    ("closed", "结案", "count", "higher"), ("closure_rate", "结案率", "rate", "higher"),
+    ("on_time", "按期结案", "count", "higher"), ("on_time_rate", "按期结案率", "rate", "higher"),
+    ("overdue_open", "超期未结", "count", "lower"), ("rework_rate", "返工率", "rate", "lower"),
+    ("dispatch_accuracy", "准确派遣率", "rate", "higher"),
+    ("spotcheck_pass_rate", "抽查合格率", "rate", "higher"),
+    ("flagged_closures", "照片存疑结案", "count", "lower"), ("recurring", "反复问题", "count", "lower"),
+    ("missed", "督察发现（漏报）", "count", "lower"), ("coverage_rate", "点位巡查覆盖率", "rate", "higher"))
 LIST_ROWS = 50  # overdue and escalated tickets listed; the total says how many more
 TOP_ROWS = 10  # hotspots and key points
 CANDIDATES = 500  # tickets of each kind considered for the 曝光台
@@ -103,7 +107,8 @@ class Names:
     """Units, cells, categories and key points by code, read once."""
 
     def __init__(self, session: Session) -> None:
-        self.units = dict(session.exec(select(Bureau.code, Bureau.name)).all())
+        # Looked up by the unit of a ticket or a point, which may have none.
+        self.units: dict[str | None, str] = dict(session.exec(select(Bureau.code, Bureau.name)).all())
         self.cells = dict(session.exec(select(GridCell.code, GridCell.name)).all())
         self.categories = dict(session.exec(select(Category.code, Category.name)).all())
         self.point_types = dict(session.exec(select(PointType.code, PointType.name)).all())
@@ -120,7 +125,7 @@ def _first_events(session: Session, actions: tuple[str, ...], start: datetime, e
     return dict(session.exec(select(TicketEvent.ticket_id, func.min(TicketEvent.at))
                              .where(col(TicketEvent.action).in_(actions), col(TicketEvent.at) >= start,
                                     col(TicketEvent.at) < end)
-                             .group_by(TicketEvent.ticket_id)).all())
+                             .group_by(col(TicketEvent.ticket_id))).all())
 
 
 def _ticket_lines(session: Session, names: Names, events: dict, end: datetime) -> list[TicketLine]:
@@ -142,13 +147,15 @@ def _ticket_lines(session: Session, names: Names, events: dict, end: datetime) -
 def _hotspots(session: Session, names: Names, start: datetime, end: datetime) -> list[Hotspot]:
     """Cells and categories with problems in the period, at least one of them a recurrence (反复)."""
     rows = session.exec(select(Ticket.cell_code, Ticket.category_code, func.count(),
-                               func.count(Ticket.recurring_of))
+                               func.count(col(Ticket.recurring_of)))
                         .where(col(Ticket.created_at) >= start, col(Ticket.created_at) < end,
                                col(Ticket.cell_code).is_not(None),
                                col(Ticket.status).not_in(("incomplete", "cancelled")))
-                        .group_by(Ticket.cell_code, Ticket.category_code)
-                        .having(func.count(Ticket.recurring_of) > 0)).all()
-    spots = [Hotspot(place=names.cells.get(cell, cell), category=names.categories.get(category, category),
+                        .group_by(col(Ticket.cell_code), col(Ticket.category_code))
+                        .having(func.count(col(Ticket.recurring_of)) > 0)).all()
+    # cast: cell_code IS NOT NULL above.
+    spots = [Hotspot(place=names.cells.get(cast(str, cell), cast(str, cell)),
+                     category=names.categories.get(category, category),
                      tickets=count, recurring=again) for cell, category, count, again in rows]
     return sorted(spots, key=lambda s: (-s.recurring, -s.tickets, s.place, s.category))[:TOP_ROWS]
 
@@ -156,8 +163,8 @@ def _hotspots(session: Session, names: Names, start: datetime, end: datetime) ->
 def _key_points(session: Session, names: Names, period: periods.Period, start: datetime,
                 end: datetime) -> list[KeyPointLine]:
     """Key points by failed checklist items on their patrols, then by problems raised at them."""
-    patrols = Counter()
-    failed_patrols = Counter()
+    patrols: Counter[int] = Counter()
+    failed_patrols: Counter[int] = Counter()
     failed_items: dict[int, Counter] = {}
     versions: dict[int, int] = {}
     for point_id, items, version in session.exec(
@@ -169,11 +176,12 @@ def _key_points(session: Session, names: Names, period: periods.Period, start: d
             failed_patrols[point_id] += 1
             failed_items.setdefault(point_id, Counter()).update(fails)
             versions[point_id] = max(version, versions.get(point_id, 0))
-    tickets = dict(session.exec(select(Ticket.key_point_id, func.count())
-                                .where(col(Ticket.key_point_id).is_not(None), col(Ticket.created_at) >= start,
-                                       col(Ticket.created_at) < end,
-                                       col(Ticket.status).not_in(("incomplete", "cancelled")))
-                                .group_by(Ticket.key_point_id)).all())
+    # cast: key_point_id IS NOT NULL in the query.
+    tickets = cast(dict[int, int], dict(session.exec(
+        select(Ticket.key_point_id, func.count())
+        .where(col(Ticket.key_point_id).is_not(None), col(Ticket.created_at) >= start, col(Ticket.created_at) < end,
+               col(Ticket.status).not_in(("incomplete", "cancelled")))
+        .group_by(col(Ticket.key_point_id))).all()))
     texts: dict[tuple[str, int], dict[str, str]] = {}
     for row in session.exec(select(ChecklistVersion)).all():
         texts[(row.point_type_code, row.version)] = {item["code"]: item["text"] for item in row.items}
@@ -204,12 +212,12 @@ def _default_showcase(session: Session, start: datetime, end: datetime) -> list[
     overdue = select(TicketEvent.ticket_id).where(in_period, TicketEvent.action == "overdue")
     order: dict[uuid.UUID, int] = {}
     for rank, query in enumerate((flagged, reworked, overdue)):
-        for ticket_id in session.exec(query.order_by(TicketEvent.at).limit(CANDIDATES)).all():
+        for ticket_id in session.exec(query.order_by(col(TicketEvent.at)).limit(CANDIDATES)).all():
             order.setdefault(ticket_id, rank)
     with_pairs = set(session.exec(
         select(Photo.ticket_id).where(col(Photo.ticket_id).in_(list(order)), col(Photo.received_at).is_not(None),
                                       col(Photo.kind).in_(("before", "after")))
-        .group_by(Photo.ticket_id).having(func.count(func.distinct(Photo.kind)) == 2)).all()) if order else set()
+        .group_by(col(Photo.ticket_id)).having(func.count(func.distinct(Photo.kind)) == 2)).all()) if order else set()
     return [t for t in sorted(order, key=lambda t: order[t]) if t in with_pairs][:SHOWCASE_MAX]
 
 
@@ -230,7 +238,7 @@ def _showcase(session: Session, names: Names, storage: LocalStorage, ticket_ids:
     photos: dict[uuid.UUID, list[Photo]] = {}
     for photo in session.exec(select(Photo).where(col(Photo.ticket_id).in_(ticket_ids),
                                                   col(Photo.received_at).is_not(None))
-                              .order_by(Photo.received_at, Photo.position)).all():
+                              .order_by(col(Photo.received_at), col(Photo.position))).all():
         photos.setdefault(photo.ticket_id, []).append(photo)
     items = []
     for done, ticket_id in enumerate(ticket_ids):
@@ -264,7 +272,7 @@ def _showcase(session: Session, names: Names, storage: LocalStorage, ticket_ids:
     return items
 
 
-def gather(session: Session, settings: Settings, storage: LocalStorage, *, kind: str, period: periods.Period,
+def gather(session: Session, settings: Settings, storage: LocalStorage, *, kind: Kind, period: periods.Period,
            version: int, supersedes_version: int | None, showcase_ticket_ids: list[uuid.UUID] | None,
            now: datetime, progress: Callable[[int], None]) -> BulletinContent:
     """Everything the bulletin shows, as of the period's end (now while it runs). `progress` hears 10–80."""
@@ -289,6 +297,7 @@ def gather(session: Session, settings: Settings, storage: LocalStorage, *, kind:
     units = {u.bureau_code: u.name for u in ranking.units}
     totals = figures.totals
     county = _county(session)
+    assert period.label is not None  # a bulletin's period is a week, a month or a quarter
     return BulletinContent(
         title=f"{county or ''}创建文明城市工作{KIND_NAMES[kind]}通报", county=county, kind=kind,
         period=period.label, period_label=period_label(period), range_label=range_label(period),

@@ -5,11 +5,12 @@ import uuid
 from datetime import datetime
 from typing import Literal
 
-from pydantic import ConfigDict, field_validator
+from pydantic import field_validator
 from sqlalchemy import JSON, CheckConstraint, Column, Index, text
 from sqlmodel import Field, SQLModel
 
 from api.database import UTCDateTime, utcnow
+from api.inputs import FORBID_EXTRA
 
 Kind = Literal["weekly", "monthly", "quarterly"]
 Status = Literal["queued", "running", "done", "failed"]
@@ -63,7 +64,7 @@ class Bulletin(SQLModel, table=True):
 # --- the API ---
 
 class BulletinCreate(SQLModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = FORBID_EXTRA
     kind: Kind
     period: str = Field(min_length=1, max_length=16, description="2026-W48 (weekly), 2026-11 (monthly), 2026-Q4")
     showcase_ticket_ids: list[uuid.UUID] | None = Field(

@@ -29,11 +29,12 @@ Readable = Annotated[Bulletin, Depends(_readable)]
 Changeable = Annotated[Bulletin, Depends(_changeable)]
 
 
-def _generated(row: Bulletin) -> Bulletin:
-    if row.status != "done":
+def _generated(row: Bulletin) -> str:
+    """The SHA-256 of the bulletin's PDF, once it is generated."""
+    if row.status != "done" or row.sha256 is None:
         raise ApiError(409, "bulletin_not_ready", "通报尚未生成完成", "the bulletin has not been generated yet",
                        {"status": row.status, "progress": row.progress})
-    return row
+    return row.sha256
 
 
 def _one(session, row: Bulletin) -> BulletinPublic:
@@ -63,13 +64,13 @@ def list_bulletins(session: SessionDep, user: Reader, kind: Kind | None = None,
             responses={200: {"content": {"application/pdf": FILE}, "description": "the bulletin's PDF"}})
 def bulletin_pdf(request: Request, row: Readable):
     """The PDF (A4). Once published, these bytes never change: their SHA-256 is the bulletin's `sha256`."""
-    _generated(row)
-    path = runner.documents(request.app.state.settings).path(row.sha256)
+    sha256 = _generated(row)
+    path = runner.documents(request.app.state.settings).path(sha256)
     if not path.exists():
         raise ApiError(404, "document_missing", "通报文件缺失，请重新生成", "the bulletin's file is missing; regenerate it")
     name = quote(f"{service.title(row)}（第{row.version}版）.pdf")
     return FileResponse(path, media_type="application/pdf", headers={
-        "Content-Disposition": f"inline; filename*=UTF-8''{name}", "ETag": f'"{row.sha256}"',
+        "Content-Disposition": f"inline; filename*=UTF-8''{name}", "ETag": f'"{sha256}"',
         "Cache-Control": "private, max-age=31536000, immutable" if row.published_at else "private, no-cache"})
 
 

@@ -6,13 +6,14 @@ import base64
 import logging
 import uuid
 from datetime import timedelta
+from typing import cast
 
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
 from api.bulletins import content as bulletin_content
 from api.bulletins import service
-from api.bulletins.models import Bulletin, BulletinContent
+from api.bulletins.models import Bulletin, BulletinContent, Kind
 from api.config import Settings
 from api.database import read_session, utcnow
 from api.documents import jobs, pdf
@@ -73,11 +74,12 @@ def generate(engine: Engine, settings: Settings, bulletin_id: uuid.UUID, token: 
     storage, store = photos(settings), documents(settings)
     try:
         with read_session(engine) as session:
-            row = session.get(Bulletin, bulletin_id)
+            row = session.get_one(Bulletin, bulletin_id)
             supersedes = session.get(Bulletin, row.supersedes_id) if row.supersedes_id else None
             progress(5)
             content = bulletin_content.gather(
-                session, settings, storage, kind=row.kind, period=periods.parse(row.period), version=row.version,
+                session, settings, storage, kind=cast(Kind, row.kind),  # the table's constraint holds it to these
+                period=periods.parse(row.period), version=row.version,
                 supersedes_version=supersedes.version if supersedes else None,
                 showcase_ticket_ids=[uuid.UUID(t) for t in row.showcase_ticket_ids]
                 if row.showcase_ticket_ids is not None else None,

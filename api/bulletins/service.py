@@ -3,15 +3,16 @@ the background (api/bulletins/runner.py). Functions flush; the request's session
 
 import uuid
 from datetime import date, timedelta
+from typing import cast
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from api.accounts.models import Role, User
 from api.bulletins.content import headline
-from api.bulletins.models import PERIOD_KINDS, Bulletin, BulletinCreate, BulletinPublic
+from api.bulletins.models import PERIOD_KINDS, Bulletin, BulletinCreate, BulletinPublic, Kind, Status
 from api.config import Settings
-from api.database import utcnow
+from api.database import stored_id, utcnow
 from api.documents.store import DocumentStore
 from api.errors import ApiError, not_found
 from api.indicators import periods
@@ -88,7 +89,8 @@ def create(session: Session, settings: Settings, user: User, body: BulletinCreat
     period = _period(body.kind, body.period, utcnow().astimezone(settings.tz).date())
     if body.showcase_ticket_ids:
         _check_showcase(session, body.showcase_ticket_ids)
-    row = Bulletin(kind=body.kind, period=period.label, created_by=user.id, version=1,
+    assert period.label is not None  # a week, a month or a quarter
+    row = Bulletin(kind=body.kind, period=period.label, created_by=stored_id(user.id), version=1,
                    showcase_ticket_ids=[str(t) for t in body.showcase_ticket_ids]
                    if body.showcase_ticket_ids is not None else None,
                    lease_until=utcnow() + START_WITHIN)
@@ -144,9 +146,10 @@ def publish(session: Session, documents: DocumentStore, user: User, row: Bulleti
         raise _conflict("bulletin_not_ready", "通报尚未生成完成", "the bulletin has not been generated yet")
     latest = latest_published(session, row.kind, row.period)
     if (latest.id if latest else None) != row.supersedes_id:
+        assert latest is not None  # what the draft corrects was published, and a published bulletin stays
         raise _conflict("bulletin_outdated", f"本期已发布第 {latest.version} 版，请重新生成后再发布",
                         f"version {latest.version} of this period was published since; regenerate, then publish")
-    if documents.digest(row.sha256) != row.sha256:
+    if row.sha256 is None or documents.digest(row.sha256) != row.sha256:
         raise _conflict("document_missing", "通报文件缺失或已损坏，请重新生成",
                         "the bulletin's file is missing or damaged; regenerate it")
     row.published_at, row.published_by = utcnow(), user.id
@@ -170,11 +173,12 @@ def public(session: Session, rows: list[Bulletin]) -> list[BulletinPublic]:
     corrected = {r.supersedes_id for r in rows if r.supersedes_id}
     versions = dict(session.exec(select(Bulletin.id, Bulletin.version).where(
         col(Bulletin.id).in_(corrected))).all()) if corrected else {}
+    # cast: the table's constraints hold kind and status to these values.
     return [BulletinPublic(
-        id=r.id, kind=r.kind, period=r.period, title=title(r), status=r.status,
+        id=r.id, kind=cast(Kind, r.kind), period=r.period, title=title(r), status=cast(Status, r.status),
         progress=r.progress, version=r.version, supersedes=r.supersedes_id,
-        supersedes_version=versions.get(r.supersedes_id), published_at=r.published_at, sha256=r.sha256,
-        size=r.size, error=r.error, error_en=r.error_en,
+        supersedes_version=versions.get(r.supersedes_id) if r.supersedes_id else None,
+        published_at=r.published_at, sha256=r.sha256, size=r.size, error=r.error, error_en=r.error_en,
         showcase_ticket_ids=[uuid.UUID(t) for t in r.showcase_ticket_ids] if r.showcase_ticket_ids is not None
         else None,
         created_at=r.created_at, created_by=users.get(r.created_by, ""), generated_at=r.generated_at,

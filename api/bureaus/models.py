@@ -1,8 +1,10 @@
 from typing import Annotated, Literal
 
-from pydantic import ConfigDict, StringConstraints, field_validator
+from pydantic import StringConstraints, field_validator
 from sqlalchemy import CheckConstraint
 from sqlmodel import Field, SQLModel
+
+from api.inputs import FORBID_EXTRA
 
 BureauKind = Literal["department", "street", "enterprise", "office"]
 
@@ -26,14 +28,14 @@ class Bureau(BureauBase, table=True):
 
 
 class BureauCreate(BureauBase):
-    model_config = ConfigDict(extra="forbid")
+    model_config = FORBID_EXTRA
     code: Annotated[str, StringConstraints(pattern=r"^[a-z0-9_-]+$")] = Field(min_length=2, max_length=32)
     kind: BureauKind = "department"
     webhook_url: Annotated[str, StringConstraints(pattern=r"^https?://")] | None = Field(default=None, max_length=512)
 
 
 class BureauUpdate(SQLModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = FORBID_EXTRA
     name: str | None = Field(default=None, max_length=64)
     name_en: str | None = Field(default=None, max_length=128)
     kind: BureauKind | None = None

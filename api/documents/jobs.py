@@ -15,12 +15,18 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Generic, TypeVar
 
 from sqlalchemy import or_, update
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, SQLModel, col, select
+from sqlmodel import Session, col, select
 
+from api.bulletins.models import Bulletin
 from api.database import transaction, utcnow
+from api.exports.models import Export
+
+# The tables run as jobs (each has the columns above), named so that the checker sees those columns.
+Row = TypeVar("Row", Bulletin, Export)
 
 
 class Lost(Exception):
@@ -28,20 +34,20 @@ class Lost(Exception):
 
 
 @dataclass(frozen=True)
-class Jobs:
-    model: type[SQLModel]
+class Jobs(Generic[Row]):
+    model: type[Row]
     lease: timedelta  # longer than any one step between two renewals
     max_attempts: int
     gave_up: tuple[str, str]  # the reason when they are spent, zh and en, with {attempts}
 
     def claim(self, engine: Engine, *conditions,
-              on_claim: Callable[[Session, SQLModel], None] = lambda session, row: None
+              on_claim: Callable[[Session, Row], None] = lambda session, row: None
               ) -> tuple[uuid.UUID, uuid.UUID] | None:
         """Take the oldest row matching the conditions: (its id, this run's token), or None. `on_claim` sees
         the row inside the claiming transaction."""
         model, now = self.model, utcnow()
         with transaction(engine) as session:
-            row = session.exec(select(model).where(*conditions).order_by(model.created_at).limit(1)
+            row = session.exec(select(model).where(*conditions).order_by(col(model.created_at)).limit(1)
                                .with_for_update(skip_locked=True)).first()
             if row is None:
                 return None
@@ -59,7 +65,7 @@ class Jobs:
 
     def claim_queued(self, engine: Engine, row_id: uuid.UUID, **kw) -> tuple[uuid.UUID, uuid.UUID] | None:
         """A row just queued, unless another process took it first."""
-        return self.claim(engine, col(self.model.id) == row_id, self.model.status == "queued", **kw)
+        return self.claim(engine, col(self.model.id) == row_id, col(self.model.status) == "queued", **kw)
 
     def claim_abandoned(self, engine: Engine, **kw) -> tuple[uuid.UUID, uuid.UUID] | None:
         """The oldest row whose process died: queued or running, its lease lapsed (or never taken)."""
@@ -72,7 +78,7 @@ class Jobs:
         model = self.model
         with transaction(engine) as session:
             result = session.exec(update(model).where(
-                col(model.id) == row_id, col(model.run_token) == token, model.status == "running")
+                col(model.id) == row_id, col(model.run_token) == token, col(model.status) == "running")
                 .values(**{"lease_until": utcnow() + self.lease, **values}))
         if result.rowcount != 1:
             raise Lost()

@@ -81,8 +81,9 @@ class DocumentStore:
         except FileNotFoundError:
             return None
 
-    def sweep(self, referenced: Iterable[str], *, grace_s: float = 3600) -> int:
-        """Remove files no row names, and temporary files, older than `grace_s`; returns how many."""
+    def sweep(self, referenced: Iterable[str | None], *, grace_s: float = 3600) -> int:
+        """Remove files no row names (`referenced`: the rows' SHA-256 columns), and temporary files, older than
+        `grace_s`; returns how many."""
         keep, cutoff, removed = set(referenced), time.time() - grace_s, 0
         for path in [*self.tmp.iterdir(), *self.root.glob("??/*")]:
             try:

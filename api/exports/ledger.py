@@ -90,7 +90,7 @@ class Names:
 
     def place(self, cell_code: str | None) -> tuple[str, str, str]:
         cell, community_code = self.cells.get(cell_code, ("", None)) if cell_code else ("", None)
-        community = self.areas.get(community_code)
+        community = self.areas.get(community_code) if community_code else None
         street = self.areas.get(community.parent_code) if community and community.parent_code else None
         return (street.name if street else "", community.name if community else "", cell)
 
@@ -147,7 +147,7 @@ def _last_events(session: Session, ids: list[uuid.UUID]) -> dict[tuple[uuid.UUID
     for event in session.exec(select(TicketEvent).where(col(TicketEvent.ticket_id).in_(ids),
                                                         col(TicketEvent.action).in_(("rectify", "verify",
                                                                                      "spotcheck")))
-                              .order_by(TicketEvent.at, TicketEvent.id)).all():
+                              .order_by(col(TicketEvent.at), col(TicketEvent.id))).all():
         latest[(event.ticket_id, event.action)] = event
     return latest
 
@@ -159,7 +159,7 @@ def _photos(session: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, tuple[str
             select(Photo.ticket_id, Photo.kind, Photo.sha256)
             .where(col(Photo.ticket_id).in_(ids), col(Photo.received_at).is_not(None),
                    col(Photo.kind).in_(("before", "after")))
-            .order_by(Photo.received_at, Photo.position)).all():
+            .order_by(col(Photo.received_at), col(Photo.position))).all():
         pair = found.setdefault(ticket_id, [None, None])
         if kind == "before" and pair[0] is None:
             pair[0] = sha256
@@ -192,9 +192,9 @@ def lines(session: Session, names: Names, tickets: list[Ticket], now: datetime |
             unit=names.units.get(t.bureau_code, "") if t.bureau_code else "", dispatched_at=t.dispatched_at,
             deadline_at=t.deadline_at, rectification=(rectify.payload.get("note") or "") if rectify else "",
             rectified_at=t.rectified_at,
-            verification=RESULT_NAMES.get(verify.payload.get("result"), "") if verify else "",
+            verification=RESULT_NAMES.get(verify.payload.get("result", ""), "") if verify else "",
             verifier=people.get(verify.actor_id, "") if verify else "",
-            spotcheck=SPOTCHECK_NAMES.get(spot.payload.get("result"), "") if spot else "",
+            spotcheck=SPOTCHECK_NAMES.get(spot.payload.get("result", ""), "") if spot else "",
             rework_count=t.rework_count, status_code=t.status, status=STATUS_NAMES.get(t.status, t.status),
             closed=t.status == "closed", closed_at=t.closed_at, recurring=t.recurring_of is not None,
             overdue=t.deadline_at is not None and (done_at or now) > t.deadline_at,

@@ -5,11 +5,12 @@ import uuid
 from datetime import datetime
 from typing import Literal
 
-from pydantic import ConfigDict, model_validator
+from pydantic import model_validator
 from sqlalchemy import JSON, CheckConstraint, Column, Index
 from sqlmodel import Field, SQLModel
 
 from api.database import UTCDateTime, utcnow
+from api.inputs import FORBID_EXTRA
 
 Format = Literal["xlsx", "pdf", "csv"]
 Status = Literal["queued", "running", "done", "failed"]
@@ -61,7 +62,7 @@ class ExportFilters(SQLModel):
     """The ticket list's filters (GET /api/v1/tickets), plus closure dates, key point and source; `period`
     (2026-11, 2026-Q4…) names the summary sheet's period and, without since/until, picks tickets found in it."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = FORBID_EXTRA
     period: str | None = Field(default=None, max_length=16)
     status: list[TicketStatus] | None = Field(default=None, max_length=9)
     bureau: str | None = Field(default=None, min_length=1, max_length=32)

@@ -70,7 +70,7 @@ def export_feed(request: Request, session: SessionDep,
 
     def chunks():
         with read_session(engine) as reading:  # the request's session is closed once streaming starts
-            maker, names = reading.get(User, user_id), ledger.Names(reading)
+            maker, names = reading.get_one(User, user_id), ledger.Names(reading)
             pages = (ledger.lines(reading, names, page) for page in ledger.pages(reading, maker, filters, tz))
             yield from writers.csv_chunks(pages, tz)
 
@@ -88,7 +88,7 @@ def get_export(session: SessionDep, row: Readable):
             responses={200: {"content": {t: FILE for t in service.MEDIA_TYPES.values()}, "description": "the file"}})
 def export_file(request: Request, row: Readable):
     """The finished file, named in Chinese (RFC 6266 `filename*`)."""
-    if row.status != "done":
+    if row.status != "done" or row.sha256 is None:
         raise ApiError(409, "export_not_ready", "导出尚未完成", "the export is not finished yet",
                        {"status": row.status, "progress": row.progress / 100})
     path = runner.documents(request.app.state.settings).path(row.sha256)

@@ -63,8 +63,8 @@ def generate(engine: Engine, settings: Settings, export_id: uuid.UUID, token: uu
     temp = None
     try:
         with read_session(engine) as session:
-            row = session.get(Export, export_id)
-            user = session.get(User, row.created_by)
+            row = session.get_one(Export, export_id)
+            user = session.get_one(User, row.created_by)
             filters = ExportFilters.model_validate(row.filters)
             total = max(1, ledger.count(session, user, filters, tz))
             names = ledger.Names(session)

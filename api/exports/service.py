@@ -3,6 +3,7 @@
 import hashlib
 import secrets
 import uuid
+from typing import cast
 
 from sqlmodel import Session, col, select
 
@@ -11,9 +12,20 @@ from api.accounts.models import Role, User
 from api.audit import service as audit
 from api.bureaus.models import Bureau
 from api.config import Settings
+from api.database import stored_id
 from api.errors import ApiError, forbidden, not_found
 from api.exports import ledger
-from api.exports.models import Export, ExportCreate, ExportFilters, ExportPublic, Preview, PreviewRow
+from api.exports.models import (
+    Export,
+    ExportCreate,
+    ExportFilters,
+    ExportPublic,
+    Format,
+    Preview,
+    PreviewRow,
+    Status,
+    TicketStatus,
+)
 from api.exports.runner import TITLES, period_label
 
 EXPORTERS = (Role.ledger, Role.dispatcher, Role.leader, Role.admin, Role.bureau)
@@ -40,7 +52,7 @@ def _hash(token: str) -> str:
 
 
 def _file_name(session: Session, fmt: str, filters: ExportFilters, settings: Settings) -> str:
-    unit = session.get(Bureau, filters.bureau).name if filters.bureau else None
+    unit = session.get_one(Bureau, filters.bureau).name if filters.bureau else None  # check_filters found it
     parts = [TITLES[fmt], period_label(filters, settings.tz), *([unit] if unit else [])]
     return f"{'_'.join(parts)}.{fmt}"
 
@@ -60,7 +72,7 @@ def create(session: Session, settings: Settings, user: User, body: ExportCreate)
                            f"({count} chosen): narrow it, or export XLSX", {"count": count, "max": PDF_MAX_ROWS})
     token = secrets.token_urlsafe(32) if body.feed else None
     row = Export(format=body.format, filters=filters.model_dump(mode="json", exclude_none=True),
-                 file_name=_file_name(session, body.format, filters, settings), created_by=user.id,
+                 file_name=_file_name(session, body.format, filters, settings), created_by=stored_id(user.id),
                  feed_token_sha256=_hash(token) if token else None)
     session.add(row)
     session.flush()
@@ -96,10 +108,12 @@ def public(session: Session, rows: list[Export], feed_token: str | None = None) 
     makers = {row.created_by for row in rows}
     names = dict(session.exec(select(User.id, User.display_name).where(col(User.id).in_(makers))).all()) \
         if makers else {}
+    # cast: the table's constraints hold format and status to these values.
     return [ExportPublic(
-        id=row.id, format=row.format, filters=row.filters, status=row.status, progress=row.progress / 100,
-        rows=row.rows, size=row.size, file_name=row.file_name, error=row.error, error_en=row.error_en,
-        created_at=row.created_at, created_by=names.get(row.created_by, ""), generated_at=row.generated_at,
+        id=row.id, format=cast(Format, row.format), filters=row.filters, status=cast(Status, row.status),
+        progress=row.progress / 100, rows=row.rows, size=row.size, file_name=row.file_name, error=row.error,
+        error_en=row.error_en, created_at=row.created_at, created_by=names.get(row.created_by, ""),
+        generated_at=row.generated_at,
         expires_at=row.expires_at, file_url=f"/api/v1/exports/{row.id}/file", feed=row.feed_token_sha256 is not None,
         feed_url=f"/api/v1/exports/feed.csv?token={feed_token}" if feed_token else None) for row in rows]
 
@@ -112,8 +126,9 @@ def preview(session: Session, settings: Settings, user: User, filters: ExportFil
     first = ledger.lines(session, ledger.Names(session), page)
     return Preview(count=ledger.count(session, user, filters, settings.tz), rows=[PreviewRow(
         number=line.number, found_at=line.found_at, place=line.place, category=line.category,
-        description=line.description, unit=line.unit or None, status=line.status_code, closed=line.closed,
-        overdue=line.overdue) for line in first])
+        description=line.description, unit=line.unit or None,
+        status=cast(TicketStatus, line.status_code),  # a ticket's status, which the table holds to these
+        closed=line.closed, overdue=line.overdue) for line in first])
 
 
 def feed(session: Session, token: str | None) -> tuple[Export, User]:
@@ -121,7 +136,7 @@ def feed(session: Session, token: str | None) -> tuple[Export, User]:
     account is disabled)."""
     row = session.exec(select(Export).where(Export.feed_token_sha256 == _hash(token))).first() if token else None
     user = session.get(User, row.created_by) if row else None
-    if user is None or not user.is_active or user.role not in EXPORTERS:
+    if row is None or user is None or not user.is_active or user.role not in EXPORTERS:
         raise ApiError(401, "not_authenticated", "链接无效或已撤销", "the feed's token is invalid or revoked",
                        headers={"WWW-Authenticate": "Bearer"})
     return row, user

@@ -37,11 +37,12 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Float, case, cast, extract, func, literal, select
+from sqlalchemy.orm import Mapped
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session, col
 
 from api.accounts.models import User
-from api.county.reference import CategoryRef, reference
+from api.reference_data import CategoryRef, reference
 from api.spotchecks.models import SpotCheck
 from api.tickets.models import CLOCK_RUNNING, Ticket, TicketEvent
 from api.tickets.workflow import TRANSITIONS
@@ -59,9 +60,10 @@ STATE_ACTIONS = tuple(sorted({"dispatched", "reported", "spotcheck"}
 
 # The fine key each grouping is counted by in the database (street and community roll up from cells; an
 # inspector's misses are the supervision finds in their cells, so their tickets are counted by cell too).
-FINE_KEYS = {"bureau": (Ticket.bureau_code,), "street": (Ticket.cell_code,), "community": (Ticket.cell_code,),
-             "cell": (Ticket.cell_code,), "inspector": (Ticket.author_id, Ticket.cell_code),
-             "category": (Ticket.category_code,), "key_point": (Ticket.key_point_id,)}
+FINE_KEYS: dict[str, tuple[Mapped[Any], ...]] = {
+    "bureau": (col(Ticket.bureau_code),), "street": (col(Ticket.cell_code),), "community": (col(Ticket.cell_code),),
+    "cell": (col(Ticket.cell_code),), "inspector": (col(Ticket.author_id), col(Ticket.cell_code)),
+    "category": (col(Ticket.category_code),), "key_point": (col(Ticket.key_point_id),)}
 
 
 def _count(condition: ColumnElement) -> ColumnElement:
@@ -104,11 +106,11 @@ def _tally_ticket(counts: Counter, state: "State", ticket: "Replayed", start: da
     counts["due"] += due
     counts["closed"] += due and state.status == "closed"
     counts["on_time"] += (due and state.status == "closed" and state.rectified_at is not None
-                          and state.rectified_at <= state.deadline)
+                          and state.deadline is not None and state.rectified_at <= state.deadline)
     counts["overdue_open"] += state.status in CLOCK_RUNNING and state.deadline is not None and state.deadline < end
     rectified = due and state.status in STOPPED
     counts["rectified"] += rectified
-    return rectified and state.dispatched_at is not None and state.rectified_at is not None
+    return rectified
 
 
 class Clock:
@@ -213,8 +215,9 @@ def state_at(ticket: Replayed, events: list[tuple[datetime, str, str | None, dic
 
 def _changed_since(end: datetime):
     """Tickets created before `end` with an event since that may have changed what the figures read."""
-    return select(Ticket.id).where(col(Ticket.created_at) < end, col(Ticket.id).in_(
-        select(TicketEvent.ticket_id).where(col(TicketEvent.action).in_(STATE_ACTIONS), col(TicketEvent.at) >= end)))
+    return select(col(Ticket.id)).where(col(Ticket.created_at) < end, col(Ticket.id).in_(
+        select(col(TicketEvent.ticket_id))
+        .where(col(TicketEvent.action).in_(STATE_ACTIONS), col(TicketEvent.at) >= end)))
 
 
 def _count_columns(session: Session, totals: dict[tuple, Counter], durations: list | None, by: str,
@@ -226,16 +229,17 @@ def _count_columns(session: Session, totals: dict[tuple, Counter], durations: li
         totals.setdefault(tuple(row[:len(fine)]), Counter()).update(dict(zip(sums, row[len(fine):], strict=True)))
     # Overdue whenever due: a few open tickets, read by status and deadline and counted here (grouped in the
     # database, SQLite walked a whole index in the grouping's order instead).
-    for key in session.connection().execute(select(*fine).where(
+    for row in session.connection().execute(select(*fine).where(
             col(Ticket.status).in_(CLOCK_RUNNING), col(Ticket.deadline_at) < end)):
-        totals.setdefault(tuple(key), Counter())["overdue_open"] += 1
+        totals.setdefault(tuple(row), Counter())["overdue_open"] += 1
     if durations is None:
         return
     # Seconds since the epoch rather than datetimes: for the working-time clock, and cheaper to read.
     rectified = col(Ticket.status).in_(STOPPED) & _in(col(Ticket.deadline_at), start, end)
     for *key, dispatched, rectified_at, parked in session.connection().execute(
-            select(*fine, cast(extract("epoch", Ticket.dispatched_at), Float),
-                   cast(extract("epoch", Ticket.rectified_at), Float), Ticket.parked_seconds).where(rectified)):
+            select(*fine, cast(extract("epoch", col(Ticket.dispatched_at)), Float),
+                   cast(extract("epoch", col(Ticket.rectified_at)), Float), col(Ticket.parked_seconds))
+            .where(rectified)):
         if dispatched is not None and rectified_at is not None:
             durations.append((tuple(key), dispatched, rectified_at, parked, 1))
 
@@ -247,29 +251,32 @@ def _correct_changed(session: Session, totals: dict[tuple, Counter], durations: 
     fine = FINE_KEYS[by]
     tickets, now_states = {}, {}
     for row in session.connection().execute(select(
-            Ticket.id, Ticket.source, Ticket.category_code, Ticket.created_at, Ticket.completed_at,
-            Ticket.recurring_of, Ticket.deadline_at, *fine, Ticket.status, Ticket.bureau_code,
-            Ticket.dispatched_at, Ticket.rectified_at, Ticket.parked_seconds)
+            col(Ticket.id), col(Ticket.source), col(Ticket.category_code), col(Ticket.created_at),
+            col(Ticket.completed_at), col(Ticket.recurring_of), col(Ticket.deadline_at), *fine, col(Ticket.status),
+            col(Ticket.bureau_code), col(Ticket.dispatched_at), col(Ticket.rectified_at), col(Ticket.parked_seconds))
             .where(col(Ticket.id).in_(_changed_since(end)))):
-        tickets[row[0]] = Replayed(*row[:7], key=tuple(row[7:7 + len(fine)]))
+        tickets[row[0]] = Replayed(id=row[0], source=row[1], category_code=row[2], created_at=row[3],
+                                   completed_at=row[4], recurring_of=row[5], deadline_at=row[6],
+                                   key=tuple(row[7:7 + len(fine)]))
         now_states[row[0]] = State(row[-5], row[-4], row[6], *row[-3:])
     events: dict[Any, list] = {ticket_id: [] for ticket_id in tickets}
     # Their events up to `end`, and those since that moved a deadline (whether one did is all that matters).
     kind = col(TicketEvent.action)
     for ticket_id, at, action, to_status, payload in session.connection().execute(
-            select(TicketEvent.ticket_id, TicketEvent.at, TicketEvent.action, TicketEvent.to_status,
-                   TicketEvent.payload)
+            select(col(TicketEvent.ticket_id), col(TicketEvent.at), kind, col(TicketEvent.to_status),
+                   col(TicketEvent.payload))
             .where(col(TicketEvent.ticket_id).in_(_changed_since(end)), kind.in_(STATE_ACTIONS),
                    (col(TicketEvent.at) < end) | kind.in_(DEADLINE_ACTIONS))
-            .order_by(TicketEvent.ticket_id, TicketEvent.at, TicketEvent.id)):
+            .order_by(col(TicketEvent.ticket_id), col(TicketEvent.at), col(TicketEvent.id))):
         events[ticket_id].append((at, action, to_status, payload))
     categories = reference(session).categories
     for ticket_id, ticket in tickets.items():
         then = state_at(ticket, events[ticket_id], end, calendar, categories.get(ticket.category_code))
         for state, sign in ((now_states[ticket_id], -1), (then, 1)):
             key = (state.bureau,) if by == "bureau" else ticket.key
-            counts = Counter()
-            if _tally_ticket(counts, state, ticket, start, end) and durations is not None:
+            counts: Counter[str] = Counter()
+            if (_tally_ticket(counts, state, ticket, start, end) and durations is not None
+                    and state.dispatched_at is not None and state.rectified_at is not None):
                 durations.append((key, state.dispatched_at.timestamp(), state.rectified_at.timestamp(),
                                   state.parked_seconds, sign))
             totals.setdefault(key, Counter()).update({name: sign * n for name, n in counts.items()})
@@ -295,7 +302,7 @@ def _tally_events(session: Session, totals: dict[tuple, Counter], by: str, start
                        .select_from(TicketEvent).join(Ticket, col(Ticket.id) == TicketEvent.ticket_id)
                        .join(User, col(User.id) == TicketEvent.actor_id, isouter=True)
                        .where(action == "return", inside).group_by(returned_by))
-        spot_key = (SpotCheck.bureau_code,)
+        spot_key: tuple[Mapped[Any], ...] = (col(SpotCheck.bureau_code),)
     else:
         queries.append(select(*fine, literal("dispatched"), func.count())
                        .select_from(TicketEvent).join(Ticket, col(Ticket.id) == TicketEvent.ticket_id)
@@ -313,9 +320,9 @@ def _tally_events(session: Session, totals: dict[tuple, Counter], by: str, start
                    .group_by(*fine, kind))
     queries.append(select(*fine, literal("flagged_closures"), func.count())
                    .select_from(TicketEvent).join(Ticket, col(Ticket.id) == TicketEvent.ticket_id)
-                   .where(action == "verify", inside, TicketEvent.to_status == "closed",
+                   .where(action == "verify", inside, col(TicketEvent.to_status) == "closed",
                           TicketEvent.payload["flags_acknowledged"].as_string().is_not(None)).group_by(*fine))
-    spot_kind = case((SpotCheck.status == "failed", "spotcheck_fails"), else_="spotcheck_passes")
+    spot_kind = case((col(SpotCheck.status) == "failed", "spotcheck_fails"), else_="spotcheck_passes")
     queries.append(select(*spot_key, spot_kind, func.count())
                    .select_from(SpotCheck).join(Ticket, col(Ticket.id) == SpotCheck.ticket_id)
                    .where(_in(col(SpotCheck.result_at), start, end)).group_by(*spot_key, spot_kind))

@@ -4,11 +4,12 @@ index the figures read events by, and the shapes of the indicator and ranking an
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import ConfigDict, model_validator
+from pydantic import model_validator
 from sqlalchemy import JSON, Column, Index
 from sqlmodel import Field, SQLModel
 
-from api.database import UTCDateTime, utcnow
+from api.database import UTCDateTime, table_of, utcnow
+from api.inputs import FORBID_EXTRA
 from api.tickets.models import TicketEvent
 
 Grouping = Literal["bureau", "street", "community", "cell", "inspector", "category", "key_point"]
@@ -16,7 +17,7 @@ Grouping = Literal["bureau", "street", "community", "cell", "inspector", "catego
 # A period's events of one kind (dispatches, returns, rectifications, verifications) and the tickets changed
 # since a moment are read off this index alone; the event log is the tickets' table, the way it is read is the
 # indicators' concern.
-_events = TicketEvent.__table__.c
+_events = table_of(TicketEvent).c
 Index("ix_ticket_events_action_at", _events.action, _events.at, _events.ticket_id, _events.to_status)
 
 
@@ -28,7 +29,7 @@ class ScoreWeights(SQLModel):
     unit has a figure for (a unit with no spot check is scored on the others); the rest are subtracted:
     `rework_rate` points at 100 % rework, the others per ticket."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = FORBID_EXTRA
     on_time_rate: float = Field(default=50, ge=0, le=100)
     closure_rate: float = Field(default=30, ge=0, le=100)
     spotcheck_pass_rate: float = Field(default=20, ge=0, le=100)
@@ -49,7 +50,7 @@ class ScoreWeights(SQLModel):
 class RankingConfig(SQLModel):
     """The `ranking` block of the county configuration."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = FORBID_EXTRA
     weights: ScoreWeights = Field(default_factory=ScoreWeights)
     min_due: int = Field(default=5, ge=0, le=100_000)  # fewer tickets due: listed, not ranked
     red: int = Field(default=3, ge=0, le=100)  # 红榜: the top N ranked units

@@ -4,6 +4,7 @@ a quarter `2026-Q4`, or dates from/to. A period is half-open, [first day 00:00, 
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from api.errors import ApiError
@@ -15,6 +16,7 @@ _DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 _WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 _QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
+Kind = Literal["day", "week", "month", "quarter", "custom"]
 
 
 def _bad(zh: str, en: str, value: str | None = None) -> ApiError:
@@ -23,7 +25,7 @@ def _bad(zh: str, en: str, value: str | None = None) -> ApiError:
 
 @dataclass(frozen=True)
 class Period:
-    kind: str  # day | week | month | quarter | custom
+    kind: Kind
     first: date
     end: date  # exclusive
 
@@ -42,7 +44,8 @@ class Period:
 
     def bounds(self, tz: ZoneInfo) -> tuple[datetime, datetime]:
         """Midnight to midnight in the county's zone, as UTC."""
-        return tuple(datetime.combine(day, time(), tz).astimezone(UTC) for day in (self.first, self.end))
+        start, end = (datetime.combine(day, time(), tz).astimezone(UTC) for day in (self.first, self.end))
+        return start, end
 
     def previous(self) -> "Period | None":
         """The period of the same kind just before (a custom one: as long, ending where this starts);
@@ -62,7 +65,7 @@ def _add_months(day: date, months: int) -> date:
     return date(index // 12, index % 12 + 1, 1)
 
 
-def _period(kind: str, first: date) -> Period:
+def _period(kind: Kind, first: date) -> Period:
     if kind == "day":
         end = first + timedelta(days=1)
     elif kind == "week":
@@ -112,8 +115,10 @@ def recently_closed(today: date) -> list[tuple[Period, bool]]:
     the one before it (its ranks give the change in rank), with whether every grouping is read (the last) or
     the units' alone (the one before)."""
     found = []
-    for kind, first in (("week", today - timedelta(days=today.weekday())), ("month", today.replace(day=1)),
-                        ("quarter", date(today.year, (today.month - 1) // 3 * 3 + 1, 1))):
+    firsts: tuple[tuple[Kind, date], ...] = (
+        ("week", today - timedelta(days=today.weekday())), ("month", today.replace(day=1)),
+        ("quarter", date(today.year, (today.month - 1) // 3 * 3 + 1, 1)))
+    for kind, first in firsts:
         last = _period(kind, first).previous()
         found += [(last, True), (last and last.previous(), False)]
     return [(period, every) for period, every in found if period is not None]

@@ -2,7 +2,6 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
-from pydantic import ConfigDict
 from sqlmodel import Field, SQLModel
 
 from api.accounts.deps import STAFF, require_roles
@@ -13,6 +12,7 @@ from api.indicators import service, trends, weekly
 from api.indicators.models import Grouping, Indicators, Overview, Rankings
 from api.indicators.trends import Trend, TrendQuery
 from api.indicators.weekly import DispatchSheet, DispatchSheetQuery
+from api.inputs import FORBID_EXTRA
 
 router = APIRouter(prefix="/api/v1", tags=["indicators"])
 Staff = Annotated[User, Depends(require_roles(*STAFF))]
@@ -20,7 +20,7 @@ StaffOrLiaison = Annotated[User, Depends(require_roles(*STAFF, Role.bureau))]
 
 
 class IndicatorQuery(SQLModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = FORBID_EXTRA
     period: str | None = Field(default=None, max_length=16, description="2026-11-30, 2026-W48, 2026-11 or 2026-Q4")
     from_: date | None = Field(default=None, alias="from", description="first day, in the county's zone")
     to: date | None = Field(default=None, description="the day after the last (excluded)")
@@ -28,7 +28,7 @@ class IndicatorQuery(SQLModel):
 
 
 class RankingQuery(SQLModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = FORBID_EXTRA
     period: str = Field(max_length=16, description="2026-11, 2026-W48 or 2026-Q4 (or a day)")
 
 

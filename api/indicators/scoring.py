@@ -1,9 +1,12 @@
 """The composite score (综合得分), its grade, the ranking and the red and black lists (红黑榜): pure functions
 of the figures and the county's settings."""
 
+from typing import Literal
+
 from api.indicators.models import RATES_ADDED, Figures, ScoreWeights
 
-GRADES = ((90, "A"), (75, "B"), (60, "C"))
+Grade = Literal["A", "B", "C", "D"]
+GRADES: tuple[tuple[int, Grade], ...] = ((90, "A"), (75, "B"), (60, "C"))
 
 
 def score(figures: Figures, weights: ScoreWeights) -> float | None:
@@ -21,7 +24,7 @@ def score(figures: Figures, weights: ScoreWeights) -> float | None:
     return round(max(0.0, gained - lost), 1)
 
 
-def grade(value: float | None) -> str | None:
+def grade(value: float | None) -> Grade | None:
     """A ≥ 90, B 75–90, C 60–75, D below."""
     if value is None:
         return None

@@ -6,8 +6,9 @@ cancelled; closure rate = those closed / due; on-time rate = those closed whose 
 the deadline / due (docs/domain.md §9: 结案率 = closed / (due − parked))."""
 
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime, time, timedelta
-from typing import get_args
+from typing import cast, get_args
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import case, func
@@ -17,7 +18,7 @@ from api.accounts.models import User
 from api.bureaus.models import Bureau
 from api.catalog.models import Category
 from api.config import Settings
-from api.county.reference import reference
+from api.reference_data import reference
 from api.database import utcnow
 from api.errors import ApiError
 from api.grid.models import CellInspector, GridArea, GridCell
@@ -33,13 +34,14 @@ from api.indicators.models import (
     RankingRow,
     Rankings,
     RankingSettings,
+    ScoreWeights,
 )
 from api.keypoints.models import KeyPoint
 from api.patrols import service as patrols_service
-from api.tickets.models import BUREAU_OPEN, Ticket
+from api.tickets.models import BUREAU_QUEUE, Ticket
 
 
-def _rate(part: int, whole: int, digits: int = 3) -> float | None:
+def _rate(part: float, whole: float, digits: int = 3) -> float | None:
     return round(part / whole, digits) if whole else None
 
 
@@ -48,11 +50,12 @@ def overview(session: Session, now: datetime, tz: ZoneInfo) -> dict:  # an Overv
     day_start = datetime.combine(local.date(), time(), tz)
     week_start = day_start - timedelta(days=local.weekday())  # Monday 00:00, the county's week
 
-    is_open = col(Ticket.status).in_(BUREAU_OPEN)
+    is_open = col(Ticket.status).in_(BUREAU_QUEUE)
     # The clock stops at rectification: a rectified ticket waiting for verification is not overdue.
     overdue = is_open & (Ticket.status != "rectified") & (col(Ticket.deadline_at) < now)
     rows = session.exec(
-        select(Ticket.bureau_code, Bureau.name,
+        select(  # type: ignore[call-overload]  # sqlmodel's select is typed for at most four columns
+               Ticket.bureau_code, Bureau.name,
                func.count().label("open"),
                func.sum(case((overdue, 1), else_=0)),
                func.sum(case((col(Ticket.escalated), 1), else_=0)))
@@ -70,16 +73,18 @@ def overview(session: Session, now: datetime, tz: ZoneInfo) -> dict:  # an Overv
         & col(Ticket.status).not_in(("parked", "cancelled"))
     n_due, n_closed, n_on_time = session.exec(select(
         func.count(),
-        func.sum(case((Ticket.status == "closed", 1), else_=0)),
+        func.sum(case((col(Ticket.status) == "closed", 1), else_=0)),
         # On time: rectified by the deadline; how long verification took is not the bureau's doing.
-        func.sum(case(((Ticket.status == "closed") & (col(Ticket.rectified_at) <= Ticket.deadline_at), 1), else_=0)),
+        func.sum(case(((col(Ticket.status) == "closed") & (col(Ticket.rectified_at) <= Ticket.deadline_at), 1),
+                      else_=0)),
     ).select_from(Ticket).where(due)).one()
     # 暗访: what the supervision team found itself this week counts as missed by the cell's inspectors.
-    found = session.exec(select(Ticket.cell_code, GridCell.name, func.count())
-                         .join(GridCell, col(GridCell.code) == Ticket.cell_code)
-                         .where(Ticket.source == "supervision", Ticket.status != "incomplete",
-                                col(Ticket.created_at) >= week_start)
-                         .group_by(Ticket.cell_code, GridCell.name).order_by(Ticket.cell_code)).all()
+    # cast: the inner join leaves no ticket without a cell.
+    found = cast(Sequence[tuple[str, str, int]], session.exec(
+        select(Ticket.cell_code, GridCell.name, func.count())
+        .join(GridCell, col(GridCell.code) == Ticket.cell_code)
+        .where(Ticket.source == "supervision", Ticket.status != "incomplete", col(Ticket.created_at) >= week_start)
+        .group_by(col(Ticket.cell_code), col(GridCell.name)).order_by(col(Ticket.cell_code))).all())
     inspectors: dict[str, list[tuple[str, str]]] = {}
     for cell_code, username, display_name in session.exec(
             select(CellInspector.cell_code, User.username, User.display_name)
@@ -144,7 +149,7 @@ def figures_public(counts: Counter, coverage: tuple[int, int] | None) -> Figures
         avg_rectify_working_hours=_rate(hours, c["rectified"], 2))
 
 
-def _parents(session: Session, by: str, cells) -> dict[str, str]:
+def _parents(session: Session, by: str, cells) -> Mapping[str, str | None]:
     """Each cell's community (by=community) or street (by=street)."""
     community = dict(session.exec(select(GridCell.code, GridCell.community_code)
                                   .where(col(GridCell.code).in_(cells))).all())
@@ -210,9 +215,9 @@ def _coverage(session: Session, settings: Settings, period: periods.Period, by: 
         parent = _parents(session, by, set(rows))
         rolled: dict[str, tuple[int, int]] = {}
         for cell, (due, done) in rows.items():
-            if parent.get(cell):
-                before = rolled.get(parent[cell], (0, 0))
-                rolled[parent[cell]] = (before[0] + due, before[1] + done)
+            if group := parent.get(cell):
+                before = rolled.get(group, (0, 0))
+                rolled[group] = (before[0] + due, before[1] + done)
         rows = rolled
     return rows, (found.totals.due, found.totals.patrolled)
 
@@ -252,7 +257,7 @@ def next_to_freeze(session: Session, settings: Settings, now: datetime) -> Froze
     return None
 
 
-def indicators(session: Session, settings: Settings, *, period: periods.Period, by: str,
+def indicators(session: Session, settings: Settings, *, period: periods.Period, by: Grouping,
                bureau: str | None = None, now: datetime | None = None, hours: bool = True,
                coverage: bool = True) -> Indicators:
     """The figures of every group with a ticket, event or key point in the period (as of its end, or now while
@@ -276,8 +281,8 @@ def indicators(session: Session, settings: Settings, *, period: periods.Period, 
     for key in sorted(groups):
         counts = figures_public(groups[key], patrols[0].get(key, (0, 0)) if patrols else None)
         value = int(key) if by == "key_point" else key
-        rows.append(IndicatorRow(key=key, name=names.get(key, key), **{_GROUP_FIELDS[by]: value},
-                                 **counts.model_dump()))
+        rows.append(IndicatorRow.model_validate({"key": key, "name": names.get(key, key), _GROUP_FIELDS[by]: value,
+                                                 **counts.model_dump()}))
     if bureau is not None:
         totals = Figures.model_validate(rows[0].model_dump())
     else:
@@ -291,7 +296,8 @@ def ranking_config(session: Session) -> RankingConfig:
     row = session.get(RankingSettings, 1)
     if row is None:
         return RankingConfig()
-    return RankingConfig(weights=row.weights, min_due=row.min_due, red=row.red, black=row.black)
+    return RankingConfig(weights=ScoreWeights.model_validate(row.weights), min_due=row.min_due, red=row.red,
+                         black=row.black)
 
 
 def put_ranking_config(session: Session, config: RankingConfig, *, by: str) -> None:
@@ -310,8 +316,8 @@ def _ranked(session: Session, settings: Settings, config: RankingConfig, period:
     found = indicators(session, settings, period=period, by="bureau", now=now, hours=full,
                        coverage=full or config.weights.coverage_rate > 0)
     scores = {row.key: scoring.score(row, config.weights) for row in found.rows}
-    eligible = {row.key: scores[row.key] for row in found.rows
-                if row.due >= config.min_due and scores[row.key] is not None}
+    eligible = {row.key: score for row in found.rows
+                if row.due >= config.min_due and (score := scores[row.key]) is not None}
     return found, scores, scoring.ranks(eligible)
 
 
@@ -326,7 +332,7 @@ def rankings(session: Session, settings: Settings, *, period: periods.Period, bu
     previous = _ranked(session, settings, config, before, now, full=False)[2] if before else {}
     rows = {row.key: row for row in found.rows}
     units = dict(session.exec(select(Bureau.code, Bureau.name).where(
-        (Bureau.is_active == True) | col(Bureau.code).in_(list(rows)))).all())
+        (col(Bureau.is_active) == True) | col(Bureau.code).in_(list(rows)))).all())  # noqa: E712
     empty = figures_public(Counter(), (0, 0))
     order = sorted(places, key=lambda code: (places[code], code))
     red, black = scoring.red_and_black(order, config.red, config.black)

@@ -4,7 +4,6 @@ period's figures as `service.indicators` gives them (as they stood at the period
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import ConfigDict
 from sqlmodel import Field, Session, SQLModel
 
 from api.bureaus.models import Bureau
@@ -12,12 +11,13 @@ from api.config import Settings
 from api.database import utcnow
 from api.errors import not_found
 from api.indicators import periods, service
+from api.inputs import FORBID_EXTRA
 
 Step = Literal["week", "month"]
 
 
 class TrendQuery(SQLModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = FORBID_EXTRA
     step: Step = "month"
     count: int = Field(default=12, ge=1, le=36, description="how many periods, the current one last")
     bureau: str | None = Field(default=None, max_length=32, description="a unit's code; the county without")
@@ -77,6 +77,7 @@ def trend(session: Session, settings: Settings, *, step: Step, count: int, burea
         found = service.indicators(session, settings, period=period, by="bureau", bureau=bureau, now=now,
                                    hours=False, coverage=False)
         figures = found.totals
+        assert period.label is not None  # a week, a month or a quarter
         points.append(TrendPoint(
             label=period.label, first=period.first, end=period.end, starts_at=found.period.starts_at,
             ends_at=found.period.ends_at, as_of=found.period.as_of,

@@ -14,17 +14,17 @@ import uuid
 from collections import Counter
 from datetime import datetime
 
-from pydantic import ConfigDict
 from sqlalchemy import case, func
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from api.bureaus.models import Bureau
 from api.config import Settings
-from api.county.reference import reference
 from api.database import utcnow
 from api.errors import ApiError
 from api.indicators import figures, periods, service
 from api.indicators.models import PeriodPublic
+from api.inputs import FORBID_EXTRA
+from api.reference_data import reference
 from api.tickets.models import CLOCK_RUNNING, Ticket, TicketEvent
 from api.workcalendar.service import WorkCalendar
 
@@ -35,7 +35,7 @@ ESCALATIONS = ("escalate", "auto_escalate")
 
 
 class DispatchSheetQuery(SQLModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = FORBID_EXTRA
     week: str | None = Field(default=None, max_length=16, description="2026-W49; the current week without")
 
 
@@ -117,7 +117,8 @@ def _states_at(session: Session, end: datetime, now: datetime,
     events: dict[uuid.UUID, list] = {}
     kind = col(TicketEvent.action)
     for ticket_id, at, action, to_status, payload in session.exec(
-            select(TicketEvent.ticket_id, TicketEvent.at, TicketEvent.action, TicketEvent.to_status,
+            select(  # type: ignore[call-overload]  # sqlmodel's select is typed for at most four columns
+                   TicketEvent.ticket_id, TicketEvent.at, TicketEvent.action, TicketEvent.to_status,
                    TicketEvent.payload)
             .where(col(TicketEvent.ticket_id).in_(changed), kind.in_(figures.STATE_ACTIONS),
                    (col(TicketEvent.at) < end) | kind.in_(figures.DEADLINE_ACTIONS))
@@ -157,7 +158,8 @@ def _hotspots(session: Session, start: datetime, end: datetime) -> dict[str, lis
     """Per unit, the cells and categories with a recurring valid report in the week."""
     recurring = func.sum(case((col(Ticket.recurring_of).is_not(None), 1), else_=0))
     rows = session.exec(
-        select(Ticket.bureau_code, Ticket.cell_code, Ticket.category_code, func.count(), recurring)
+        select(  # type: ignore[call-overload]  # sqlmodel's select is typed for at most four columns
+               Ticket.bureau_code, Ticket.cell_code, Ticket.category_code, func.count(), recurring)
         .where(col(Ticket.created_at) >= start, col(Ticket.created_at) < end,
                col(Ticket.status).not_in(("incomplete", "cancelled")),
                col(Ticket.bureau_code).is_not(None), col(Ticket.cell_code).is_not(None))
@@ -194,8 +196,8 @@ def _listed(session: Session, ids, states: dict[uuid.UUID, figures.State], names
             bureau_code=bureau, bureau_name=names.get(bureau, bureau) if bureau else None,
             status=state.status if state else ticket.status,
             deadline_at=state.deadline if state else ticket.deadline_at, escalated=ticket.escalated))
-    found.sort(key=lambda t: (order.get(t.bureau_code, len(order)), t.deadline_at is None,
-                              t.deadline_at.timestamp() if t.deadline_at else 0, str(t.id)))
+    found.sort(key=lambda t: (order.get(t.bureau_code, len(order)) if t.bureau_code else len(order),
+                              t.deadline_at is None, t.deadline_at.timestamp() if t.deadline_at else 0, str(t.id)))
     return found[:LIST_LIMIT]
 
 

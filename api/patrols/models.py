@@ -4,12 +4,12 @@ import uuid
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import BaseModel, field_validator
 from sqlalchemy import JSON, Column, Index, Text, text
 from sqlmodel import Field, SQLModel
 
-from api.database import UTCDateTime, utcnow
-from api.inputs import DeviceTime
+from api.database import UTCDateTime, table_of, utcnow
+from api.inputs import FORBID_EXTRA, DeviceTime
 from api.keypoints.models import KeyPointPublic
 from api.photos.models import EVIDENCE_COLUMNS
 from api.tickets.models import OPEN_STATUSES, PhotoDeclaration, Ticket, status_in_sql
@@ -64,14 +64,14 @@ EVIDENCE_COLUMNS.append((PatrolPhoto.sha256, PatrolPhoto.received_at))
 # out: never late, and no closed_at. Declared here, on the tickets table, beside the board that reads it.
 WORKED_STATUSES = (*OPEN_STATUSES, "closed")
 WORKED_AT_KEY_POINT = "key_point_id IS NOT NULL AND " + status_in_sql(WORKED_STATUSES)
-_tickets = Ticket.__table__.c
+_tickets = table_of(Ticket).c
 Index("ix_tickets_key_point_closed", _tickets.key_point_id, _tickets.closed_at, _tickets.created_at, _tickets.status,
       _tickets.deadline_at, _tickets.rectified_at, _tickets.category_code, _tickets.id,
       postgresql_where=text(WORKED_AT_KEY_POINT), sqlite_where=text(WORKED_AT_KEY_POINT))
 
 
 class PatrolItem(SQLModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = FORBID_EXTRA
     code: str = Field(min_length=1, max_length=16)
     result: Literal["pass", "fail", "na"]
     note: str = Field(default="", max_length=500)
@@ -79,7 +79,7 @@ class PatrolItem(SQLModel):
 
 
 class PatrolSubmit(SQLModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = FORBID_EXTRA
     key_point_id: int = Field(ge=1, le=2**31 - 1)
     started_at: DeviceTime
     finished_at: DeviceTime

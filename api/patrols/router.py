@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.accounts.deps import STAFF, CurrentUser, require_roles
 from api.accounts.models import Role, User
-from api.database import SessionDep, read_session
+from api.database import SessionDep, read_session, stored_id
 from api.errors import ApiError, forbidden
 from api.patrols import service
 from api.patrols.models import Coverage, DueList, PatrolPhoto, PatrolPublic, PatrolSubmit, Readiness
@@ -57,7 +57,7 @@ async def upload_patrol_photo(patrol_id: uuid.UUID, photo_id: uuid.UUID, request
     """The bytes of a photo the patrol declared: hashed, checked to be a whole picture, stored (fsync +
     rename) and then recorded. 201 first time, 200 on replay."""
     state = request.app.state
-    photo = await run_in_threadpool(_declared, state.engine, user.id, patrol_id, photo_id)
+    photo = await run_in_threadpool(_declared, state.engine, stored_id(user.id), patrol_id, photo_id)
     if photo.received_at is not None:
         response.status_code = 200
         return {"photo_id": str(photo_id), "status": "already_received"}

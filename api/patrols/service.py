@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+import typing
 import uuid
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
@@ -20,7 +21,7 @@ from api.accounts.models import Role, User
 from api.bureaus.models import Bureau
 from api.catalog.models import Category
 from api.config import Settings
-from api.database import utcnow
+from api.database import stored_id, table_of, utcnow
 from api.errors import ApiError, not_found
 from api.geo import distance_m
 from api.grid.models import CellInspector, GridCell
@@ -78,7 +79,7 @@ def _check(session: Session, settings: Settings, user: User, body: PatrolSubmit)
     if point is None or not point.active_on(day):
         raise _refused("unknown_key_point", f"点位 {body.key_point_id} 不存在或未启用",
                        f"key point {body.key_point_id} does not exist or is not active")
-    if point.cell_code not in my_cells(session, user.id):
+    if point.cell_code not in my_cells(session, stored_id(user.id)):
         raise _refused("point_not_assigned", f"点位「{point.name}」不在您负责的网格内",
                        "this key point is not in your cells", {"key_point_id": point.id}, status=403)
     checklist = keypoints.checklist_version(session, point.point_type_code, body.checklist_version)
@@ -130,9 +131,10 @@ def put_patrol(session: Session, settings: Settings, user: User, patrol_id: uuid
     if existing is not None:
         return replay(existing)
     point, distance = _check(session, settings, user, body)
-    patrol = Patrol(id=patrol_id, key_point_id=point.id, inspector_id=user.id, started_at=body.started_at,
-                    finished_at=body.finished_at, day=body.started_at.astimezone(settings.tz).date(), lat=body.lat,
-                    lon=body.lon, accuracy_m=body.accuracy_m, located_at=body.located_at,
+    patrol = Patrol(id=patrol_id, key_point_id=stored_id(point.id), inspector_id=stored_id(user.id),
+                    started_at=body.started_at, finished_at=body.finished_at,
+                    day=body.started_at.astimezone(settings.tz).date(), lat=body.lat, lon=body.lon,
+                    accuracy_m=body.accuracy_m, located_at=body.located_at,
                     distance_m=round(distance, 1), off_site_reason=(body.off_site_reason or "").strip() or None,
                     checklist_version=body.checklist_version, items=[i.model_dump(mode="json") for i in body.items],
                     note=body.note, request_sha256=sha)
@@ -159,17 +161,17 @@ def readable_patrol(session: Session, user: User, patrol_id: uuid.UUID) -> Patro
         if patrol.inspector_id == user.id or user.role in (Role.dispatcher, Role.supervisor, Role.ledger,
                                                            Role.leader, Role.admin):
             return patrol
-        point = session.get(KeyPoint, patrol.key_point_id)
+        point = session.get_one(KeyPoint, patrol.key_point_id)
         if user.role == Role.bureau and user.bureau_code and point.bureau_code == user.bureau_code:
             return patrol
     raise not_found("巡查记录", "Patrol", str(patrol_id))
 
 
 def patrol_public(session: Session, patrol: Patrol) -> PatrolPublic:
-    point = session.get(KeyPoint, patrol.key_point_id)
-    inspector = session.get(User, patrol.inspector_id)
+    point = session.get_one(KeyPoint, patrol.key_point_id)
+    inspector = session.get_one(User, patrol.inspector_id)
     photos = session.exec(select(PatrolPhoto).where(PatrolPhoto.patrol_id == patrol.id)
-                          .order_by(PatrolPhoto.position)).all()
+                          .order_by(col(PatrolPhoto.position))).all()
     return PatrolPublic(
         id=patrol.id, key_point_id=patrol.key_point_id, key_point_name=point.name, inspector=inspector.display_name,
         started_at=patrol.started_at, finished_at=patrol.finished_at, day=patrol.day, distance_m=patrol.distance_m,
@@ -190,7 +192,7 @@ def declared_photo(session: Session, user_id: int, patrol_id: uuid.UUID, photo_i
 
 def mark_received(session: Session, photo_id: uuid.UUID) -> bool:
     """Record the bytes as stored; False when they already were (a replay)."""
-    photo = session.get(PatrolPhoto, photo_id, with_for_update=True)
+    photo = session.get_one(PatrolPhoto, photo_id, with_for_update=True)
     if photo.received_at is not None:
         return False
     photo.received_at = utcnow()
@@ -210,7 +212,7 @@ def _patrolled(session: Session, point_ids, first: date, last: date) -> dict[int
     found: dict[int, dict[date, datetime]] = defaultdict(dict)
     if not point_ids:
         return found
-    rows = session.exec(select(Patrol.key_point_id, Patrol.day, Patrol.started_at)
+    rows = session.exec(select(col(Patrol.key_point_id), col(Patrol.day), col(Patrol.started_at))
                         .where(col(Patrol.key_point_id).in_(point_ids), col(Patrol.day) >= first,
                                col(Patrol.day) <= last)).all()
     for point_id, day, started in rows:
@@ -220,7 +222,7 @@ def _patrolled(session: Session, point_ids, first: date, last: date) -> dict[int
 
 
 def due_today(session: Session, settings: Settings, user: User, day: date) -> DueList:
-    cells = my_cells(session, user.id)
+    cells = my_cells(session, stored_id(user.id))
     points = [p for p in keypoints.list_points(session) if p.cell_code in cells and p.active_on(day)]
     patrolled = _patrolled(session, [p.id for p in points], _monday(day), day)
     ids = defaultdict(list)
@@ -231,9 +233,9 @@ def due_today(session: Session, settings: Settings, user: User, day: date) -> Du
     rendered = keypoints.render(session, points)
     due = []
     for point, public in zip(points, rendered, strict=True):
-        days = patrolled.get(point.id, {})
+        days = patrolled.get(stored_id(point.id), {})
         done = day in days if point.patrol_frequency == "daily" else bool(days)
-        due.append(DuePoint(key_point=public, due=True, done=done, patrol_ids=ids[point.id],
+        due.append(DuePoint(key_point=public, due=True, done=done, patrol_ids=ids[stored_id(point.id)],
                             last_patrolled_at=max(days.values()) if days else None))
     return DueList(date=day, radius_m=settings.patrol_radius_m, points=due)
 
@@ -243,11 +245,11 @@ def due_today(session: Session, settings: Settings, user: User, day: date) -> Du
 def _point_rows(session: Session, *where) -> Sequence[Row]:
     """Key points as plain rows, for the calls that read hundreds: an ORM object costs three times as long to
     load, and leaves six objects for the garbage collector to walk where a row leaves one."""
-    return session.connection().execute(select(KeyPoint.__table__).where(*where).order_by(KeyPoint.id)).all()
+    return session.connection().execute(table_of(KeyPoint).select().where(*where).order_by(col(KeyPoint.id))).all()
 
 
 def _active_on(point: Row, day: date) -> bool:
-    return KeyPoint.active_on(point, day)  # the model's rule, read off a row
+    return KeyPoint.active_on(typing.cast(KeyPoint, point), day)  # the model's rule, read off a row
 
 
 def _among(column, ids: list[int]):
@@ -266,7 +268,7 @@ def _patrol_masks(session: Session, point_ids, start: date, end: date) -> dict[i
         # PostgreSQL only with DateStyle ISO). From ix_patrols_key_point_day alone.
         query = (select(Patrol.key_point_id, func.aggregate_strings(cast(Patrol.day, String), ","))
                  .where(_among(Patrol.key_point_id, point_ids), col(Patrol.day) >= start, col(Patrol.day) <= end)
-                 .group_by(Patrol.key_point_id))
+                 .group_by(col(Patrol.key_point_id)))
         for point_id, days in session.connection().execute(query):
             masks[point_id] = sum(bit[day] for day in set(days.split(",")))
     return masks
@@ -405,7 +407,8 @@ def readiness(session: Session, settings: Settings, *, days: int, cctv_only: boo
         date=dates[n], patrolled=patrolled == "1", problems=problems, overdue=overdue))
     nothing = (0,) * days
     ranked = []
-    for point, public in zip(points, keypoints.render(session, points), strict=True):
+    # A row has every column render reads.
+    for point, public in zip(points, keypoints.render(session, typing.cast(list[KeyPoint], points)), strict=True):
         mask = patrolled.get(point.id, 0)
         in_window = mask >> (first - start).days  # bit n: dates[n]
         point_raised, point_late = raised.get(point.id, nothing), late.get(point.id, nothing)
@@ -413,7 +416,8 @@ def readiness(session: Session, settings: Settings, *, days: int, cctv_only: boo
         strip = list(map(day_model, range(days), patrolled_days, point_raised, point_late))
         open_tickets = still_open.get(point.id, [])
         reasons = _reasons(point, mask, start, open_tickets, today)
-        status = "red" if {"overdue_problem", "missed_yesterday"} & set(reasons) else "yellow" if reasons else "green"
+        status: typing.Literal["red", "yellow", "green"] = (
+            "red" if {"overdue_problem", "missed_yesterday"} & set(reasons) else "yellow" if reasons else "green")
         board = PointReadiness(key_point=public, status=status, reasons=reasons, days=strip, open_tickets=open_tickets)
         rank = {"red": 0, "yellow": 1, "green": 2}[status]
         ranked.append(((rank, -sum(map(bool, point_late)), in_window.bit_count(), point.name), board))
@@ -431,7 +435,7 @@ def _raised(session: Session, point_ids: list[int], since: datetime,
         query = (select(Ticket.key_point_id, func.aggregate_strings(cast(day, String), ","))
                  .where(_among(Ticket.key_point_id, point_ids), col(Ticket.created_at) >= since,
                         Ticket.status != "incomplete")
-                 .group_by(Ticket.key_point_id))  # from ix_tickets_key_point alone
+                 .group_by(col(Ticket.key_point_id)))  # from ix_tickets_key_point alone
         for point_id, numbers in session.connection().execute(query):
             counts = [0] * len(ends)
             for n in numbers.split(",") if numbers else ():
@@ -468,7 +472,8 @@ def _late_and_open(session: Session, point_ids: list[int], since: datetime, mome
     names = dict(session.exec(select(Category.code, Category.name)).all())
     still_open: dict[int, list[OpenTicket]] = defaultdict(list)
     for point_id, status, deadline, stopped_at, ticket_id, category in session.connection().execute(
-            select(Ticket.key_point_id, Ticket.status, Ticket.deadline_at, stopped, Ticket.id, Ticket.category_code)
+            select(  # type: ignore[call-overload]  # sqlmodel's select is typed for at most four columns
+                   Ticket.key_point_id, Ticket.status, Ticket.deadline_at, stopped, Ticket.id, Ticket.category_code)
             .where(*at_points, col(Ticket.closed_at).is_(None)).order_by(Ticket.created_at, Ticket.id)):
         span = _overdue_span(status, deadline, stopped_at)
         late_over(point_id, span)

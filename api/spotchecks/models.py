@@ -2,12 +2,11 @@ import uuid
 from datetime import datetime
 from typing import Literal
 
-from pydantic import ConfigDict
 from sqlalchemy import JSON, BigInteger, CheckConstraint, Column, Index
 from sqlmodel import Field, SQLModel
 
 from api.database import UTCDateTime, utcnow
-from api.inputs import AwareMoment
+from api.inputs import FORBID_EXTRA, AwareMoment
 
 
 class SpotCheckDraw(SQLModel, table=True):
@@ -49,7 +48,7 @@ class SpotCheck(SQLModel, table=True):
 
 
 class DrawRequest(SQLModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = FORBID_EXTRA
     closed_from: AwareMoment
     closed_to: AwareMoment
     rate: float = Field(gt=0, le=1)
@@ -58,7 +57,7 @@ class DrawRequest(SQLModel):
 
 
 class SpotCheckResult(SQLModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = FORBID_EXTRA
     action_id: uuid.UUID
     result: Literal["pass", "fail"]
     note: str = Field(default="", max_length=500)

@@ -47,7 +47,8 @@ def _render(session: Session, rows: list[tuple[SpotCheck, Ticket | None]]) -> li
             body["ticket"] = {"status": ticket.status, "category_code": ticket.category_code,
                               "category_name": categories.get(ticket.category_code), "lat": ticket.lat,
                               "lon": ticket.lon, "cell_code": ticket.cell_code,
-                              "cell_name": cells.get(ticket.cell_code), "closed_at": ticket.closed_at}
+                              "cell_name": cells.get(ticket.cell_code) if ticket.cell_code else None,
+                              "closed_at": ticket.closed_at}
         rendered.append(body)
     return rendered
 
@@ -65,14 +66,14 @@ def get_draw(draw_id: RowId, session: SessionDep, _user: Staff):
     record = session.get(SpotCheckDraw, draw_id)
     if record is None:
         raise not_found("抽查", "Draw", draw_id)
-    tasks = session.exec(select(SpotCheck).where(SpotCheck.draw_id == draw_id).order_by(SpotCheck.id)).all()
+    tasks = session.exec(select(SpotCheck).where(SpotCheck.draw_id == draw_id).order_by(col(SpotCheck.id))).all()
     return {**record.model_dump(mode="json"), "tasks": _render(session, [(t, None) for t in tasks])}
 
 
 @router.get("", response_model=list[SpotCheckPublic])
 def list_spotchecks(session: SessionDep, _user: Staff, status: Literal["open", "passed", "failed"] | None = None,
                     bureau: str | None = None):
-    query = select(SpotCheck, Ticket).join(Ticket, col(Ticket.id) == SpotCheck.ticket_id).order_by(SpotCheck.id)
+    query = select(SpotCheck, Ticket).join(Ticket, col(Ticket.id) == SpotCheck.ticket_id).order_by(col(SpotCheck.id))
     if status:
         query = query.where(SpotCheck.status == status)
     if bureau:
@@ -88,6 +89,6 @@ def record_result(task_id: RowId, body: SpotCheckResult, request: Request, respo
     task, applied = service.record_result(session, user, task_id, body)
     if applied:  # stored with the likeness flags of its evidence, not before them
         photo_service.analyse_now(session, request.app.state.settings, request.app.state.storage,
-                                  session.get(Ticket, task.ticket_id))
+                                  session.get_one(Ticket, task.ticket_id))
     response.status_code = 200
     return {**_render(session, [(task, None)])[0], "replayed": not applied}

@@ -9,11 +9,12 @@ import random
 import secrets
 import uuid
 from collections import defaultdict
+from typing import cast
 
 from sqlmodel import Session, col, select
 
 from api.accounts.models import User
-from api.database import utcnow
+from api.database import stored_id, utcnow
 from api.errors import ApiError, not_found
 from api.spotchecks.models import DrawRequest, SpotCheck, SpotCheckDraw, SpotCheckResult
 from api.tickets.models import Ticket
@@ -43,17 +44,15 @@ def draw(session: Session, user: User, request: DrawRequest) -> tuple[SpotCheckD
         col(Ticket.id).not_in(already))).all()
     candidates: dict[str, list[str]] = defaultdict(list)
     for ticket_id, bureau in rows:
-        candidates[bureau].append(str(ticket_id))
+        candidates[cast(str, bureau)].append(str(ticket_id))  # not NULL: the query says so
     record = SpotCheckDraw(seed=seed, closed_from=request.closed_from, closed_to=request.closed_to,
-                           rate=request.rate, min_per_bureau=request.min_per_bureau, drawn_by=user.id)
+                           rate=request.rate, min_per_bureau=request.min_per_bureau, drawn_by=stored_id(user.id))
     session.add(record)
     session.flush()
-    tasks = [SpotCheck(draw_id=record.id, ticket_id=ticket_id, bureau_code=bureau)
+    tasks = [SpotCheck(draw_id=stored_id(record.id), ticket_id=uuid.UUID(ticket_id), bureau_code=bureau)
              for bureau, ids in sample(candidates, rate=request.rate, min_per_bureau=request.min_per_bureau,
                                        seed=seed).items() for ticket_id in ids]
-    for task in tasks:
-        task.ticket_id = uuid.UUID(task.ticket_id)
-        session.add(task)
+    session.add_all(tasks)
     session.flush()
     return record, tasks
 

@@ -1,7 +1,8 @@
 from datetime import date
 
-from pydantic import ConfigDict
 from sqlmodel import Field, SQLModel
+
+from api.inputs import FORBID_EXTRA
 
 
 class CalendarOverrideBase(SQLModel):
@@ -19,5 +20,5 @@ class CalendarOverride(CalendarOverrideBase, table=True):
 
 
 class CalendarOverrideWrite(CalendarOverrideBase):
-    model_config = ConfigDict(extra="forbid")
+    model_config = FORBID_EXTRA
     day: date

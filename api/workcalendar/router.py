@@ -2,7 +2,7 @@ from datetime import MAXYEAR, MINYEAR, date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, status
-from sqlmodel import select
+from sqlmodel import col, select
 
 from api.accounts.deps import ConfigurerUser, CurrentUser
 from api.audit import service as audit
@@ -16,7 +16,7 @@ router = APIRouter(prefix="/api/v1/calendar/overrides", tags=["calendar"])
 @router.get("", response_model=list[CalendarOverride])
 def list_overrides(session: SessionDep, _user: CurrentUser,
                    year: Annotated[int | None, Query(ge=MINYEAR, le=MAXYEAR)] = None):
-    query = select(CalendarOverride).order_by(CalendarOverride.day)
+    query = select(CalendarOverride).order_by(col(CalendarOverride.day))
     if year:
         query = query.where(CalendarOverride.day >= date(year, 1, 1), CalendarOverride.day <= date(year, 12, 31))
     return session.exec(query).all()
