@@ -8,7 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from fastapi.testclient import TestClient
-from sqlmodel import Session
+from sqlmodel import Session, func, select
 
 from api.accounts.models import Role, User
 from api.accounts.security import hash_password
@@ -85,9 +85,10 @@ def make_point_type(session: Session, code: str = "main_road", name: str = "主�
 def make_category(session: Session, code: str = "0506", name: str = "人行道乱停车", *,
                   default_bureau_code: str | None = None, deadline_value: int = 2,
                   deadline_unit: str = "wh") -> Category:
+    last = session.exec(select(func.max(Category.position))).one() or 0  # placed last, as the API does
     category = Category(code=code, name=name, name_en=name, family="街面秩序",
                         default_bureau_code=default_bureau_code, deadline_value=deadline_value,
-                        deadline_unit=deadline_unit)
+                        deadline_unit=deadline_unit, position=last + 1)
     session.add(category)
     session.flush()
     return category

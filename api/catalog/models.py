@@ -1,6 +1,6 @@
 from typing import Annotated, Literal
 
-from pydantic import ConfigDict, StringConstraints
+from pydantic import ConfigDict, StringConstraints, field_validator
 from sqlalchemy import CheckConstraint
 from sqlmodel import Field, SQLModel
 
@@ -43,9 +43,26 @@ class Category(CategoryBase, table=True):
     )
 
     code: str = Field(primary_key=True, max_length=8)
+    # Where the inspector's capture list shows it (1 = first), as the admin orders them; ties by code.
+    position: int = 0
 
 
 class CategoryWrite(CategoryBase):
     model_config = ConfigDict(extra="forbid")
     code: Annotated[str, StringConstraints(pattern=r"^[0-9]{4}$")]
     deadline_unit: Literal["wh", "wd"]
+    position: int | None = Field(default=None, ge=1, description="omitted: keeps its place (a new one goes last)")
+
+
+class CategoryOrder(SQLModel):
+    """Every category's code (active or not), in the new order."""
+
+    model_config = ConfigDict(extra="forbid")
+    codes: list[str] = Field(max_length=1000)
+
+    @field_validator("codes")
+    @classmethod
+    def _each_once(cls, values: list[str]) -> list[str]:
+        if len(set(values)) != len(values):
+            raise ValueError("each category once")
+        return values

@@ -2,9 +2,9 @@ from fastapi import APIRouter
 
 from api.accounts.deps import ConfigurerUser, CurrentUser
 from api.catalog import service
-from api.catalog.models import Category, CategoryWrite, PointType, PointTypeWrite
+from api.catalog.models import Category, CategoryOrder, CategoryWrite, PointType, PointTypeWrite
 from api.database import SessionDep
-from api.errors import ApiError
+from api.errors import ApiError, error_responses
 
 router = APIRouter(prefix="/api/v1", tags=["catalog"])
 
@@ -17,6 +17,12 @@ def _same_code(path_code: str, body_code: str) -> None:
 @router.get("/categories", response_model=list[Category])
 def list_categories(session: SessionDep, _user: CurrentUser, include_inactive: bool = False):
     return service.list_categories(session, include_inactive=include_inactive)
+
+
+# Declared before /categories/{code}, which would take "order" for a code.
+@router.put("/categories/order", response_model=list[Category], responses=error_responses(409))
+def reorder_categories(data: CategoryOrder, session: SessionDep, user: ConfigurerUser):
+    return service.reorder_categories(session, data.codes, by=user.username)
 
 
 @router.put("/categories/{code}", response_model=Category)

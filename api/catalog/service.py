@@ -1,4 +1,4 @@
-from sqlmodel import Session, select
+from sqlmodel import Session, func, select
 
 from api.audit import service as audit
 from api.bureaus.models import Bureau
@@ -12,9 +12,14 @@ def upsert_category(session: Session, data: CategoryWrite, *, by: str) -> Catego
                        f"unknown bureau {data.default_bureau_code}", {"field": "default_bureau_code"})
     category = session.get(Category, data.code)
     before = category.model_dump(exclude={"code"}) if category else None
-    category = category or Category(code=data.code, **data.model_dump(exclude={"code"}))
-    for key, value in data.model_dump(exclude={"code"}).items():
+    fields = data.model_dump(exclude={"code", "position"})
+    if category is None:
+        last = session.exec(select(func.max(Category.position))).one() or 0
+        category = Category(code=data.code, position=last + 1, **fields)
+    for key, value in fields.items():
         setattr(category, key, value)
+    if data.position is not None:
+        category.position = data.position
     session.add(category)
     session.flush()
     audit.record(session, actor=by, entity="category", key=category.code, action="update" if before else "create",
@@ -34,8 +39,26 @@ def upsert_point_type(session: Session, data: PointTypeWrite, *, by: str) -> Poi
     return point_type
 
 
+def reorder_categories(session: Session, codes: list[str], *, by: str) -> list[Category]:
+    """Number the categories in the order of `codes`, which must name each of them once."""
+    categories = {c.code: c for c in session.exec(select(Category))}
+    if sorted(codes) != sorted(categories):
+        raise ApiError(409, "categories_changed", "问题类别已被修改，请刷新后重新排序",
+                       "the categories have changed since they were read: reload and reorder",
+                       {"codes": sorted(categories)})
+    for place, code in enumerate(codes, 1):
+        category = categories[code]
+        if category.position != place:
+            audit.record(session, actor=by, entity="category", key=code, action="update",
+                         before={"position": category.position}, after={"position": place})
+            category.position = place
+            session.add(category)
+    session.flush()
+    return [categories[code] for code in codes]
+
+
 def list_categories(session: Session, *, include_inactive: bool = True) -> list[Category]:
-    query = select(Category).order_by(Category.code)
+    query = select(Category).order_by(Category.position, Category.code)
     if not include_inactive:
         query = query.where(Category.is_active == True)  # noqa: E712
     return list(session.exec(query))

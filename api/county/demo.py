@@ -100,9 +100,12 @@ def load(session: Session) -> list[DemoAccount]:
     for code, name, name_en in d.POINT_TYPES:
         session.add(PointType(code=code, name=name, name_en=name_en))
     session.flush()
+    rest = [c[0] for c in d.CATEGORIES if c[0] not in d.COMMON_CATEGORIES]
+    place = {code: n for n, code in enumerate([*d.COMMON_CATEGORIES, *rest], 1)}
     for code, name, name_en, family, pinyin, bureau, value, unit in d.CATEGORIES:
         session.add(Category(code=code, name=name, name_en=name_en, family=family, pinyin=pinyin,
-                             default_bureau_code=bureau, deadline_value=value, deadline_unit=unit))
+                             default_bureau_code=bureau, deadline_value=value, deadline_unit=unit,
+                             position=place[code]))
     session.flush()
     for rule in d.ROUTING_RULES:
         routing_service.create_rule(session, RoutingRuleWrite.model_validate(rule), by="demo")

@@ -60,6 +60,11 @@ POINT_TYPES = [
     ("service_window", "窗口单位", "public service window"), ("internet_cafe", "网吧", "internet café"),
 ]
 
+# The inspector's list starts with the county's common problems (parking, stalls, garbage, piled goods…); the
+# rest follow by code.
+COMMON_CATEGORIES = ["0506", "0505", "0502", "0501", "0504", "0102", "0508", "0507", "0201", "0104", "0108", "0509",
+                     "0510", "0103", "0601", "0606", "0401", "0402", "0403", "0202", "0511"]
+
 # (code, 中文, English, family, pinyin initials, default bureau or None = cell unit, value, unit)
 CATEGORIES = [
     ("0102", "暴露垃圾", "exposed garbage", "市容环境", "blj", "zjj", 4, "wh"),

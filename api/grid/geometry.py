@@ -26,6 +26,16 @@ class FeatureProblem:
     problem: str
     message: str
     message_en: str
+    other: str | None = None  # the cell it overlaps
+    # What a preview draws (shapely, WGS-84): the feature when it could be read, the other cell, their overlap.
+    geometry: Any = None
+    other_geometry: Any = None
+    overlap: Any = None
+
+    def detail(self) -> dict:
+        """The problem as the refused import names it (without geometries)."""
+        return {"index": self.index, "code": self.code, "problem": self.problem, "message": self.message,
+                "message_en": self.message_en, "other": self.other}
 
 
 @dataclass
@@ -80,36 +90,46 @@ def _check_positions(geometry: dict) -> tuple[str, str, str] | None:
     return None
 
 
+def _mapping(value: Any) -> dict:
+    """A member of a feature that should be an object; anything else reads as empty (and is reported so)."""
+    return value if isinstance(value, dict) else {}
+
+
 def _parse_date(value: Any) -> date | None:
     if value in (None, ""):
         return None
     return date.fromisoformat(str(value))
 
 
-def _parse_feature(feature: dict, code: str, crs: str) -> tuple[Any, dict] | tuple[str, str, str]:
-    """A feature's WGS-84 geometry and properties, or the (problem, 中文, English) that stops it."""
+def _parse_feature(index: int, feature: dict, code: str, crs: str) -> ParsedCell | FeatureProblem:
+    """A feature as a cell with its WGS-84 geometry, or the problem that stops it."""
     if not CELL_CODE.match(code):
-        return "bad_code", "网格编码应为14或15位数字", "cell code must be 14 or 15 digits"
-    geometry = feature.get("geometry") or {}
+        return FeatureProblem(index, code, "bad_code", "网格编码应为14或15位数字", "cell code must be 14 or 15 digits")
+    geometry = _mapping(feature.get("geometry"))
     if geometry.get("type") not in ("Polygon", "MultiPolygon"):
-        return "bad_geometry_type", "几何类型须为 Polygon 或 MultiPolygon", "geometry must be a Polygon or MultiPolygon"
+        return FeatureProblem(index, code, "bad_geometry_type", "几何类型须为 Polygon 或 MultiPolygon",
+                              "geometry must be a Polygon or MultiPolygon")
     issue = _check_positions(geometry)
     if issue:
-        return issue
+        return FeatureProblem(index, code, *issue)
     geom = shape(geometry)
     if crs == "gcj02":
         geom = shapely.transform(geom, _gcj_to_wgs_array)
     if not geom.is_valid:
         reason = explain_validity(geom)
-        return "invalid_geometry", f"几何无效：{reason}（如自相交）", f"invalid geometry: {reason}"
-    props = feature.get("properties") or {}
+        return FeatureProblem(index, code, "invalid_geometry", f"几何无效：{reason}（如自相交）",
+                              f"invalid geometry: {reason}", geometry=geom)
+    props = _mapping(feature.get("properties"))
     try:
         valid_from, valid_to = _parse_date(props.get("valid_from")), _parse_date(props.get("valid_to"))
     except ValueError:
-        return "bad_date", "有效期日期格式应为 YYYY-MM-DD", "validity dates must be YYYY-MM-DD"
+        return FeatureProblem(index, code, "bad_date", "有效期日期格式应为 YYYY-MM-DD",
+                              "validity dates must be YYYY-MM-DD", geometry=geom)
     if valid_from and valid_to and valid_to < valid_from:
-        return "bad_date", "终止日期早于初始日期", "valid_to is before valid_from"
-    return geom, {**props, "valid_from": valid_from, "valid_to": valid_to}
+        return FeatureProblem(index, code, "bad_date", "终止日期早于初始日期", "valid_to is before valid_from",
+                              geometry=geom)
+    props = {**props, "valid_from": valid_from, "valid_to": valid_to}
+    return ParsedCell(index, code, str(props.get("name") or code), geom, props)
 
 
 def parse_features(doc: Any, crs: str) -> tuple[list[ParsedCell], list[FeatureProblem]]:
@@ -123,7 +143,7 @@ def parse_features(doc: Any, crs: str) -> tuple[list[ParsedCell], list[FeaturePr
     seen: dict[str, int] = {}
     for index, feature in enumerate(doc["features"]):
         feature = feature if isinstance(feature, dict) else {}
-        code = (feature.get("properties") or {}).get("code")
+        code = _mapping(feature.get("properties")).get("code")
         code = str(code) if code is not None else None
         if not code:
             problems.append(FeatureProblem(index, None, "missing_code", "缺少网格编码 (properties.code)",
@@ -134,12 +154,11 @@ def parse_features(doc: Any, crs: str) -> tuple[list[ParsedCell], list[FeaturePr
                                            f"code repeats feature {seen[code]}"))
             continue
         seen[code] = index
-        parsed = _parse_feature(feature, code, crs)
-        if isinstance(parsed[0], str):
-            problems.append(FeatureProblem(index, code, *parsed))
-            continue
-        geom, props = parsed
-        cells.append(ParsedCell(index, code, str(props.get("name") or code), geom, props))
+        parsed = _parse_feature(index, feature, code, crs)
+        if isinstance(parsed, FeatureProblem):
+            problems.append(parsed)
+        else:
+            cells.append(parsed)
     return cells, problems
 
 
@@ -162,11 +181,13 @@ def find_overlaps(cells: list[tuple[int | None, str, Any]], tolerance_m2: float)
         (ia, ca, ga), (ib, cb, gb) = cells[i], cells[j]
         if ia is None and ib is None:
             continue
-        overlap = area_m2(ga.intersection(gb))
+        shared = ga.intersection(gb)
+        overlap = area_m2(shared)
         if overlap > tolerance_m2:
-            for idx, code, other in ((ia, ca, cb), (ib, cb, ca)):
+            for idx, code, geom, other, other_geom in ((ia, ca, ga, cb, gb), (ib, cb, gb, ca, ga)):
                 if idx is not None:
                     problems.append(FeatureProblem(
                         idx, code, "overlap", f"与网格 {other} 重叠约 {overlap:.0f} 平方米",
-                        f"overlaps cell {other} by about {overlap:.0f} m²"))
+                        f"overlaps cell {other} by about {overlap:.0f} m²", other=other, geometry=geom,
+                        other_geometry=other_geom, overlap=shared))
     return problems

@@ -107,3 +107,42 @@ class MapSettings(SQLModel):
     tile_crs: str
     attribution: str
     max_zoom: int
+
+
+class FieldChange(SQLModel):
+    field: str  # name, responsible_unit, valid_from, valid_to, inspectors; geometry: before/after are areas in m²
+    before: Any = None
+    after: Any = None
+
+
+class CellDiff(SQLModel):
+    code: str
+    name: str
+    geometry: dict[str, Any]  # as it would be stored (WGS-84)
+    before_geometry: dict[str, Any] | None  # the stored border, when the file moves it
+    fields: list[FieldChange]
+
+
+class GridProblem(SQLModel):
+    """A bad feature, with what draws it on a map (GeoJSON geometries, WGS-84; None when it cannot be read)."""
+    index: int  # the feature's position in the file, from 0 (-1: the file as a whole)
+    code: str | None
+    problem: str  # overlap, invalid_geometry, unknown_bureau…
+    message: str
+    message_en: str
+    other: str | None  # the cell it overlaps
+    geometry: dict[str, Any] | None
+    other_geometry: dict[str, Any] | None
+    overlap: dict[str, Any] | None
+
+
+class GridPreview(SQLModel):
+    """What an import of the file would do. Refused (`valid` false): every problem. Otherwise the cells it
+    would add and change, and those in the database it leaves out (`absent`: kept as they are, since an
+    import never deletes a cell — tickets refer to it; a cell is retired with `valid_to`)."""
+    valid: bool
+    errors: list[GridProblem]
+    added: list[CellDiff]
+    changed: list[CellDiff]
+    absent: list[CellDiff]
+    unchanged: int

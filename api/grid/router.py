@@ -17,6 +17,7 @@ from api.grid.models import (
     GridCell,
     GridDocument,
     GridImportResult,
+    GridPreview,
     MapSettings,
 )
 
@@ -75,6 +76,15 @@ def import_grid(request: Request, session: SessionDep, user: ConfigurerUser,
     revision = service.import_cells(session, document.model_dump(), crs=crs, imported_by=user.username,
                                     overlap_tolerance_m2=request.app.state.settings.grid_overlap_tolerance_m2)
     return {"revision": revision.id, "imported": revision.feature_count}
+
+
+@router.post("/import/preview", response_model=GridPreview)
+def preview_import(request: Request, session: SessionDep, _user: ConfigurerUser,
+                   document: GridDocument, crs: str = "wgs84"):
+    """What importing the file would do, checked exactly as the import checks it and changing nothing: every
+    problem with the geometries to draw it, or the cells it would add and change and those it leaves alone."""
+    return service.preview_import(session, document.model_dump(), crs=crs,
+                                  overlap_tolerance_m2=request.app.state.settings.grid_overlap_tolerance_m2)
 
 
 @router.get("/map", response_model=MapSettings)

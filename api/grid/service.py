@@ -1,6 +1,7 @@
 import json
 from datetime import date
 
+import shapely
 from shapely.geometry import mapping, shape
 from sqlmodel import Session, col, delete, func, select
 
@@ -60,10 +61,9 @@ def _ensure_area(session: Session, code: str, level: str, name: str | None, pare
     session.flush()
 
 
-def import_cells(session: Session, doc: dict, *, crs: str = "wgs84", imported_by: str | None = None,
-                 overlap_tolerance_m2: float = 1.0) -> GridRevision:
-    """Validate every feature, then upsert all cells in the caller's transaction, or refuse all
-    with a 422 `grid_invalid` listing each bad feature. Cells absent from the file are kept."""
+def _validate(session: Session, doc: dict, *, crs: str, overlap_tolerance_m2: float,
+              ) -> tuple[list[ParsedCell], list[FeatureProblem]]:
+    """The cells of a file and every problem with it, by feature index: what the import and its preview check."""
     if crs not in ("wgs84", "gcj02"):
         raise ApiError(422, "bad_crs", "坐标系须为 wgs84 或 gcj02", "crs must be wgs84 or gcj02")
     cells, problems = parse_features(doc, crs)
@@ -73,11 +73,19 @@ def import_cells(session: Session, doc: dict, *, crs: str = "wgs84", imported_by
         items = [(c.index, c.code, c.geometry) for c in cells]
         items += [(None, code, shape(json.loads(g))) for code, g in existing if code not in incoming]
         problems = find_overlaps(items, overlap_tolerance_m2) + _check_references(session, cells)
+    problems.sort(key=lambda p: p.index)
+    return cells, problems
+
+
+def import_cells(session: Session, doc: dict, *, crs: str = "wgs84", imported_by: str | None = None,
+                 overlap_tolerance_m2: float = 1.0) -> GridRevision:
+    """Validate every feature, then upsert all cells in the caller's transaction, or refuse all
+    with a 422 `grid_invalid` listing each bad feature. Cells absent from the file are kept."""
+    cells, problems = _validate(session, doc, crs=crs, overlap_tolerance_m2=overlap_tolerance_m2)
     if problems:
-        problems.sort(key=lambda p: p.index)
         raise ApiError(422, "grid_invalid", f"网格数据有 {len(problems)} 处错误，未导入任何网格",
                        f"{len(problems)} problems in the grid file; nothing was imported",
-                       {"errors": [p.__dict__ for p in problems]})
+                       {"errors": [p.detail() for p in problems]})
 
     users = {u.username: u.id for u in session.exec(select(User).where(User.role == Role.inspector))}
     for cell in cells:
@@ -106,6 +114,71 @@ def import_cells(session: Session, doc: dict, *, crs: str = "wgs84", imported_by
     audit.record(session, actor=imported_by or "system", entity="grid", key=str(revision.id), action="import",
                  after={"cells": len(cells), "crs": crs})
     return revision
+
+
+def preview_import(session: Session, doc: dict, *, crs: str = "wgs84", overlap_tolerance_m2: float = 1.0) -> dict:
+    """What `import_cells` would do with the file, changing nothing: every problem with the geometries that
+    show it on a map; or, for a good file, the cells it would add and change and those it leaves alone."""
+    cells, problems = _validate(session, doc, crs=crs, overlap_tolerance_m2=overlap_tolerance_m2)
+    if problems:
+        read = {c.index: c.geometry for c in cells}
+        return {"valid": False, "added": [], "changed": [], "absent": [], "unchanged": 0, "errors": [
+            {**p.detail(), "geometry": _geojson(p.geometry if p.geometry is not None else read.get(p.index)),
+             "other_geometry": _geojson(p.other_geometry), "overlap": _geojson(p.overlap)} for p in problems]}
+    return {"valid": True, "errors": [], **_diff(session, cells)}
+
+
+def _geojson(geom) -> dict | None:
+    return None if geom is None else mapping(geom)
+
+
+def _diff(session: Session, cells: list[ParsedCell]) -> dict:
+    existing = {row.code: row for row in session.exec(select(GridCell).order_by(GridCell.code))}
+    assigned: dict[str, list[str]] = {}
+    for code, username in session.exec(select(CellInspector.cell_code, User.username)
+                                       .join(User, col(User.id) == CellInspector.user_id)):
+        assigned.setdefault(code, []).append(username)
+    added, changed, unchanged = [], [], 0
+    for cell in sorted(cells, key=lambda c: c.code):
+        row = existing.get(cell.code)
+        if row is None:
+            added.append({"code": cell.code, "name": cell.name, "geometry": mapping(cell.geometry),
+                          "before_geometry": None, "fields": []})
+            continue
+        fields = _changed_fields(row, cell, assigned.get(row.code, []))
+        old = shape(json.loads(row.geometry))
+        # Vertex order and start point are not a change; a new border is.
+        moved = not shapely.equals_exact(shapely.normalize(old), shapely.normalize(cell.geometry), tolerance=1e-9)
+        if moved:
+            fields.append({"field": "geometry", "before": row.area_m2, "after": round(area_m2(cell.geometry), 1)})
+        if fields:
+            changed.append({"code": cell.code, "name": cell.name, "geometry": mapping(cell.geometry),
+                            "before_geometry": mapping(old) if moved else None, "fields": fields})
+        else:
+            unchanged += 1
+    incoming = {c.code for c in cells}
+    absent = [{"code": code, "name": row.name, "geometry": json.loads(row.geometry), "before_geometry": None,
+               "fields": []} for code, row in existing.items() if code not in incoming]
+    return {"added": added, "changed": changed, "absent": absent, "unchanged": unchanged}
+
+
+def _day(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _changed_fields(row: GridCell, cell: ParsedCell, inspectors: list[str]) -> list[dict]:
+    """The attributes the import would change, as `import_cells` writes them (a unit left out is kept, and
+    so are the inspectors when the file does not name them)."""
+    props = cell.props
+    pairs = [("name", row.name, cell.name),
+             ("responsible_unit", row.responsible_bureau_code,
+              props.get("responsible_unit") or row.responsible_bureau_code),
+             ("valid_from", _day(row.valid_from), _day(props["valid_from"])),
+             ("valid_to", _day(row.valid_to), _day(props["valid_to"]))]
+    if "inspectors" in props:
+        named = sorted(dict.fromkeys(_inspector_usernames(props["inspectors"])))
+        pairs.append(("inspectors", sorted(inspectors), named))
+    return [{"field": field, "before": before, "after": after} for field, before, after in pairs if before != after]
 
 
 def set_cell_inspectors(session: Session, cell_code: str, user_ids: list[int]) -> None:

@@ -1,5 +1,6 @@
 // 系统管理 · 类别: the problem categories (name, family, default unit, deadline in working hours or days,
-// active) and the point types, created and edited through the same endpoints as the county document.
+// active) in the order the inspector's capture list shows them, and the point types, created and edited through
+// the same endpoints as the county document.
 import { api } from '../api.js';
 import { h, toast } from '../dom.js';
 import { t, lang, errorText } from '../i18n.js';
@@ -26,11 +27,12 @@ export async function render({ params, rerender }) {
   const families = [...new Set(categories.map((c) => c.family))];
   const link = (href, current, ...children) => h('li', {}, h('a', { href, 'aria-current': current ? 'true' : null }, ...children));
   const list = h('section', {}, h('h2', {}, t('问题类别')),
+    h('p', { class: 'hint' }, t('网格员拍照上报时按这个顺序列出类别；本人和本网格常报的类别排在最前。')),
     h('a', { href: '#/admin/catalog/category/new', class: 'button-link', id: 'new-category' }, `＋ ${t('新建类别')}`),
-    ...families.map((family) => [h('h3', {}, family), h('ul', { class: 'tickets catalog-list' },
-      ...categories.filter((c) => c.family === family).map((c) => link(`#/admin/catalog/category/${c.code}`, kind === 'category' && key === c.code,
-        h('strong', {}, shownName(c)), ' ', h('span', { class: 'code' }, c.code), c.is_active ? null : h('span', { class: 'mark' }, t('已停用')),
-        h('div', { class: 'meta' }, `${t('处置时限')}${t('：')}${c.deadline_value} ${t(c.deadline_unit === 'wd' ? '工作日' : '工作小时')}`))))]),
+    categoryOrder(categories, (c) => [h('strong', {}, shownName(c)), ' ', h('span', { class: 'code' }, c.code),
+      c.is_active ? null : h('span', { class: 'mark' }, t('已停用')),
+      h('div', { class: 'meta' }, `${c.family} · ${t('处置时限')}${t('：')}${c.deadline_value} ${t(c.deadline_unit === 'wd' ? '工作日' : '工作小时')}`)],
+    (c) => kind === 'category' && key === c.code, rerender),
     h('h2', {}, t('点位类型')),
     h('a', { href: '#/admin/catalog/type/new', class: 'button-link', id: 'new-point-type' }, `＋ ${t('新建点位类型')}`),
     h('ul', { class: 'tickets catalog-list' }, ...pointTypes.map((p) => link(`#/admin/catalog/type/${p.code}`, kind === 'type' && key === p.code,
@@ -44,6 +46,43 @@ export async function render({ params, rerender }) {
       : kind === 'category' ? categoryForm(item, bureaus, families, back, saved) : pointTypeForm(item, back, saved);
   }
   return split(list, detail, t('选择一个类别或点位类型，或新建'));
+}
+
+/** The categories in the inspector's order, each with arrows that move it and save the order at once. */
+function categoryOrder(categories, content, current, reload) {
+  let order = categories.slice();
+  const list = h('ol', { class: 'tickets catalog-list category-order', id: 'category-order' });
+  const status = h('p', { class: 'visually-hidden', 'aria-live': 'polite', id: 'category-order-status' });
+  const draw = (focus) => {
+    list.replaceChildren(...order.map((c, i) => {
+      const move = (step, label, arrow) => h('button', { type: 'button', class: 'move inline', 'data-move': step,
+        'aria-label': t(label, { name: c.name }), disabled: i + step < 0 || i + step >= order.length,
+        onclick: () => moveCategory(i, step) }, arrow);
+      return h('li', { class: 'ordered', 'data-code': c.code },
+        h('a', { href: `#/admin/catalog/category/${c.code}`, 'aria-current': current(c) ? 'true' : null }, ...content(c)),
+        h('span', { class: 'rule-moves' }, move(-1, '上移：{name}', '↑'), move(1, '下移：{name}', '↓')));
+    }));
+    if (focus) { // keep the keyboard on the moved category's arrow, or its other one at an end
+      const item = list.querySelector(`[data-code="${focus.code}"]`);
+      const button = item.querySelector(`[data-move="${focus.step}"]`);
+      (button.disabled ? item.querySelector(`[data-move="${-focus.step}"]`) : button).focus();
+    }
+  };
+  // Saved one after another, so the last move's order is the one that stays.
+  let saving = Promise.resolve();
+  function moveCategory(i, step) {
+    const category = order[i];
+    order = order.slice();
+    order.splice(i, 1);
+    order.splice(i + step, 0, category);
+    draw({ code: category.code, step });
+    const codes = order.map((c) => c.code);
+    saving = saving.then(() => api('/api/v1/categories/order', { method: 'PUT', json: { codes } })).then(
+      () => { status.textContent = t('“{name}”移到第 {n} 位', { name: category.name, n: i + step + 1 }); },
+      (error) => { toast(errorText(error), { error: true }); reload(); });
+  }
+  draw();
+  return [list, status];
 }
 
 const field = (node, label, hint) => h('div', { class: 'field' }, h('label', { for: node.id }, t(label)), node,

@@ -9,7 +9,10 @@ const SECTIONS = {
   accounts: ['账号管理', () => import('./admin-accounts.js')],
   bureaus: ['单位管理', () => import('./admin-bureaus.js')],
   catalog: ['问题类别', () => import('./admin-catalog.js')],
+  rules: ['派遣规则', () => import('./admin-rules.js')],
   calendar: ['工作日历', () => import('./admin-calendar.js')],
+  grid: ['网格管理', () => import('./admin-grid.js')],
+  county: ['县区设置', () => import('./admin-county.js')],
   audit: ['操作记录', () => import('./admin-audit.js')],
 };
 

@@ -18,6 +18,7 @@ export async function render() {
     ...categories.map((c) => h('option', { value: c.code }, `${lang === 'en' ? c.name_en : c.name} · ${c.code}`)));
   const pointType = h('select', { id: 'dry-point-type' }, h('option', { value: '' }, t('不选')),
     ...pointTypes.map((p) => h('option', { value: p.code }, lang === 'en' ? p.name_en : p.name)));
+  const when = h('input', { id: 'dry-at', type: 'datetime-local' });
   const where = h('p', { id: 'dry-where', class: 'hint', role: 'status' }, t('在地图上点选位置'));
   const result = h('div', { id: 'dry-result', 'aria-live': 'polite' });
   const box = h('div', { class: 'map small-map', role: 'application', 'aria-label': t('地图') });
@@ -31,12 +32,14 @@ export async function render() {
     }
     try {
       const decision = await api('/api/v1/routing/dry-run', { method: 'POST', json: {
-        category: category.value, point_type: pointType.value || null, lat: point.lat, lon: point.lng } });
+        category: category.value, point_type: pointType.value || null, lat: point.lat, lon: point.lng,
+        at: when.value || null } }); // without an offset: the server reads it on the county's clock
       result.replaceChildren(
         h('p', { class: 'decision', id: 'dry-bureau' }, `${t('承办单位')}${t('：')}`,
           h('strong', {}, decision.bureau_name || t('转人工分派'))),
         h('p', { id: 'dry-cell' }, `${t('网格')}${t('：')}`,
           decision.cell_name ? [decision.cell_name, ' ', h('small', { class: 'code' }, decision.cell_code)] : t('不在网格内')),
+        decision.deadline_at ? h('p', { id: 'dry-deadline' }, `${t('处置期限')}${t('：')}`, h('strong', {}, fullTime(decision.deadline_at))) : null,
         h('p', { class: 'hint' }, lang === 'en' ? decision.reason_en : decision.reason),
         h('ol', { class: 'history' }, ...decision.trace.map((step) => h('li', {},
           `${t('规则')} #${step.rule_id} ${step.matched ? '✓' : '✗'} ${lang === 'en' ? step.why_en : step.why}`))));
@@ -62,8 +65,14 @@ export async function render() {
   });
   category.addEventListener('change', run);
   pointType.addEventListener('change', run);
+  when.addEventListener('change', run);
   return h('section', {}, h('h2', {}, t('派遣试算')),
     h('div', { class: 'field' }, h('label', { for: 'dry-category' }, t('问题类别')), category),
     h('div', { class: 'field' }, h('label', { for: 'dry-point-type' }, t('点位类型')), pointType),
+    h('div', { class: 'field' }, h('label', { for: 'dry-at' }, t('上报时间（不填为现在）')), when),
     where, box, result);
 }
+
+// A deadline may fall in another year (after the Spring Festival): the date in full, with its weekday.
+const fullTime = (value) => new Intl.DateTimeFormat(lang === 'en' ? 'en-GB' : 'zh-CN', { timeZone: 'Asia/Shanghai',
+  year: 'numeric', month: '2-digit', day: '2-digit', weekday: 'short', hour: '2-digit', minute: '2-digit' }).format(new Date(value));
