@@ -3,19 +3,19 @@
 by WeasyPrint.
 
 Chinese needs a CJK font. scripts/bootstrap.sh installs one for the system (apt, as root) or, where it cannot,
-unpacks one into FONT_DIR inside the environment; a font found there is declared by @font-face, a system one is
-found by fontconfig under the names in base.css. Without either, `render_pdf` refuses (FontMissing) rather than
-print boxes where the names should be."""
+unpacks one into FONT_DIR inside the environment; a font found there is declared to WeasyPrint by @font-face (never
+in the HTML: a page opened in the browser would ask for a file:// URL its policy refuses), a system one is found by
+fontconfig under the names in base.css. Without either, `render_pdf` refuses (FontMissing) rather than print boxes
+where the names should be."""
 
 import functools
 import shutil
 import subprocess
 import sys
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, tzinfo
 from importlib.resources import files
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from jinja2 import ChoiceLoader, Environment, PackageLoader, StrictUndefined, pass_context
 from markupsafe import Markup
@@ -43,11 +43,6 @@ def _system_cjk_font() -> bool:
     return bool(listed.stdout.strip())
 
 
-def font_face() -> str:
-    font = _project_font()
-    return f'@font-face {{ font-family: "{FONT_FAMILY}"; src: url("{font.as_uri()}"); }}\n' if font else ""
-
-
 def _local(context, value: datetime | None, pattern: str = "%Y年%-m月%-d日 %H:%M") -> str:
     """A moment as the county reads it (the template's `tz`)."""
     return value.astimezone(context["tz"]).strftime(pattern) if value else "—"
@@ -69,9 +64,8 @@ def environment(package: str) -> Environment:
     return env
 
 
-def render_html(package: str, template: str, *, tz: ZoneInfo, **context) -> str:
-    return environment(package).get_template(template).render(
-        tz=tz, font_face=Markup(font_face()), **context)
+def render_html(package: str, template: str, *, tz: tzinfo, **context) -> str:
+    return environment(package).get_template(template).render(tz=tz, **context)
 
 
 @functools.cache
@@ -90,11 +84,14 @@ def weasyprint():
 def _laid_out(html: str, on_layout: Callable[[], None]):
     printer = weasyprint()
 
-    if _project_font() is None and not _system_cjk_font():
+    font = _project_font()
+    if font is None and not _system_cjk_font():
         raise FontMissing()
     fonts = printer.text.fonts.FontConfiguration()
     fetcher = printer.URLFetcher(allowed_protocols={"file"}, fail_on_errors=True)
-    document = printer.HTML(string=html, url_fetcher=fetcher).render(font_config=fonts)
+    faces = [printer.CSS(string=f'@font-face {{ font-family: "{FONT_FAMILY}"; src: url("{font.as_uri()}"); }}',
+                         url_fetcher=fetcher, font_config=fonts)] if font else []
+    document = printer.HTML(string=html, url_fetcher=fetcher).render(stylesheets=faces, font_config=fonts)
     on_layout()
     return document
 

@@ -1,7 +1,5 @@
 """The key-point registry, its bulk import, and the checklists by point type."""
 
-import csv
-import io
 import json
 from datetime import date, datetime
 from typing import Any
@@ -9,6 +7,7 @@ from typing import Any
 from pydantic import ValidationError
 from sqlmodel import Session, col, func, select
 
+from api import tabular
 from api.bureaus.models import Bureau
 from api.catalog.models import Category, PointType
 from api.database import utcnow
@@ -147,43 +146,24 @@ _HEADERS = {"名称": "name", "点位名称": "name", "点位类型": "point_typ
 _FREQUENCIES = {"每日": "daily", "每天": "daily", "每周": "weekly"}
 
 
-def _rows(content: bytes, fmt: str) -> list[dict[str, Any]]:
-    """The file's records as dicts of raw values; a file that cannot be read at all is one 422."""
-    unreadable = ApiError(422, "file_unreadable", f"无法读取 {fmt.upper()} 文件", f"cannot read the {fmt} file")
-    if fmt == "csv":
-        try:
-            text = content.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            try:
-                text = content.decode("gb18030")  # Excel on Chinese Windows saves CSV in GBK
-            except UnicodeDecodeError:
-                raise unreadable from None
-        return list(csv.DictReader(io.StringIO(text)))
-    if fmt == "xlsx":
-        from openpyxl import load_workbook
-
-        try:
-            sheet = load_workbook(io.BytesIO(content), read_only=True, data_only=True).worksheets[0]
-            rows = list(sheet.iter_rows(values_only=True))
-        except Exception:  # openpyxl raises many kinds for a file that is not a workbook
-            raise unreadable from None
-        if not rows:
-            return []
-        header = [str(h).strip() if h is not None else "" for h in rows[0]]
-        return [dict(zip(header, row, strict=False)) for row in rows[1:] if any(v not in (None, "") for v in row)]
+def _rows(content: bytes, fmt: str) -> list[tuple[int, dict[str, Any]]]:
+    """The file's records as (row number, raw values): a sheet's rows numbered as the file shows them, blank ones
+    counted (api/tabular.py), a GeoJSON feature by its index; a file that cannot be read at all is one 422."""
+    if fmt != "geojson":
+        return tabular.read_rows(content, fmt)
     try:
         document = json.loads(content)
         features = document["features"]
         assert isinstance(features, list)
     except Exception:
-        raise unreadable from None
+        raise ApiError(422, "file_unreadable", "无法读取 GEOJSON 文件", "cannot read the geojson file") from None
     records = []
-    for feature in features:
+    for number, feature in enumerate(features):
         record = dict((feature or {}).get("properties") or {})
         geometry = (feature or {}).get("geometry") or {}
         if geometry.get("type") == "Point" and len(geometry.get("coordinates") or []) >= 2:
             record["lon"], record["lat"] = geometry["coordinates"][:2]
-        records.append(record)
+        records.append((number, record))
     return records
 
 
@@ -253,11 +233,10 @@ def import_points(session: Session, grid_index: GridIndexCache, content: bytes, 
         raise ApiError(422, "file_empty", "文件中没有点位", "the file holds no key points")
     type_codes = {name: code for code, name in session.exec(select(PointType.code, PointType.name))}
     existing = {p.name: p for p in session.exec(select(KeyPoint))}
-    first_row = 0 if fmt == "geojson" else 2
     errors, seen, valid = [], set(), []
     with session.no_autoflush:
-        for offset, raw in enumerate(records):
-            row, name = first_row + offset, str(raw.get("name") or raw.get("名称") or raw.get("点位名称") or "")
+        for row, raw in records:
+            name = str(raw.get("name") or raw.get("名称") or raw.get("点位名称") or "")
             try:
                 name, values = _record(raw, type_codes, crs)
                 point = existing.get(name)

@@ -203,6 +203,56 @@ export const EN = {
   拼音首字母: 'Pinyin initials', 时限单位: 'Deadline unit', 星期: 'Weekdays', 派往: 'Sent to', 派遣规则: 'Routing rules',
   结束时间: 'Until', 网格数: 'Cells', 起始时间: 'From', 顺序: 'Position', 默认单位: 'Default unit', '{year} 年的节假日安排尚未录入，目前按周一至周五上班计算期限。':
     'The {year} holiday schedule is not entered yet: deadlines count Monday to Friday as working days.',
+  // The tab bar (tabs.js): the tabs a phone has no room for.
+  更多: 'More',
+  // 系统管理 · 派遣规则 (views/admin-rules.js), the category order (views/admin-catalog.js), the dry-run's deadline.
+  '选择一条规则，或新建': 'Choose a rule, or create one', 全部类别: 'all categories', 保存顺序: 'Save the order',
+  撤销调整: 'Undo the moves', '顺序已调整，尚未保存。': 'The order has changed and is not saved yet.',
+  '上移：{name}': 'Move up: {name}', '下移：{name}': 'Move down: {name}', '“{name}”移到第 {n} 条': '“{name}” is now rule {n}',
+  '“{name}”移到第 {n} 位': '“{name}” is now number {n}', 顺序已保存: 'Order saved',
+  '按顺序匹配，第一条匹配的规则生效；都不匹配时交类别默认单位，再交网格责任单位，最后转创建办人工派遣。':
+    "Rules are tried in order and the first that matches decides; when none does, the category's default unit takes it, then the cell's responsibility unit, and last the dispatcher by hand.",
+  新建规则: 'New rule', 尚无派遣规则: 'No routing rules yet', '正在试算…': 'Working it out…',
+  '最近 {n} 件工单中有 {k} 件将改派：': '{k} of the latest {n} tickets would go elsewhere:',
+  '最近 {n} 件工单的派遣都不会改变。': 'None of the latest {n} tickets would go elsewhere.',
+  '第 {n} 条规则“{name}”': 'rule {n} “{name}”', 类别默认单位: "the category's default unit",
+  '无单位可派，转人工分派': 'no unit: left to the dispatcher', 将触发: 'Would fire',
+  '问题类别（不选为全部）': 'Problem categories (none ticked: all)', '点位类型（不选为全部）': 'Point types (none ticked: all)',
+  '星期（不选为每天）': 'Weekdays (none ticked: every day)', '社区/村': 'Community / village',
+  '移除区域：{name}': 'Remove area: {name}', 添加区域: 'Add area', '（所在网格的责任单位）': "(the cell's responsibility unit)",
+  '第 {n} 条': 'rule {n}', '选择派往单位后，这里列出会改派的工单。': 'Choose where it sends tickets to see which would go elsewhere.',
+  删除规则: 'Delete rule', 确认删除: 'Delete for good', 规则名称: 'Rule name', '区域（不选为全县）': 'Areas (none: the whole county)',
+  '留空为全天；可跨午夜，如 18:00 至 02:00。': 'Empty: all day; may run past midnight, e.g. 18:00 to 02:00.',
+  第一条匹配的规则生效: 'The first rule that matches decides', 对最近工单的影响: 'Effect on recent tickets',
+  '删除“{name}”之后：': 'After deleting “{name}”:', 已删除: 'Deleted',
+  '网格员拍照上报时按这个顺序列出类别；本人和本网格常报的类别排在最前。':
+    "Inspectors see the categories in this order when they report; what they and their cell report most comes first.",
+  处置期限: 'Deadline', '上报时间（不填为现在）': 'Reported at (empty: now)',
+  // 系统管理 · 网格管理 and 县区设置 (views/admin-grid.js, views/admin-county.js): a file checked, then imported.
+  网格管理: 'Grid cells', 县区设置: 'County settings', 网格地图: 'Grid map', '现有 {n} 个网格': '{n} cells now',
+  'GeoJSON 要素集，每个网格一个 Polygon 或 MultiPolygon，属性 code（14或15位编码）、name、responsible_unit、inspectors、valid_from、valid_to。先检查，确认后再导入；有一处错误则整个文件不导入。':
+    'A GeoJSON FeatureCollection, one Polygon or MultiPolygon a cell, with properties code (14 or 15 digits), name, responsible_unit, inspectors, valid_from, valid_to. It is checked first and imported once you confirm; one error and nothing is imported.',
+  '网格文件（.geojson）': 'Grid file (.geojson)', 检查文件: 'Check the file', '检查中…': 'Checking…',
+  请选择网格文件: 'Choose a grid file', '文件不是有效的 JSON': 'The file is not valid JSON',
+  '文件有 {n} 处错误，未导入任何网格': '{n} problems in the file: nothing was imported', 整个文件: 'The whole file',
+  '要素 {n}': 'Feature {n}', '（无法在地图上显示）': ' (cannot be shown on the map)',
+  '点击一处错误，地图上显示它的位置：红框为出错的网格，红色填充为重叠部分，虚线为与之重叠的网格。':
+    'Click a problem to see it on the map: the cell at fault outlined in red, the overlap filled red, the cell it overlaps dashed.',
+  新增: 'added', '文件中没有（保留）': 'not in the file (kept)', 未变: 'unchanged', 原边界: 'former border',
+  初始日期: 'Valid from', 终止日期: 'Valid until', '边界（面积）': 'Border (area)',
+  '文件检查通过，尚未导入。': 'The file passed the check; nothing is imported yet.',
+  '导入不会删除网格：文件中没有的网格保持不变。要停用一个网格，请在文件中填写它的终止日期 valid_to。':
+    'An import never deletes a cell: those not in the file stay as they are. To retire a cell, give it an end date (valid_to) in the file.',
+  确认导入: 'Import', '与现有网格相同，无需导入': 'Same as the grid now: nothing to import',
+  '已导入 {n} 个网格（第 {revision} 版）': '{n} cells imported (revision {revision})',
+  '单位、点位类型、问题类别、派遣规则、节假日调整、检查表和排名设置，作为一个 YAML 文件下载、修改和导入（与命令行 gridpatrol config export/import 的文件相同）。':
+    'Units, point types, categories, routing rules, calendar changes, checklists and ranking settings as one YAML file to download, edit and import (the same file as the command line gridpatrol config export/import).',
+  导出: 'Export', '下载设置文件（YAML）': 'Download the settings file (YAML)', 下载失败: 'The download failed',
+  '设置文件（.yaml 或 .json）': 'Settings file (.yaml or .json)', 预览变更: 'Preview the changes',
+  请选择设置文件: 'Choose a settings file', '第 {n} 项': 'entry {n}', 缺少此项: 'missing', 不能有此项: 'not allowed here',
+  节假日调整: 'Calendar changes', 排名设置: 'Ranking', 移除: 'removed',
+  '以下为导入后将发生的变更，尚未导入。': 'What the import would change; nothing is imported yet.',
+  '与当前设置相同，无需导入': 'Same as the settings now: nothing to import', 设置已导入: 'Settings imported',
 };
 
 export const STATUS = {

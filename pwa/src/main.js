@@ -7,6 +7,7 @@ import { refreshAll } from './data.js';
 import { requestBackgroundSync } from './sw-sync.js';
 import { setLang, lang, t } from './i18n.js';
 import { showLogin } from './views/login.js';
+import { markCurrent, reflectBadges, showTabs } from './tabs.js';
 
 const VIEWS = {
   capture: () => import('./views/capture.js'),
@@ -28,7 +29,7 @@ const VIEWS = {
   ledger: () => import('./views/ledger.js'),
   admin: () => import('./views/admin.js'),
 };
-// Each role's tabs, its main view first.
+// Each role's tabs, its main view first: where the bar has no room for all, the last go under 更多 (tabs.js).
 const TABS = {
   inspector: [['capture', '拍照上报'], ['patrol', '今日巡查'], ['outbox', '待发送'], ['tickets', '我的工单'], ['map', '地图'], ['me', '我的']],
   bureau: [['queue', '待办'], ['readiness', '明察倒计时'], ['ledger', '台账'], ['outbox', '待发送'], ['map', '地图'], ['me', '我的']],
@@ -53,10 +54,7 @@ export async function route() {
   const [name, ...rest] = path.split('/');
   const allowed = tabsOf(user.role).map(([tab]) => tab);
   const viewName = VIEWS[name] && (allowed.includes(name) || name === 'tickets') ? name : allowed[0];
-  for (const tab of document.querySelectorAll('#tabs a')) {
-    if (tab.getAttribute('href') === `#/${viewName}`) tab.setAttribute('aria-current', 'page');
-    else tab.removeAttribute('aria-current');
-  }
+  markCurrent(viewName);
   const view = $('#view');
   const navigation = (view.dataset.navigation = String(Number(view.dataset.navigation || 0) + 1));
   const module = await VIEWS[viewName]();
@@ -71,6 +69,7 @@ async function refreshBadge() {
   if (!badge) return; // a role without an outbox tab
   badge.textContent = String(count);
   badge.hidden = count === 0;
+  reflectBadges();
 }
 
 /**
@@ -155,10 +154,8 @@ function registerServiceWorker() {
 
 export async function enterApp(signedIn) {
   user = signedIn;
-  const tabs = $('#tabs');
-  tabs.replaceChildren(...tabsOf(user.role).map(([name, label]) => h('a', { href: `#/${name}` }, t(label),
+  showTabs($('#tabs'), tabsOf(user.role).map(([name, label]) => h('a', { href: `#/${name}` }, t(label),
     name === 'outbox' ? [' ', h('span', { id: 'badge', class: 'badge', hidden: true }, '0')] : [])));
-  tabs.hidden = false;
   bell = import('./bell.js');
   bell.then(({ startBell }) => startBell($('#bell'), user));
   await refreshBadge();

@@ -4,6 +4,9 @@ Under CI a missing Chromium or an unbuilt PWA fails the run; on a developer mach
 """
 
 import os
+import threading
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -71,3 +74,38 @@ def phone(browser):
     page = context.new_page()
     yield page
     context.close()
+
+
+@pytest.fixture(scope="module")
+def loopback() -> Iterator[Callable[[str, bytes], str]]:
+    """Serves a fixed answer on loopback for the module (a tile server, a WeCom robot): `loopback(content_type,
+    body)` starts one, answering every GET and POST with that body (CORS open: Leaflet asks for tiles with
+    crossOrigin), and gives its base URL."""
+    servers: list[ThreadingHTTPServer] = []
+
+    def start(content_type: str, body: bytes) -> str:
+        class Answer(BaseHTTPRequestHandler):
+            def do_GET(self):  # noqa: N802
+                self.send_response(200)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(body)))
+                self.send_header("Access-Control-Allow-Origin", "*")
+                self.end_headers()
+                self.wfile.write(body)
+
+            def do_POST(self):  # noqa: N802
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                self.do_GET()
+
+            def log_message(self, *args):  # quiet
+                pass
+
+        server = ThreadingHTTPServer(("127.0.0.1", 0), Answer)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return f"http://127.0.0.1:{server.server_address[1]}"
+
+    yield start
+    for server in servers:
+        server.shutdown()
+        server.server_close()

@@ -1,6 +1,7 @@
 """Driving the inspector PWA like a person would, plus reads of the phone's IndexedDB for assertions."""
 
 import hashlib
+import re
 import time
 
 import httpx
@@ -51,6 +52,18 @@ def log_in(page: Page, url: str, username: str) -> None:
     expect(page.get_by_role("heading", name="拍照上报")).to_be_visible()
     # The service worker has the app shell before we go offline.
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+
+
+def open_tab(page: Page, name: str | None = None, *, view: str | None = None) -> None:
+    """Open a tab, by its label or by its view, as a person would: in the bar, or through 更多 where the bar has no
+    room for it (a phone's tab bar holds one row). A label matches with or without the outbox's count."""
+    tabs = page.locator("#tabs")
+    expect(tabs.locator("a").first).to_be_visible()  # logged in, the tabs laid out
+    link = (tabs.locator(f'a[href="#/{view}"]') if view else
+            tabs.get_by_role("link", name=re.compile(rf"^{re.escape(name or '')}( \d+)?$")))
+    if not link.is_visible():
+        tabs.locator(".more-button").click()
+    link.click()
 
 
 def capture(page: Page, photo: str, category: str = SIDEWALK_PARKING, note: str = "") -> None:

@@ -5,14 +5,12 @@ bureau's liaison and the admin open each of theirs (the admin also each section 
 the operations. No policy is violated and nothing is logged to the console."""
 
 import io
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
-from tests.browser.phone import capture, inspector_phone, wait_until_sent
+from tests.browser.phone import capture, inspector_phone, open_tab, wait_until_sent
 from tests.browser.test_roles import desktop, sign_in
 from tests.live import LiveServer
 
@@ -24,29 +22,11 @@ REPORT_VIOLATIONS = """document.addEventListener('securitypolicyviolation', (e) 
 
 
 @pytest.fixture(scope="module")
-def tiles():
-    """A tile server at another origin: a 256 px PNG for any path, with CORS (Leaflet asks with crossOrigin)."""
+def tiles(loopback):
+    """A tile server at another origin: a 256 px PNG for any path."""
     buffer = io.BytesIO()
     Image.new("RGB", (256, 256), (205, 225, 240)).save(buffer, "PNG")
-    png = buffer.getvalue()
-
-    class Tile(BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802
-            self.send_response(200)
-            self.send_header("Content-Type", "image/png")
-            self.send_header("Content-Length", str(len(png)))
-            self.send_header("Access-Control-Allow-Origin", "*")
-            self.end_headers()
-            self.wfile.write(png)
-
-        def log_message(self, *args):  # quiet
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Tile)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    return loopback("image/png", buffer.getvalue())
 
 
 @pytest.fixture(scope="module")
@@ -90,7 +70,7 @@ def open_each_tab(page) -> list[str]:
     expect(page.locator("#tabs a").first).to_be_visible()
     tabs = page.locator("#tabs a").evaluate_all("(links) => links.map((a) => a.getAttribute('href').slice(2))")
     for view in tabs:
-        page.locator(f'#tabs a[href="#/{view}"]').click()
+        open_tab(page, view=view)
         expect(page.locator("body")).to_have_attribute("data-view", view)
         expect(page.locator("#view > *").first).to_be_visible()
         if view == "map":

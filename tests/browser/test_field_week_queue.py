@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import OUTPUT
-from tests.browser.phone import cell_of, rectified_ticket
+from tests.browser.phone import cell_of, open_tab, rectified_ticket
 from tests.factories import capture_body, photo_bytes
 from tests.live import LiveServer
 
@@ -208,10 +208,10 @@ def test_new_work_is_on_the_first_screen_above_forty_overdue(county, browser):
     expect(page.locator(f'a[data-id="{verifying}"]')).to_be_hidden()
 
     # The liaison looks elsewhere; meanwhile a new ticket is dispatched to them.
-    page.get_by_role("link", name="我的").click()
+    open_tab(page, "我的")
     expect(page.get_by_role("heading", name="我的")).to_be_visible()
     new = dispatched_ticket(server, inspector="insp18")
-    page.get_by_role("link", name="待办").click()
+    open_tab(page, "待办")
 
     # Back in the queue: the new ticket is on the first screen, marked new, above forty overdue ones.
     row = page.locator(f'#queue-dispatched a[data-id="{new}"]')

@@ -17,7 +17,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import OUTPUT
-from tests.browser.phone import cell_of, outbox_count, wait_until_sent
+from tests.browser.phone import cell_of, open_tab, outbox_count, wait_until_sent
 from tests.factories import capture_body, photo_bytes
 from tests.live import LiveServer
 
@@ -268,7 +268,7 @@ def test_map_tab_draws_tickets_by_light_for_inspector_and_bureau(county, browser
         assert {first, second} <= {t["id"] for t in drawn}
         for width in WIDTHS:
             context, page, errors = open_app(browser, server, username, width, lat=lat, lon=lon)
-            page.get_by_role("link", name="地图").click()
+            open_tab(page, "地图")
             markers = page.locator(".leaflet-tickets-pane path.leaflet-interactive")
             expect(markers).to_have_count(len(drawn))
             legend = page.locator("#map-legend")
@@ -299,7 +299,7 @@ def test_desk_and_leaders_see_where_problems_recur(county, browser, recurring):
     for username, role in (("dispatcher", "dispatcher"), ("leader", "leader")):
         for width in WIDTHS:
             context, page, errors = open_app(browser, server, username, width)
-            page.get_by_role("link", name="地图").click()
+            open_tab(page, "地图")
             hotspots = page.locator(".leaflet-hotspots-pane path.leaflet-interactive")
             expect(hotspots).to_have_count(len(spots))
             expect(page.locator(".leaflet-tickets-pane path.leaflet-interactive").first).to_be_attached()

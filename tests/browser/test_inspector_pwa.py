@@ -14,6 +14,7 @@ from tests.browser.phone import (
     cell_of,
     inspector_phone,
     log_in,
+    open_tab,
     outbox_count,
     outbox_photos,
     phone_context,
@@ -147,7 +148,7 @@ def test_failed_verification_queued_offline_reaches_the_server_once_back_online(
     context = phone_context(browser, lat=lat, lon=lon)
     page = context.new_page()
     log_in(page, proxy.url, "insp10")
-    page.get_by_role("link", name="我的工单").click()
+    open_tab(page, "我的工单")
     expect(page.get_by_role("heading", name="待核查")).to_be_visible()
     page.locator(f'a[href="#/tickets/{ticket_id}"]').first.click()
     expect(page.locator("#ticket-status")).to_have_text("待核查")
@@ -180,7 +181,7 @@ def test_logout_with_unsent_tickets_asks_first_and_keeps_them_when_declined(live
     context, page, cell = inspector_phone(browser, live.url, proxy.url, "insp11")
     _go_offline(context, proxy)
     capture(page, "Canon_40D.jpg")
-    page.get_by_role("link", name="我的", exact=True).click()
+    open_tab(page, "我的")
     messages = []
     page.once("dialog", lambda dialog: (messages.append(dialog.message), dialog.dismiss()))
     page.get_by_role("button", name="退出登录").click()
@@ -236,7 +237,7 @@ def test_unsent_tickets_can_be_exported_as_a_zip(live, proxy, browser, tmp_path)
     _go_offline(context, proxy)
     capture(page, "gps_DSCN0012.jpg", note="出口处堆放杂物")
     stored = outbox_photos(page)
-    page.get_by_role("link", name="待发送").click()
+    open_tab(page, "待发送")
     with page.expect_download() as download:
         page.get_by_role("button", name="导出未发送").click()
     path = tmp_path / "unsent.zip"

@@ -12,7 +12,15 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import OUTPUT
-from tests.browser.phone import capture, log_in, outbox_count, outbox_photos, phone_context, wait_until_sent
+from tests.browser.phone import (
+    capture,
+    log_in,
+    open_tab,
+    outbox_count,
+    outbox_photos,
+    phone_context,
+    wait_until_sent,
+)
 from tests.browser.proxy import FlakyProxy
 from tests.factories import PHOTOS, photo_bytes
 from tests.live import LiveServer
@@ -94,7 +102,7 @@ def test_offline_patrol_raises_two_routed_tickets(county, browser):
     context = phone_context(browser, lat=market["lat"] + 0.0027, lon=market["lon"])
     page = context.new_page()
     log_in(page, proxy.url, inspector)
-    page.get_by_role("link", name="今日巡查").click()
+    open_tab(page, "今日巡查")
     row = page.locator(f'#patrol-list a[data-id="{market["id"]}"]')
     expect(row).to_contain_text("未巡查")
     expect(row).to_contain_text("监控")
@@ -140,7 +148,7 @@ def test_offline_patrol_raises_two_routed_tickets(county, browser):
     stored = outbox_photos(page)
     assert len(stored) == 2 and all(p["stored"] == p["declared"] for p in stored)
     (patrol_id,) = {p["itemId"] for p in stored}
-    page.get_by_role("link", name="待发送").click()
+    open_tab(page, "待发送")
     expect(page.locator("#outbox-list .item strong")).to_have_text(f"巡查 {MARKET} · 2 个问题")
 
     proxy.state.offline = False
@@ -189,7 +197,7 @@ def test_patrol_screens_on_a_desktop(county, browser):
                                                "accuracy": 8})
     page = context.new_page()
     log_in(page, proxy.url, inspector)
-    page.get_by_role("link", name="今日巡查").click()
+    open_tab(page, "今日巡查")
     row = page.locator(f'#patrol-list a[data-id="{market["id"]}"]')
     expect(row.locator(".away")).to_have_text("100 m")
     shoot(page, "patrol-list-1280")

@@ -4,6 +4,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import OUTPUT
+from tests.browser.phone import open_tab
 
 pytestmark = pytest.mark.browser
 
@@ -14,7 +15,7 @@ def test_inspector_logs_in_and_sees_their_cell(live_server, phone):
     phone.get_by_label("账号").fill("insp05")
     phone.get_by_label("密码").fill("demo1234")
     phone.get_by_role("button", name="登录").click()
-    phone.get_by_role("link", name="我的", exact=True).click()
+    open_tab(phone, "我的")
     expect(phone.locator("#whoami")).to_contain_text("网格员")
     expect(phone.locator("#cells")).to_contain_text("解放社区1号网格 330790001002001")
     OUTPUT.mkdir(exist_ok=True)
