@@ -5,7 +5,8 @@ inspect(): what the acknowledgement needs: format, pixel size and EXIF from the 
     end-of-image marker and holds only byte pairs a scan can hold is not decoded; anything else (other
     formats, odd JPEGs) is decoded, JPEGs at 1/8 scale, and the decode decides.
 analyse(): after the acknowledgement, one decode for the perceptual hash and the oriented, EXIF-free
-    JPEG copies for display (1600 px) and thumbnails (320 px).
+    JPEG copies for display (1600 px) and thumbnails (320 px), and the file's traces of its origin
+    (camera data, editors) from its header.
 Both refuse, from the header, a picture whose decode would take more than MAX_DECODED_BYTES: a few
 hundred KB of PNG can ask for hundreds of MB. inspect() decodes in full one picture at a time, so however
 many uploads arrive at once their decodes take one picture's memory (the analysis, on one thread, another).
@@ -15,7 +16,6 @@ import contextlib
 import io
 import math
 import mmap
-import re
 import threading
 from dataclasses import dataclass
 from datetime import datetime
@@ -25,6 +25,9 @@ import imagehash
 import numpy
 import pillow_heif
 from PIL import ExifTags, Image, ImageMode, ImageOps, UnidentifiedImageError
+
+from api.photos import integrity
+from api.photos.integrity import clean as _clean
 
 pillow_heif.register_heif_opener()
 # We check pixel counts ourselves (below) with a clear error; Pillow's guard stays as a backstop.
@@ -58,15 +61,7 @@ class PhotoFacts:
 class Analysis:
     phash: str
     copies: dict[str, bytes]  # variant → JPEG bytes
-
-
-def _clean(value) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, bytes):
-        value = value.decode("utf-8", "replace")
-    text = re.sub(r"[\x00-\x1f]", "", str(value)).strip()
-    return text[:128] or None
+    traces: dict  # integrity.traces: what the file says of its origin
 
 
 def _degrees(dms, ref) -> float | None:
@@ -292,10 +287,11 @@ def _display_as_is(path: Path, edge: int) -> bytes | None:
 
 
 def analyse(path: Path) -> Analysis:
-    """The perceptual hash and the upright, EXIF-free copies, `display` (long edge ≤ 1600) and `thumb`
-    (≤ 320), from one decode at the smallest JPEG scale that covers the largest copy still to be made
-    (a 12-MP original never decodes in full). An upright JPEG within 1600 px becomes its own display
-    copy, metadata removed; the thumbnail is then made from an eighth- or quarter-scale decode.
+    """The perceptual hash, the file's traces (integrity.traces) and the upright, EXIF-free copies,
+    `display` (long edge ≤ 1600) and `thumb` (≤ 320), from one decode at the smallest JPEG scale that
+    covers the largest copy still to be made (a 12-MP original never decodes in full). An upright JPEG
+    within 1600 px becomes its own display copy, metadata removed; the thumbnail is then made from an
+    eighth- or quarter-scale decode.
     A picture too large to decode (stored before the limit was) is PhotoTooLarge: no copies, no hash."""
     with _decoding():
         as_is = _display_as_is(path, VARIANTS["display"])
@@ -303,6 +299,7 @@ def analyse(path: Path) -> Analysis:
     largest = max(edge for variant, edge in VARIANTS.items() if variant not in copies)
     with _decoding(), Image.open(path) as image:
         _decodable(image)
+        traces = integrity.traces(image)
         if image.format == "JPEG":
             # The box keeps the picture's proportions: asked for (1600, 1600), a 4000×3000 photo would
             # have to be decoded in full (36 MB), since half size (2000×1500) is not that tall.
@@ -318,4 +315,4 @@ def analyse(path: Path) -> Analysis:
                 if max(image.size) > edge:
                     image.thumbnail((edge, edge), Image.Resampling.BICUBIC, reducing_gap=2.0)
                 copies[variant] = _jpeg(image)
-    return Analysis(phash, copies)
+    return Analysis(phash, copies, traces)

@@ -7,69 +7,61 @@ import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
-from types import SimpleNamespace
 
-from sqlalchemy import and_, delete, or_, update
+from sqlalchemy import and_, bindparam, delete, or_, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, select
 
-from api.accounts.models import Caller, Role, User
+from api.accounts.models import Role, User
 from api.config import Settings
 from api.database import read_session, transaction, utcnow
+from api.driverstatements import DriverStatement, detached
 from api.errors import ApiError, not_found
 from api.geo import distance_m
 from api.grid.index import GridIndexCache
-from api.photos import pipeline
+from api.photos import integrity, pipeline
 from api.photos.models import EVIDENCE_COLUMNS, Photo, PhotoHashBand
 from api.photos.storage import LocalStorage
-from api.plainsql import PlainSQL, json_of, utc_of, uuid_of
 from api.tickets import access, workflow
 from api.tickets import service as ticket_service
 from api.tickets.models import Ticket
 
 log = logging.getLogger(__name__)
 
-# Editors whose name in EXIF Software means the picture was reworked (domain.md §8).
-EDITORS = ("photoshop", "gimp", "lightroom", "snapseed", "picsart", "美图", "meitu", "醒图", "faceu", "pixlr",
-           "affinity", "paint.net", "vsco", "美颜", "polarr", "canva")
 
-
-def find_declared_photo(session: Session, user: Caller, ticket_id: uuid.UUID,
-                        photo_id: uuid.UUID) -> tuple[SimpleNamespace, SimpleNamespace]:
-    """The ticket and the declared photo this user may upload (one query, in plain SQL: the values a
-    capture needs, with a Ticket's and a Photo's attribute names), or 404 (also for someone else's
-    ticket)."""
-    found = _TICKET_AND_PHOTO.run(session, {"ticket_id": ticket_id, "photo_id": photo_id}).fetchone()
+def find_declared_photo(session: Session, user: User, ticket_id: uuid.UUID,
+                        photo_id: uuid.UUID) -> tuple[Ticket, Photo]:
+    """The ticket and the declared photo this user may upload, or 404 (also for someone else's ticket).
+    One query, of the columns a capture reads: the others are not loaded (detached: reading one raises)."""
+    found = _TICKET_AND_PHOTO.first(session, {"ticket_id": ticket_id, "photo_id": photo_id})
     if found is None or found[0] != user.id:
         raise not_found("工单", "Ticket", str(ticket_id))
-    ticket = SimpleNamespace(id=ticket_id, **dict(zip(_TICKET_COLUMNS, found[:len(_TICKET_COLUMNS)], strict=True)))
-    for name in ("located_at", "captured_at", "created_at", "deadline_at"):
-        setattr(ticket, name, utc_of(getattr(ticket, name)))
-    ticket.recurring_of = uuid_of(ticket.recurring_of)
-    photo = SimpleNamespace(id=photo_id, ticket_id=ticket_id,
-                            **dict(zip(_PHOTO_COLUMNS, found[len(_TICKET_COLUMNS):], strict=True)))
-    if photo.kind is None:
+    ticket = detached(Ticket, {"id": ticket_id, **dict(zip(_TICKET_COLUMNS, found[:len(_TICKET_COLUMNS)],
+                                                           strict=True))})
+    photo_values = dict(zip(_PHOTO_COLUMNS, found[len(_TICKET_COLUMNS):], strict=True))
+    if photo_values["kind"] is None:
         raise ApiError(404, "photo_not_declared", "该照片未在工单中声明",
                        "this photo was not declared for the ticket", {"photo_id": str(photo_id)})
-    photo.received_at, photo.client_exif = utc_of(photo.received_at), json_of(photo.client_exif)
-    return ticket, photo
+    return ticket, detached(Photo, {"id": photo_id, "ticket_id": ticket_id, **photo_values})
 
 
-# Plain SQL (api/plainsql.py), like the other statements every upload runs.
+# Statements on the driver connection (api/driverstatements.py), like the others every upload runs.
 _TICKET_COLUMNS = ("author_id", "status", "category_code", "point_type_code", "description", "lat", "lon", "accuracy_m",
                    "located_at", "captured_at", "created_at", "cell_override", "cell_code", "bureau_code",
                    "deadline_at", "recurring_of")
 _PHOTO_COLUMNS = ("kind", "position", "sha256", "content_type", "size", "uploaded_by", "client_exif", "received_at")
-_TICKET_AND_PHOTO = PlainSQL(
-    f"SELECT {', '.join('t.' + c for c in _TICKET_COLUMNS)}, {', '.join('p.' + c for c in _PHOTO_COLUMNS)}"
-    " FROM tickets t LEFT JOIN photos p ON p.id = :photo_id AND p.ticket_id = t.id WHERE t.id = :ticket_id")
+_T, _P = Ticket.__table__, Photo.__table__
+_TICKET_AND_PHOTO = DriverStatement(
+    select(*(_T.c[c] for c in _TICKET_COLUMNS), *(_P.c[c] for c in _PHOTO_COLUMNS))
+    .select_from(_T.outerjoin(_P, and_(_P.c.id == bindparam("photo_id"), _P.c.ticket_id == _T.c.id)))
+    .where(_T.c.id == bindparam("ticket_id")))
 # Not one statement with the photos joined: PostgreSQL re-reads only the locked row after waiting for
 # its lock, and the photos joined to it would be as of before the wait (another upload's arrival unseen).
-_LOCK_TICKET = PlainSQL("SELECT status FROM tickets WHERE id = :ticket_id",
-                        postgresql="SELECT status FROM tickets WHERE id = :ticket_id FOR UPDATE")
-_ARRIVALS = PlainSQL("SELECT id, received_at FROM photos WHERE ticket_id = :ticket_id AND kind = :kind")
-_MARK_RECEIVED = PlainSQL("UPDATE photos SET received_at = :received_at, width = :width, height = :height,"
-                          " exif = :exif, flags = :flags WHERE id = :photo_id", json_params=("exif", "flags"))
+_LOCK_TICKET = DriverStatement(select(_T.c.status).where(_T.c.id == bindparam("ticket_id")).with_for_update())
+_ARRIVALS = DriverStatement(select(_P.c.id, _P.c.received_at).where(_P.c.ticket_id == bindparam("ticket_id"),
+                                                                    _P.c.kind == bindparam("kind")))
+_MARK_RECEIVED = DriverStatement(update(_P).where(_P.c.id == bindparam("photo_id")).values(
+    {c: bindparam(c) for c in ("received_at", "width", "height", "exif", "flags")}))
 
 
 def _flag(code: str, reason: str, reason_en: str) -> dict:
@@ -84,19 +76,6 @@ def _hamming(a: str, b: str) -> int:
     return (int(a, 16) ^ int(b, 16)).bit_count()
 
 
-def _span(delta: timedelta) -> tuple[str, str]:
-    """A duration as a person says it: minutes, hours, days or years (zh, en)."""
-    minutes = abs(delta.total_seconds()) / 60
-    units = ((60, 1, "分钟", "minutes"), (48 * 60, 60, "小时", "hours"), (730 * 24 * 60, 24 * 60, "天", "days"),
-             (float("inf"), 365.25 * 24 * 60, "年", "years"))
-    for limit, unit, zh, en in units:
-        if minutes < limit:
-            amount = round(minutes / unit, 1 if unit == 60 else 0)
-            text = f"{amount:g}"
-            return f"{text} {zh}", f"{text} {en}"
-    raise AssertionError("unreachable")
-
-
 def _distance(metres: float) -> tuple[str, str]:
     km = metres / 1000
     text = f"{km:.0f} 公里" if km >= 10 else f"{km:.1f} 公里" if km >= 1 else f"{metres:.0f} 米"
@@ -104,18 +83,12 @@ def _distance(metres: float) -> tuple[str, str]:
 
 
 def metadata_flags(settings: Settings, ticket: Ticket, photo: Photo, exif: dict) -> list[dict]:
-    """Reasons from EXIF a verifier should look twice at, known at upload. Flags inform; they never reject."""
+    """Reasons from EXIF's time and place a verifier should look twice at, known at upload (camera
+    origin and editors' traces need the file's header in full: integrity_flags, when analysed).
+    Flags inform; they never reject."""
     exif = {k: v for k, v in (photo.client_exif or {}).items() if v is not None} | {
         k: v for k, v in exif.items() if v is not None}
     flags = []
-    software = (exif.get("software") or "").lower()
-    editor = next((e for e in EDITORS if e in software), None)
-    if editor:
-        flags.append(_flag("editing_software", f"EXIF 显示经编辑软件处理：{exif['software']}",
-                           f"EXIF names editing software: {exif['software']}"))
-    if not exif.get("make") and not exif.get("model"):
-        flags.append(_flag("camera_metadata_missing", "缺少相机信息（品牌、型号），可能经过编辑或转存",
-                           "camera make and model missing: edited or re-saved?"))
     if exif.get("datetime_original"):
         try:
             taken = datetime.fromisoformat(exif["datetime_original"])
@@ -127,12 +100,12 @@ def metadata_flags(settings: Settings, ticket: Ticket, photo: Photo, exif: dict)
             if photo.kind == "before":
                 gap = abs(taken - ticket.captured_at)
                 if gap > timedelta(minutes=settings.flag_capture_time_minutes):
-                    zh, en = _span(gap)
+                    zh, en = integrity.span(gap)
                     flags.append(_flag("capture_time_mismatch", f"照片拍摄时间与上报的拍摄时间相差 {zh}",
                                        f"the photo was taken {en} from the reported time"))
             elif photo.kind in ("after", "spotcheck") and taken < ticket.created_at - timedelta(
                     minutes=settings.flag_capture_time_minutes):
-                zh, en = _span(ticket.created_at - taken)
+                zh, en = integrity.span(ticket.created_at - taken)
                 flags.append(_flag("taken_before_ticket", f"整改照片拍摄时间早于问题上报 {zh}",
                                    f"the after-photo was taken {en} before the problem was reported"))
     if exif.get("gps_lat") is not None and exif.get("gps_lon") is not None:
@@ -234,11 +207,11 @@ def extra_photo_replay(session: Session, user: User, ticket_id: uuid.UUID, photo
     return ticket, None
 
 
-def record_photo(engine: Engine, settings: Settings, grid_index: GridIndexCache, user: Caller,
-                 ticket: Ticket | SimpleNamespace, photo_id: uuid.UUID, facts: pipeline.PhotoFacts,
-                 extra: dict | None = None, declared: SimpleNamespace | None = None) -> bool:
+def record_photo(engine: Engine, settings: Settings, grid_index: GridIndexCache, user: User,
+                 ticket: Ticket, photo_id: uuid.UUID, facts: pipeline.PhotoFacts,
+                 extra: dict | None = None, declared: Photo | None = None) -> bool:
     """Mark the stored photo received, in one transaction with the ticket row locked; complete the
-    ticket when it was the last one. `extra` ({kind, sha256, content_type, size}) creates an
+    ticket (the ticket domain's work) when it was the last one. `extra` ({kind, sha256, content_type, size}) creates an
     undeclared photo (after / spotcheck).
     False when another request recorded it first (a replay).
     `ticket` and `declared` (the photo row, for a declared photo) are as read before the upload: what
@@ -250,8 +223,8 @@ def record_photo(engine: Engine, settings: Settings, grid_index: GridIndexCache,
     with transaction(engine) as session:
         # Lock the ticket first, then read its photos of this kind: concurrent uploads of one ticket take
         # turns here. One read tells whether this one was recorded already, and what else is missing.
-        status = _LOCK_TICKET.run(session, {"ticket_id": ticket.id}).fetchone()[0]
-        arrived = {uuid_of(i): at for i, at in _ARRIVALS.run(session, {"ticket_id": ticket.id, "kind": photo.kind})}
+        status = _LOCK_TICKET.first(session, {"ticket_id": ticket.id})[0]
+        arrived = dict(_ARRIVALS.all(session, {"ticket_id": ticket.id, "kind": photo.kind}))
         if arrived.get(photo_id) is not None:
             return False
         if photo_id in arrived:
@@ -302,10 +275,17 @@ def _decode_and_copy(storage: LocalStorage, photo: Photo, *, in_background: bool
     return analysis
 
 
+def _analysis_flags(session: Session, settings: Settings, ticket: Ticket, photo: Photo,
+                    analysis: pipeline.Analysis) -> list[dict]:
+    """The flags that need the decoded pixels or the file's header in full."""
+    return (likeness_flags(session, settings, ticket, photo, analysis.phash)
+            + integrity.integrity_flags(analysis.traces, photo.client_exif))
+
+
 def _record_analysis(session: Session, settings: Settings, photo: Photo, analysis: pipeline.Analysis | None,
                      flags: list[dict]) -> None:
-    """The photo (locked, not yet analysed) gets its hash, its likeness flags and analysed_at, and its
-    hash is filed for later searches."""
+    """The photo (locked, not yet analysed) gets its hash, its flags and analysed_at, and its hash is
+    filed for later searches."""
     if photo.phash is not None:  # filed by a server from before migration 0011, during an upgrade
         session.exec(delete(PhotoHashBand).where(col(PhotoHashBand.photo_id) == photo.id))
     photo.phash = analysis.phash if analysis else None
@@ -334,7 +314,8 @@ def _recheck_later_photos(session: Session, settings: Settings, before: Photo) -
 
 def analyse_photo(engine: Engine, settings: Settings, storage: LocalStorage, photo_id: uuid.UUID) -> bool:
     """After the acknowledgement: decode the received photo once for its display and thumbnail copies
-    and its perceptual hash, then add the flags that need pixels and file the hash for later searches.
+    and its perceptual hash, read its header's traces, then add the flags that need them and file the
+    hash for later searches.
     False when there was nothing to do (not received, or analysed already by another worker)."""
     with read_session(engine) as session:
         found = session.exec(select(Photo, Ticket).join(Ticket, col(Ticket.id) == Photo.ticket_id)
@@ -348,7 +329,7 @@ def analyse_photo(engine: Engine, settings: Settings, storage: LocalStorage, pho
     analysis, flags = _decode_and_copy(storage, photo, in_background=True), []
     if analysis:
         with read_session(engine) as session:
-            flags = likeness_flags(session, settings, ticket, photo, analysis.phash)
+            flags = _analysis_flags(session, settings, ticket, photo, analysis)
     with transaction(engine) as session:
         photo = session.exec(select(Photo).where(Photo.id == photo_id).with_for_update()).one()
         if photo.analysed_at is not None:
@@ -379,7 +360,7 @@ def analyse_now(session: Session, settings: Settings, storage: LocalStorage, tic
         except Exception:  # a read or write error, a decoder bug: the sweep retries, the verdict stands
             log.exception("analysing photo %s failed", photo.id)
             continue
-        flags = likeness_flags(session, settings, ticket, photo, analysis.phash) if analysis else []
+        flags = _analysis_flags(session, settings, ticket, photo, analysis) if analysis else []
         _record_analysis(session, settings, photo, analysis, flags)
         session.flush()  # the next photo's search sees this one's hash
         analysed += 1

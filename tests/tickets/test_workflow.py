@@ -46,7 +46,7 @@ class Loop:
                                 json={"action_id": str(uuid.uuid4()), **body})
 
     def after_photo(self, ticket_id, actor="zhzf1", data=None):
-        data = data or photo_bytes("orientation_landscape_1.jpg")
+        data = data or photo_bytes("orientation_landscape_6.jpg")  # _1 was saved by Photoshop (XMP)
         photo_id = str(uuid.uuid4())
         digest = base64.b64encode(hashlib.sha256(data).digest()).decode()
         response = self.client.put(f"/api/v1/tickets/{ticket_id}/photos/{photo_id}", params={"kind": "after"},
