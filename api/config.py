@@ -61,6 +61,8 @@ class Settings(BaseSettings):
     # Ledger exports (台账): a finished one is kept this long, then removed by the worker (a CSV feed stands).
     export_retention_days: float = 7.0
 
+    public_reports_open: bool = True  # citizens' reports (随手拍): off closes the public endpoints (503)
+
     # Grid import: overlaps smaller than this (square metres) are drawing noise, not errors.
     grid_overlap_tolerance_m2: float = 1.0
 

@@ -21,6 +21,7 @@ from api.database import utcnow
 from api.notifications.models import Notification
 from api.spotchecks.models import SpotCheck, SpotCheckDraw
 from tests.bulletins.helpers import make_bulletin
+from tests.citizens.helpers import report_body
 from tests.exports.helpers import make_export
 from tests.factories import (
     capture_body,
@@ -93,6 +94,18 @@ def _feed(world, actor):
 
 def _rule_body(position=None):
     return {"name": "测试规则", "category_codes": ["0506"], "bureau_code": "zhzf", "position": position}
+
+
+def _rule_order(world, actor):
+    """Every rule as it stands (other cases add some), last first."""
+    rules = world.client.get("/api/v1/routing/rules", headers=world.headers["admin"]).json()
+    return "/api/v1/routing/rules/order", {"json": {"rule_ids": [r["id"] for r in reversed(rules)]}}
+
+
+def _category_order(world, actor):
+    """Every category as it stands (another case may add one), last first."""
+    categories = world.client.get("/api/v1/categories?include_inactive=true", headers=world.headers["admin"]).json()
+    return "/api/v1/categories/order", {"json": {"codes": [c["code"] for c in reversed(categories)]}}
 
 
 def _grid_doc():
@@ -174,6 +187,7 @@ CASES = [
     Case("GET", "/api/v1/grid/cells", ALL, _fixed("/api/v1/grid/cells")),
     Case("GET", "/api/v1/grid/cells/{code}", ALL, _fixed(f"/api/v1/grid/cells/{CELL}")),
     Case("POST", "/api/v1/grid/import", CONFIGURERS, _fixed("/api/v1/grid/import", json=_grid_doc())),
+    Case("POST", "/api/v1/grid/import/preview", CONFIGURERS, _fixed("/api/v1/grid/import/preview", json=_grid_doc())),
     Case("GET", "/api/v1/grid/map", ALL, _fixed("/api/v1/grid/map")),
     Case("GET", "/api/v1/indicators/overview", STAFF, _fixed("/api/v1/indicators/overview")),
     # A unit's liaison reads its own unit's row, by unit only.
@@ -191,6 +205,10 @@ CASES = [
     Case("PUT", "/api/v1/routing/rules/{rule_id}", CONFIGURERS,
          lambda w, a: (f"/api/v1/routing/rules/{w.rule_id}", {"json": _rule_body(1)})),
     Case("DELETE", "/api/v1/routing/rules/{rule_id}", CONFIGURERS, _new_rule_path),
+    Case("POST", "/api/v1/routing/rules/preview", CONFIGURERS, _fixed("/api/v1/routing/rules/preview", json={
+        "rules": [{"name": "测试规则", "category_codes": ["0506"], "bureau_code": "jjdd"}]})),
+    Case("PUT", "/api/v1/routing/rules/order", CONFIGURERS, _rule_order),
+    Case("PUT", "/api/v1/categories/order", CONFIGURERS, _category_order),
     Case("POST", "/api/v1/routing/dry-run", CONFIGURERS | {"supervisor"},
          _fixed("/api/v1/routing/dry-run", json={"category": "0506", "lat": 28.905, "lon": 120.005})),
     Case("GET", "/api/v1/calendar/overrides", ALL, _fixed("/api/v1/calendar/overrides")),
@@ -198,6 +216,7 @@ CASES = [
         "/api/v1/calendar/overrides/2027-02-06", json={"day": "2027-02-06", "is_workday": True, "note": "调休"})),
     Case("DELETE", "/api/v1/calendar/overrides/{day}", CONFIGURERS, _override_path),
     Case("GET", "/api/v1/config/export", CONFIGURERS, _fixed("/api/v1/config/export")),
+    Case("GET", "/api/v1/config/export.yaml", CONFIGURERS, _fixed("/api/v1/config/export.yaml")),
     Case("PUT", "/api/v1/tickets/{ticket_id}", {"inspector", "supervisor"},
          lambda w, a: (f"/api/v1/tickets/{uuid.uuid4()}", {"json": capture_body([photo_bytes()], lat=28.905,
                                                                                  lon=120.005)})),
@@ -232,6 +251,8 @@ CASES = [
     Case("GET", "/api/v1/photos/{photo_id}/{variant}", {"inspector", "dispatcher", "supervisor", "ledger", "admin"},
          lambda w, a: (f"/api/v1/photos/{w.photo_id}/original", {}), denied_status=(403, 404)),
     Case("POST", "/api/v1/config/import", CONFIGURERS, _fixed("/api/v1/config/import", json={"version": 1})),
+    Case("POST", "/api/v1/config/import/preview", CONFIGURERS, _fixed("/api/v1/config/import/preview",
+         content=b"version: 1\n", headers={"Content-Type": "application/yaml"})),
     Case("GET", "/api/v1/key-points", ALL, _fixed("/api/v1/key-points")),
     Case("POST", "/api/v1/key-points", CONFIGURERS, lambda w, a: ("/api/v1/key-points", {"json": {
         "name": f"点位{next(_counter)}", "point_type": "main_road", "lat": 28.905, "lon": 120.004}})),
@@ -288,6 +309,31 @@ CASES = [
     Case("DELETE", "/api/v1/exports/{export_id}", EXPORTERS, lambda w, a: _export(w, a, own=True)),
     # The feed's token is its credential, whoever presents it.
     Case("GET", "/api/v1/exports/feed.csv", ALL, _feed),
+    # Citizens' reports: the county's public list and the review queue (审核) are the dispatcher's.
+    Case("GET", "/api/v1/public-categories", CONFIGURERS, _fixed("/api/v1/public-categories")),
+    Case("PUT", "/api/v1/public-categories", CONFIGURERS, _fixed("/api/v1/public-categories", json={"categories": [
+        {"category_code": "0506", "public_name": "乱停车", "public_name_en": "Bad parking"}]})),
+    Case("GET", "/api/v1/citizen-reports", CONFIGURERS, _fixed("/api/v1/citizen-reports?status=received")),
+    Case("POST", "/api/v1/citizen-reports/{report_id}/accept", CONFIGURERS,
+         lambda w, a: (f"/api/v1/citizen-reports/{w.citizen_report()[0]}/accept", {"json": {}})),
+    Case("POST", "/api/v1/citizen-reports/{report_id}/merge", CONFIGURERS,
+         lambda w, a: (f"/api/v1/citizen-reports/{w.citizen_report()[0]}/merge", {"json": {"ticket_id": w.ticket_id}})),
+    Case("POST", "/api/v1/citizen-reports/{report_id}/reject", CONFIGURERS,
+         lambda w, a: (f"/api/v1/citizen-reports/{w.citizen_report()[0]}/reject", {"json": {"reason": "非问题"}})),
+    Case("GET", "/api/v1/citizen-reports/{report_id}/photos/{photo_id}/{variant}", CONFIGURERS,
+         lambda w, a: ("/api/v1/citizen-reports/{0}/photos/{1}/original".format(*w.citizen_report()[:2]), {})),
+]
+
+# No account at all: residents' reports and the status of their own (a tracking code is its credential).
+PUBLIC_CASES = [
+    Case("GET", "/api/v1/public/categories", ALL, _fixed("/api/v1/public/categories")),
+    Case("PUT", "/api/v1/public/reports/{report_id}", ALL, lambda w, a: (
+        f"/api/v1/public/reports/{uuid.uuid4()}", {"json": w.citizen_body([photo_bytes()])})),
+    Case("PUT", "/api/v1/public/reports/{report_id}/photos/{photo_id}", ALL,
+         lambda w, a: w.citizen_report(upload=False)[3]),
+    Case("GET", "/api/v1/public/reports/{tracking_code}", ALL,
+         lambda w, a: (f"/api/v1/public/reports/{w.citizen_report()[2]}", {})),
+    Case("GET", "/api/v1/public/reports/{tracking_code}/photos/{photo_id}", ALL, lambda w, a: (w.fixed_report(), {})),
 ]
 
 
@@ -375,6 +421,35 @@ class World:
             body["photo_ids"] = [self.after_photo(ticket_id) if upload else str(uuid.uuid4())]
         return body
 
+    def citizen_body(self, photos):
+        self.client.put("/api/v1/public-categories", headers=self.headers["admin"], json={"categories": [
+            {"category_code": "0506", "public_name": "乱停车", "public_name_en": "Bad parking"}]})
+        return report_body(photos, device_id=None)
+
+    def citizen_report(self, *, upload=True):
+        """A resident's fresh report: its id, its photo's id, its tracking code and the photo's upload (done
+        unless not `upload`)."""
+        data, report_id = photo_bytes(), str(uuid.uuid4())
+        body = self.citizen_body([data])
+        receipt = self.client.put(f"/api/v1/public/reports/{report_id}", json=body).json()
+        photo_id = body["photos"][0]["id"]
+        upload_call = (f"/api/v1/public/reports/{report_id}/photos/{photo_id}",
+                       {"content": data, "headers": {"Content-Type": "image/jpeg"}})
+        if upload:
+            assert self.client.put(upload_call[0], **upload_call[1]).status_code == 201
+        return report_id, photo_id, receipt["tracking_code"], upload_call
+
+    def fixed_report(self):
+        """The URL of the after-photo a resident sees once the unit has fixed what they reported."""
+        report_id, _, code, _ = self.citizen_report()
+        ticket_id = self.client.post(f"/api/v1/citizen-reports/{report_id}/accept", headers=self.headers["admin"],
+                                     json={}).json()["ticket_id"]
+        for step in ("accept", "rectify"):
+            response = self.client.post(f"/api/v1/tickets/{ticket_id}/actions/{step}", headers=self.headers["bureau"],
+                                        json=self.action_body(step, ticket_id, upload=True))
+            assert response.status_code == 200, response.text
+        return self.client.get(f"/api/v1/public/reports/{code}").json()["after_photos"][0]
+
     def ticket_ready_for(self, action):
         """A fresh ticket of the inspector's, dispatched to zhzf and taken to where `action` applies."""
         ticket_id, _ = submit(self.client, self.headers["inspector"], [photo_bytes()], lat=28.905, lon=120.005)
@@ -424,10 +499,19 @@ def test_anonymous_is_refused(world, case):
     assert response.headers["www-authenticate"] == "Bearer"
 
 
+@pytest.mark.parametrize("case", PUBLIC_CASES, ids=lambda c: f"{c.method} {c.template}")
+def test_public_endpoint_needs_no_account(world, case):
+    for actor in [None, *sorted(ALL)]:
+        path, kwargs = case.request(world, actor)
+        headers = {**kwargs.get("headers", {}), **(world.fresh_headers(actor) if actor else {})}
+        response = world.client.request(case.method, path, **{**kwargs, "headers": headers})
+        assert 200 <= response.status_code < 300, (actor, response.status_code, response.text)
+
+
 def test_matrix_covers_every_endpoint(app):
     declared = {(method.upper(), path) for path, operations in app.openapi()["paths"].items()
                 if path.startswith("/api/") and path != "/api/v1/auth/token" for method in operations}
-    covered = {(case.method, case.template) for case in CASES}
+    covered = {(case.method, case.template) for case in CASES + PUBLIC_CASES}
     assert declared == covered
 
 
