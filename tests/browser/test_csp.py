@@ -5,6 +5,7 @@ bureau's liaison and the admin open each of theirs (the admin also each section 
 the operations. No policy is violated and nothing is logged to the console."""
 
 import io
+from urllib.parse import urlsplit
 
 import pytest
 from PIL import Image
@@ -112,8 +113,19 @@ def test_the_desks_work_under_the_policy(county, browser, username):
     assert problems == [], "\n".join(problems)
 
 
-def test_swagger_ui_shows_the_operations_under_its_policy(county, browser):
+def test_swagger_ui_shows_the_operations_under_its_policy_with_no_way_out(county, browser):
+    """A county network without internet: every request to a host other than this machine is aborted."""
     context = desktop(browser)
+    outside = []
+
+    def loopback_only(route):
+        if urlsplit(route.request.url).hostname in ("127.0.0.1", "localhost"):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", loopback_only)
     page = context.new_page()
     response = page.goto(county.url + "/docs")
     assert "'unsafe-inline'" not in response.headers["content-security-policy"]
@@ -123,3 +135,4 @@ def test_swagger_ui_shows_the_operations_under_its_policy(county, browser):
     page.wait_for_timeout(300)
     context.close()
     assert problems == [], "\n".join(problems)
+    assert outside == [], outside
