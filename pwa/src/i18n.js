@@ -219,7 +219,7 @@ export const EN = {
   '无单位可派，转人工分派': 'no unit: left to the dispatcher', 将触发: 'Would fire',
   '问题类别（不选为全部）': 'Problem categories (none ticked: all)', '点位类型（不选为全部）': 'Point types (none ticked: all)',
   '星期（不选为每天）': 'Weekdays (none ticked: every day)', '社区/村': 'Community / village',
-  '移除区域：{name}': 'Remove area: {name}', 添加区域: 'Add area', '（所在网格的责任单位）': "(the cell's responsibility unit)",
+  '移除区域：{name}': 'Remove area: {name}', 添加区域: 'Add area', '或在地图上点选：': 'or tap on the map:', 点选地图时添加: 'Add when a cell is tapped', 区域地图: 'Areas map', '（所在网格的责任单位）': "(the cell's responsibility unit)",
   '第 {n} 条': 'rule {n}', '选择派往单位后，这里列出会改派的工单。': 'Choose where it sends tickets to see which would go elsewhere.',
   删除规则: 'Delete rule', 确认删除: 'Delete for good', 规则名称: 'Rule name', '区域（不选为全县）': 'Areas (none: the whole county)',
   '留空为全天；可跨午夜，如 18:00 至 02:00。': 'Empty: all day; may run past midnight, e.g. 18:00 to 02:00.',

@@ -319,6 +319,30 @@ def test_the_rules_editor_at_360_px(county, browser, parking_tickets):
     context.close()
 
 
+def test_an_area_picked_on_the_map_at_the_level_chosen(county, browser):
+    context, page = open_admin(browser, county)
+    page.goto(county.url + "/#/admin/rules/new")
+    cells = page.locator("#rule-area-map path.leaflet-interactive")
+    expect(cells.first).to_be_visible()
+    page.locator("#rule-area-level").select_option(label="社区/村")
+    page.locator("#rule-area-map").scroll_into_view_if_needed()
+    page.wait_for_timeout(300)  # the map fits the grid's bounds
+    box = page.locator("#rule-area-map").bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)  # the cell under the centre
+    chips = page.locator("#rule-areas li")
+    expect(chips).to_have_count(1)
+    community = page.evaluate("document.querySelector('#rule-areas li').textContent")
+    filled = page.locator("#rule-area-map path[fill-opacity='0.35']")
+    assert filled.count() >= 1  # the community's cells, painted as chosen
+    assert filled.count() < cells.count()
+    page.screenshot(path=str(OUTPUT / "admin-rule-area-map-1280.png"))
+    chips.first.get_by_role("button").click()  # removed: nothing painted
+    expect(chips).to_have_count(0)
+    expect(filled).to_have_count(0)
+    assert community.strip()
+    context.close()
+
+
 def test_the_category_order_set_by_the_admin_is_the_inspectors(county, browser):
     context, page = open_admin(browser, county)
     page.goto(county.url + "/#/admin/catalog")

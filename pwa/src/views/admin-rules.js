@@ -8,6 +8,7 @@ import { t, lang, errorText } from '../i18n.js';
 import { reference } from '../data.js';
 import { split } from './parts.js';
 import { clearErrors, showErrors } from './admin-parts.js';
+import { mapUnavailable } from '../place.js';
 
 const WEEKDAYS = ['一', '二', '三', '四', '五', '六', '日'];
 const FIELDS = ['name', 'category_codes', 'point_type_codes', 'cell_prefixes', 'time_from', 'time_to', 'weekdays',
@@ -170,6 +171,37 @@ function previewView(result) {
     h('div', { class: 'meta' }, `${t('将触发')}${t('：')}${why(r.proposed)}`)))));
 }
 
+let areaMapShown = null;
+window.addEventListener('hashchange', () => { areaMapShown?.remove(); areaMapShown = null; });
+
+/** The grid on a small map, the cells inside the rule's areas filled; `pick` gets a tapped cell's properties.
+ * Resolves to a function that repaints for the areas chosen (nothing when the map could not be drawn). */
+function drawAreaMap(box, pick) {
+  return new Promise((resolve) => requestAnimationFrame(async () => {
+    try {
+      const minimap = await import('../minimap.js');
+      if (!box.isConnected) return resolve(null);
+      areaMapShown?.remove();
+      const drawn = await minimap.baseMap(box, { grid: false, zoomSnap: 0.25 });
+      areaMapShown = drawn.map;
+      const cells = minimap.L.geoJSON(drawn.shiftGrid(drawn.grid), {
+        onEachFeature: (cell, layer) => {
+          layer.bindTooltip(h('span', {}, `${cell.properties.name} ${cell.properties.code}`));
+          layer.on('click', () => pick(cell.properties));
+        },
+      }).addTo(drawn.map);
+      if (cells.getLayers().length) drawn.map.fitBounds(cells.getBounds());
+      resolve((areas) => cells.eachLayer((layer) => {
+        const inside = areas.some((prefix) => layer.feature.properties.code.startsWith(prefix));
+        layer.setStyle({ color: inside ? '#0b5cad' : '#666', weight: inside ? 2 : 1, fillOpacity: inside ? 0.35 : 0.03 });
+      }));
+    } catch (error) {
+      mapUnavailable(box, error);
+      resolve(null);
+    }
+  }));
+}
+
 function ruleForm(rule, rules, names, { categories, pointTypes, bureaus, grid }, back) {
   const r = rule || { name: '', category_codes: [], point_type_codes: [], cell_prefixes: [], time_from: null,
     time_to: null, weekdays: null, target_kind: 'bureau', bureau_code: null, is_enabled: true, note: '' };
@@ -195,9 +227,20 @@ function ruleForm(rule, rules, names, { categories, pointTypes, bureaus, grid },
       ...[...new Set((grid.features || []).map((f) => f.properties[field]))].sort()
         .map((code) => h('option', { value: code }, `${names.area(code)} ${code}`)))));
   const areaList = h('ul', { class: 'area-chips', id: 'rule-areas' });
-  const drawAreas = () => areaList.replaceChildren(...areas.map((code) => h('li', { class: 'chip' }, `${names.area(code)} `,
-    h('button', { type: 'button', class: 'remove', 'aria-label': t('移除区域：{name}', { name: names.area(code) }),
-      onclick: () => { areas = areas.filter((a) => a !== code); drawAreas(); changed(); } }, '×'))));
+  // …or on the map: a tap on a cell adds the street, community or cell it lies in, at the level chosen.
+  const level = h('select', { id: 'rule-area-level', 'aria-label': t('点选地图时添加') },
+    ...levels.map(([field, label]) => h('option', { value: field, selected: field === 'code' }, t(label))));
+  const areaMap = h('div', { id: 'rule-area-map', class: 'map rule-area-map', role: 'application', 'aria-label': t('区域地图') });
+  const mapped = drawAreaMap(areaMap, (cell) => {
+    const code = cell[level.value];
+    if (code && !areas.includes(code)) { areas.push(code); drawAreas(); changed(); }
+  });
+  const drawAreas = () => {
+    areaList.replaceChildren(...areas.map((code) => h('li', { class: 'chip' }, `${names.area(code)} `,
+      h('button', { type: 'button', class: 'remove', 'aria-label': t('移除区域：{name}', { name: names.area(code) }),
+        onclick: () => { areas = areas.filter((a) => a !== code); drawAreas(); changed(); } }, '×'))));
+    mapped.then((paint) => paint?.(areas));
+  };
   const addArea = h('button', { type: 'button', class: 'inline', id: 'add-area', onclick: () => {
     if (areaSelect.value && !areas.includes(areaSelect.value)) areas.push(areaSelect.value);
     areaSelect.value = '';
@@ -254,7 +297,8 @@ function ruleForm(rule, rules, names, { categories, pointTypes, bureaus, grid },
   const form = h('form', { class: 'card rule-form', id: 'rule-form', novalidate: true },
     field(name, '规则名称'), categoryBox, typeBox,
     h('div', { class: 'field' }, h('label', { for: areaSelect.id }, t('区域（不选为全县）')),
-      h('div', { class: 'area-pick' }, areaSelect, addArea), areaList),
+      h('div', { class: 'area-pick' }, areaSelect, addArea), areaList,
+      h('div', { class: 'area-map-level' }, h('span', { class: 'hint' }, t('或在地图上点选：')), level), areaMap),
     h('div', { class: 'pair' }, field(from, '起始时间'), field(to, '结束时间')),
     h('p', { class: 'hint' }, t('留空为全天；可跨午夜，如 18:00 至 02:00。')), weekdayBox,
     field(target, '派往'), field(position, '顺序', '第一条匹配的规则生效'),
