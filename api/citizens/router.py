@@ -1,7 +1,6 @@
 """Citizens' reports over HTTP: the public endpoints (no account; closed by GRIDPATROL_PUBLIC_REPORTS_OPEN)
 and the review queue (dispatchers and admins)."""
 
-import hashlib
 import os
 import uuid
 from pathlib import Path
@@ -33,7 +32,7 @@ from api.citizens.models import (
 )
 from api.database import SessionDep, read_session
 from api.errors import FILE, ApiError, ErrorResponse, error_responses, not_found
-from api.photos import pipeline
+from api.photos import pipeline, upload
 from api.photos import service as photo_service
 
 router = APIRouter(prefix="/api/v1")
@@ -103,17 +102,9 @@ async def upload_photo(report_id: uuid.UUID, photo_id: uuid.UUID, request: Reque
         raise _photo_too_large(state.settings.photo_max_bytes)
     fd, temp = state.storage.new_temp()
     try:
-        digest, size = hashlib.sha256(), 0
-        with os.fdopen(fd, "wb") as out:
-            async for chunk in request.stream():
-                size += len(chunk)
-                if size > photo.size:  # no more than declared (and the declaration is within the limit)
-                    break
-                digest.update(chunk)
-                out.write(chunk)
-        if size != photo.size or digest.hexdigest() != photo.sha256:
-            raise ApiError(422, "photo_hash_mismatch", "照片内容与声明的 SHA-256 不符（传输损坏？请重传）",
-                           "the bytes do not match the declared SHA-256 (corrupted in transit? retry)")
+        size, sha256 = await upload.receive(request, fd, limit=photo.size)  # no more than declared (itself within the limit)
+        if size != photo.size or sha256 != photo.sha256:
+            raise upload.hash_mismatch(photo.sha256, sha256, size)
         created = await run_in_threadpool(_keep, state, session, temp, photo)
     finally:
         temp.unlink(missing_ok=True)

@@ -1,4 +1,3 @@
-import hashlib
 import os
 import uuid
 from datetime import date, datetime
@@ -16,7 +15,7 @@ from api.database import SessionDep, read_session, stored_id
 from api.errors import ApiError, forbidden
 from api.patrols import service
 from api.patrols.models import Coverage, DueList, PatrolPhoto, PatrolPublic, PatrolSubmit, Readiness
-from api.photos import pipeline
+from api.photos import pipeline, upload
 
 router = APIRouter(prefix="/api/v1", tags=["patrols"])
 InspectorUser = Annotated[User, Depends(require_roles(Role.inspector))]
@@ -67,17 +66,9 @@ async def upload_patrol_photo(patrol_id: uuid.UUID, photo_id: uuid.UUID, request
                        f"uploaded as {content_type or 'nothing'}, declared as {photo.content_type}")
     fd, temp = state.storage.new_temp()
     try:
-        digest, size = hashlib.sha256(), 0
-        with os.fdopen(fd, "wb") as out:
-            async for chunk in request.stream():
-                size += len(chunk)
-                if size > photo.size:
-                    break
-                digest.update(chunk)
-                out.write(chunk)
-        if size != photo.size or digest.hexdigest() != photo.sha256:
-            raise ApiError(422, "photo_hash_mismatch", "照片内容与声明的 SHA-256 不符（传输损坏？请重传）",
-                           "the bytes do not match the declared SHA-256 (corrupted in transit? retry)")
+        size, sha256 = await upload.receive(request, fd, limit=photo.size)
+        if size != photo.size or sha256 != photo.sha256:
+            raise upload.hash_mismatch(photo.sha256, sha256, size)
         created = await run_in_threadpool(_keep, state, session, temp, photo)
     finally:
         temp.unlink(missing_ok=True)

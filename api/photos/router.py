@@ -1,5 +1,4 @@
 import base64
-import hashlib
 import os
 import uuid
 from pathlib import Path
@@ -13,7 +12,7 @@ from api.accounts.deps import BearerToken, CurrentUser, authorize
 from api.accounts.models import User
 from api.database import SessionDep, read_session
 from api.errors import ApiError, error_responses, forbidden
-from api.photos import pipeline, service
+from api.photos import pipeline, service, upload
 from api.photos.models import Photo, PhotoReceipt
 from api.tickets import access, events
 from api.tickets.models import Ticket
@@ -100,18 +99,11 @@ async def _receive(state, request: Request, background: BackgroundTasks, token: 
 
     fd, temp = storage.new_temp()
     try:
-        digest, size = hashlib.sha256(), 0
-        with os.fdopen(fd, "wb") as out:
-            async for chunk in request.stream():
-                size += len(chunk)
-                if size > settings.photo_max_bytes:
-                    raise _too_large(settings.photo_max_bytes)
-                digest.update(chunk)
-                out.write(chunk)
-        if digest.hexdigest() != expected_sha or (expected_size is not None and size != expected_size):
-            raise ApiError(422, "photo_hash_mismatch", "照片内容与声明的 SHA-256 不符（传输损坏？请重传）",
-                           "the bytes do not match the declared SHA-256 (corrupted in transit? retry)",
-                           {"expected": expected_sha, "received": digest.hexdigest(), "size": size})
+        size, sha256 = await upload.receive(request, fd, limit=settings.photo_max_bytes)
+        if size > settings.photo_max_bytes:
+            raise _too_large(settings.photo_max_bytes)
+        if sha256 != expected_sha or (expected_size is not None and size != expected_size):
+            raise upload.hash_mismatch(expected_sha, sha256, size)
         if extra is not None:
             extra["size"] = size
         # One trip to the thread pool for everything blocking: check, fsync, store, record.

@@ -1,0 +1,29 @@
+"""Receiving a photo's bytes, for every route that takes one (tickets, patrols, citizens' reports): the body
+streamed into a temp file of the store and hashed as it comes, so a photo is never held in memory whole."""
+
+import hashlib
+import os
+
+from starlette.requests import Request
+
+from api.errors import ApiError
+
+
+async def receive(request: Request, fd: int, limit: int) -> tuple[int, str]:
+    """Write the request's body to the open file `fd` (closed after): its size and SHA-256 (hex). Reading
+    stops once past `limit` bytes; the size returned is then larger than `limit`."""
+    digest, size = hashlib.sha256(), 0
+    with os.fdopen(fd, "wb") as out:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                break
+            digest.update(chunk)
+            out.write(chunk)
+    return size, digest.hexdigest()
+
+
+def hash_mismatch(expected: str, received: str, size: int) -> ApiError:
+    return ApiError(422, "photo_hash_mismatch", "照片内容与声明的 SHA-256 不符（传输损坏？请重传）",
+                    "the bytes do not match the declared SHA-256 (corrupted in transit? retry)",
+                    {"expected": expected, "received": received, "size": size})
