@@ -307,6 +307,8 @@ def test_bulk_accept_the_mornings_queue(county, browser):
         bureau.locator(f'input.pick[value="{ticket_id}"]').check()
     expect(bureau.locator("#queue-list li")).to_contain_text(["剩余"])  # time left in working hours
     bureau.get_by_role("button", name="批量签收").click()
+    # Both queued first (the outbox may have sent the first before the second is in it), then drained.
+    expect(bureau.get_by_text("已保存待发送 · 签收 × 2")).to_be_visible()
     wait_until_sent(bureau)
     assert {status_of(server, ticket_id)["status"] for ticket_id in mine} == {"accepted"}
     for context in (inspector_ctx, bureau_ctx):
