@@ -180,8 +180,11 @@ export async function render({ user, params, query, sync, rerender }) {
   async function refresh({ poll = false } = {}) {
     // Halfway through ticking tickets for bulk accept: leave the list alone until the next poll.
     if (poll && listBox.querySelector('input.pick:checked')) return;
+    // Any other redraw (a late photo flag, a sent action) keeps what was ticked.
+    const ticked = new Set([...listBox.querySelectorAll('input.pick:checked')].map((box) => box.value));
     try {
       await (query ? showFiltered() : showSections());
+      for (const box of listBox.querySelectorAll('input.pick')) if (ticked.has(box.value)) box.checked = true;
     } catch (error) {
       listBox.replaceChildren(h('p', { class: 'error', role: 'alert' }, errorText(error)));
     }
