@@ -1,7 +1,6 @@
 """Citizens' reports over HTTP: the public endpoints (no account; closed by GRIDPATROL_PUBLIC_REPORTS_OPEN)
 and the review queue (dispatchers and admins)."""
 
-import os
 import uuid
 from pathlib import Path
 from typing import Annotated, Literal
@@ -125,15 +124,7 @@ def _declared(engine: Engine, report_id: uuid.UUID, photo_id: uuid.UUID) -> Publ
 
 def _keep(state, session: Session, temp: Path, photo: PublicReportPhoto) -> bool:
     """Refuse what is not a whole picture; make the bytes durable before the commit that records them."""
-    try:
-        facts = pipeline.inspect(temp, photo.content_type, state.settings.photo_max_pixels)
-    except pipeline.PhotoTooLarge as exc:
-        raise ApiError(413, "photo_too_large", exc.message, exc.message_en) from None
-    except pipeline.PhotoInvalid as exc:
-        raise ApiError(422, "photo_invalid", exc.message, exc.message_en) from None
-    with open(temp, "rb") as written:
-        os.fsync(written.fileno())
-    state.storage.put_original(temp, photo.sha256)
+    facts = upload.keep(state.storage, temp, photo.content_type, photo.sha256, state.settings.photo_max_pixels)
     return service.mark_received(session, photo.id, facts.width, facts.height)
 
 

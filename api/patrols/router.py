@@ -1,4 +1,3 @@
-import os
 import uuid
 from datetime import date, datetime
 from pathlib import Path
@@ -15,7 +14,7 @@ from api.database import SessionDep, read_session, stored_id
 from api.errors import ApiError, forbidden
 from api.patrols import service
 from api.patrols.models import Coverage, DueList, PatrolPhoto, PatrolPublic, PatrolSubmit, Readiness
-from api.photos import pipeline, upload
+from api.photos import upload
 
 router = APIRouter(prefix="/api/v1", tags=["patrols"])
 InspectorUser = Annotated[User, Depends(require_roles(Role.inspector))]
@@ -85,15 +84,7 @@ def _declared(engine: Engine, user_id: int, patrol_id: uuid.UUID, photo_id: uuid
 
 def _keep(state, session: Session, temp: Path, photo: PatrolPhoto) -> bool:
     """Refuse what is not a whole picture; make the bytes durable before the commit that records them."""
-    try:
-        pipeline.inspect(temp, photo.content_type, state.settings.photo_max_pixels)
-    except pipeline.PhotoTooLarge as exc:
-        raise ApiError(413, "photo_too_large", exc.message, exc.message_en) from None
-    except pipeline.PhotoInvalid as exc:
-        raise ApiError(422, "photo_invalid", exc.message, exc.message_en) from None
-    with open(temp, "rb") as written:
-        os.fsync(written.fileno())
-    state.storage.put_original(temp, photo.sha256)
+    upload.keep(state.storage, temp, photo.content_type, photo.sha256, state.settings.photo_max_pixels)
     return service.mark_received(session, photo.id)
 
 

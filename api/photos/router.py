@@ -1,5 +1,4 @@
 import base64
-import os
 import uuid
 from pathlib import Path
 from typing import Literal
@@ -137,15 +136,7 @@ def _keep(state, user: User, ticket: Ticket, photo_id: uuid.UUID, temp: Path, sh
     """Refuse what is not a whole picture, then make the bytes durable before the commit that
     references them: fsync, atomic rename into content-addressed storage, record."""
     settings = state.settings
-    try:
-        facts = pipeline.inspect(temp, content_type, settings.photo_max_pixels)
-    except pipeline.PhotoTooLarge as exc:
-        raise ApiError(413, "photo_too_large", exc.message, exc.message_en) from None
-    except pipeline.PhotoInvalid as exc:
-        raise ApiError(422, "photo_invalid", exc.message, exc.message_en) from None
-    with open(temp, "rb") as written:
-        os.fsync(written.fileno())
-    state.storage.put_original(temp, sha256)
+    facts = upload.keep(state.storage, temp, content_type, sha256, settings.photo_max_pixels)
     return service.record_photo(state.engine, settings, state.grid_index, user, ticket, photo_id, facts, extra,
                                 declared)
 
