@@ -307,6 +307,7 @@ def test_bulk_accept_the_mornings_queue(county, browser):
         bureau.locator(f'input.pick[value="{ticket_id}"]').check()
     expect(bureau.locator("#queue-list li")).to_contain_text(["剩余"])  # time left in working hours
     bureau.get_by_role("button", name="批量签收").click()
+    expect(bureau.locator(".toast", has_text="签收 × 2")).to_be_visible()  # both queued, whatever redrew the list
     # The outbox may send the first accept before the second is in it, so an empty outbox is no sign of the
     # end: wait for the tickets themselves (or the deadline), then for the outbox to drain.
     deadline = time.monotonic() + 30

@@ -23,10 +23,16 @@ let poll = null;
 // so the 新 marks stay while they work through them; the new look is written after every showing
 // (the app may be closed at any moment).
 let look = null;
+// What is ticked for bulk accept, kept apart from the boxes so that a redraw, or a filter's view replacing
+// the one just ticked in, keeps it until the liaison leaves the queue.
+const ticked = new Set();
 window.addEventListener('hashchange', () => {
   clearInterval(poll);
   poll = null;
-  if (!location.hash.startsWith('#/queue')) look = null;
+  if (!location.hash.startsWith('#/queue')) {
+    look = null;
+    ticked.clear();
+  }
 });
 
 async function lastLook(user) {
@@ -64,8 +70,17 @@ export async function render({ user, params, query, sync, rerender }) {
     const text = next.toString();
     return `#/queue${params[0] ? '/' + params[0] : ''}${text ? '?' + text : ''}`;
   };
-  const row = (tk) => ticketRow(tk, `#/queue/${tk.id}${suffix}`, { selectable: tk.status === 'dispatched', fresh: isFresh(tk),
-                                                                   bureau: false });
+  listBox.addEventListener('change', ({ target }) => {
+    if (!target.matches('input.pick')) return;
+    if (target.checked) ticked.add(target.value); else ticked.delete(target.value);
+  });
+  const row = (tk) => {
+    const item = ticketRow(tk, `#/queue/${tk.id}${suffix}`, { selectable: tk.status === 'dispatched', fresh: isFresh(tk),
+                                                              bureau: false });
+    const box = item.querySelector('input.pick');
+    if (box) box.checked = ticked.has(tk.id);
+    return item;
+  };
   const shown = {}; // tickets shown per list, so a poll keeps what "更多" brought in
   let rectifiedOpen = false;
 
@@ -180,17 +195,14 @@ export async function render({ user, params, query, sync, rerender }) {
   async function refresh({ poll = false } = {}) {
     // Halfway through ticking tickets for bulk accept: leave the list alone until the next poll.
     if (poll && listBox.querySelector('input.pick:checked')) return;
-    // Any other redraw (a late photo flag, a sent action) keeps what was ticked.
-    const ticked = new Set([...listBox.querySelectorAll('input.pick:checked')].map((box) => box.value));
     try {
       await (query ? showFiltered() : showSections());
-      for (const box of listBox.querySelectorAll('input.pick')) if (ticked.has(box.value)) box.checked = true;
     } catch (error) {
       listBox.replaceChildren(h('p', { class: 'error', role: 'alert' }, errorText(error)));
     }
   }
   async function bulkAccept(button) {
-    const boxes = [...listBox.querySelectorAll('input.pick:checked')];
+    const boxes = [...listBox.querySelectorAll('input.pick')].filter((box) => ticked.has(box.value));
     if (!boxes.length) {
       toast(t('请先勾选要签收的工单'), { error: true });
       return;
@@ -198,6 +210,7 @@ export async function render({ user, params, query, sync, rerender }) {
     button.disabled = true; // one tap, one action per ticket
     const queued = new Set();
     for (const box of boxes) {
+      ticked.delete(box.value);
       box.checked = false;
       box.disabled = true;
       queued.add(await queueAction({ ticketId: box.value, action: 'accept', body: {}, title: t('签收'), sync }));
