@@ -12,7 +12,7 @@ cleanupOutdatedCaches();
 
 // Every in-app URL opens the shell; the API and its docs go to the network untouched.
 registerRoute(new NavigationRoute(createHandlerBoundToURL('/index.html'), {
-  denylist: [/^\/api\//, /^\/docs/, /^\/openapi\.json/, /^\/healthz/],
+  denylist: [/^\/api\//, /^\/open311\//, /^\/docs/, /^\/openapi\.json/, /^\/healthz/, /^\/report$/],
 }));
 
 // The desk views left out of the precache (vite.config.js): fingerprinted, so the first copy is good for good.

@@ -1,18 +1,20 @@
 """The PWA and the API docs in Chromium under the headers the server sends (api/headers.py): an inspector
 captures a photo (the photo worker, blob: previews, the service worker) and opens each tab, the map with tiles
 from a tile server of another origin through the service worker; a dispatcher, a leader, a supervisor, a
-bureau's liaison and the admin open each of theirs (the admin also each section of 系统管理); Swagger UI shows
-the operations. No policy is violated and nothing is logged to the console."""
+bureau's liaison and the admin open each of theirs (the admin also each section of 系统管理); a resident uses the
+随手拍 page; Swagger UI shows the operations. No policy is violated and nothing is logged to the console."""
 
 import io
 from urllib.parse import urlsplit
 
+import httpx
 import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
-from tests.browser.phone import capture, inspector_phone, open_tab, wait_until_sent
+from tests.browser.phone import capture, inspector_phone, open_tab, phone_context, wait_until_sent
 from tests.browser.test_roles import desktop, sign_in
+from tests.factories import PHOTOS
 from tests.live import LiveServer
 
 pytestmark = pytest.mark.browser
@@ -109,6 +111,28 @@ def test_the_desks_work_under_the_policy(county, browser, username):
             expect(page.locator(".admin-nav .chip[aria-current='true']")).to_be_visible()
             expect(page.locator(".admin > section, .admin .split").first).to_be_visible()
             page.wait_for_timeout(300)
+    context.close()
+    assert problems == [], "\n".join(problems)
+
+
+def test_the_public_page_works_under_the_policy(county, browser):
+    """随手拍: a photo through the photo worker and a blob: preview, the form sent, the status page."""
+    httpx.put(f"{county.url}/api/v1/public-categories", headers=county.token("dispatcher"), timeout=30, json={
+        "categories": [{"category_code": "0506", "public_name": "乱停车", "public_name_en": "Bad parking"}]}
+              ).raise_for_status()
+    context = phone_context(browser, lat=28.9, lon=120.0)
+    page = context.new_page()
+    page.goto(county.url + "/report/")
+    problems = watch(page)
+    page.locator("#report-photo").set_input_files(str(PHOTOS / "gps_DSCN0010.jpg"))
+    expect(page.locator(".thumbs img")).to_have_count(1)
+    assert any("photo-worker" in worker.url for worker in page.workers)
+    page.get_by_role("radio", name="乱停车").check()
+    expect(page.locator("#report-fix")).to_contain_text("±")
+    page.get_by_role("button", name="提交").click()
+    page.get_by_role("link", name="查看处理进度").click()
+    expect(page.locator("#report-stage")).to_have_text("已收到，等待审核")
+    page.wait_for_timeout(300)
     context.close()
     assert problems == [], "\n".join(problems)
 
