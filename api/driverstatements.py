@@ -17,9 +17,9 @@ from typing import Any, TypeVar
 from sqlalchemy import Table, bindparam, insert
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import configure_mappers, make_transient_to_detached
+from sqlalchemy.orm import class_mapper, make_transient_to_detached
 from sqlalchemy.sql.dml import Insert
-from sqlalchemy.sql.expression import Executable
+from sqlalchemy.sql.expression import ClauseElement
 from sqlalchemy.types import TypeEngine
 from sqlmodel import Session, SQLModel
 
@@ -37,13 +37,14 @@ class _Compiled:
     result_types: tuple[TypeEngine, ...]  # the selected columns' types, as the dialect implements them
 
 
-def _compile(statement: Executable, dialect: Dialect) -> _Compiled:
-    compiled = statement.compile(dialect=dialect)
+def _compile(statement: ClauseElement, dialect: Dialect) -> _Compiled:
+    compiled = dialect.statement_compiler(dialect, statement)  # statement.compile(dialect=…), typed as it is
     # What SQLAlchemy's execution would add per execution: column defaults computed in Python, IN lists
     # of a parameter (write `col.in_([literal(v), …])`).
     if compiled.insert_prefetch or compiled.update_prefetch or compiled.post_compile_params:
         raise ValueError(f"not for a statement on the driver connection: {compiled.string}")
-    names = compiled.positiontup if dialect.positional else list(compiled.bind_names.values())
+    # In the order they appear in the SQL, which a positional dialect's compiler (only) lists.
+    names = compiled.positiontup if compiled.positiontup is not None else list(compiled.bind_names.values())
     params = []
     for name in names:
         param = compiled.binds[name]
@@ -58,7 +59,7 @@ class DriverStatement:
     """A Core statement (or one per dialect: `postgresql=`, `sqlite=`) with `bindparam("name")`
     parameters, compiled on first use with each dialect."""
 
-    def __init__(self, statement: Executable | None = None, **by_dialect: Executable) -> None:
+    def __init__(self, statement: ClauseElement | None = None, **by_dialect: ClauseElement) -> None:
         self._statements = by_dialect
         self._default = statement
         self._compiled: dict[str, _Compiled] = {}
@@ -83,8 +84,10 @@ class DriverStatement:
             value = params[key] if key is not None else constant
             values.append(value if processor is None else processor(value))
         arguments = tuple(values) if compiled.positional else dict(zip(compiled.names, values, strict=True))
+        driver = connection.connection.dbapi_connection
+        assert driver is not None  # None only once the pool has it back, and the session's transaction holds it
         try:
-            return connection.connection.dbapi_connection.execute(compiled.sql, arguments), dialect
+            return driver.execute(compiled.sql, arguments), dialect
         except dialect.loaded_dbapi.Error as exc:
             raise DBAPIError.instance(compiled.sql, arguments, exc, dialect.loaded_dbapi.Error,
                                       dialect=dialect) from exc
@@ -132,9 +135,8 @@ def detached(model: type[M], values: Mapping[str, Any]) -> M:
     """A row these statements read or wrote, as the ORM loads it (the model's class, built without its
     constructor, its values as committed), detached: in no session, like an object whose session has
     closed. Columns not in `values` are unloaded, and reading one raises rather than answer None."""
-    mapper = model.__mapper__
-    if not mapper.configured:  # as a query or a constructor would (the first request may come here first)
-        configure_mappers()
+    # Configured first, as a query or a constructor would (the first request may come here first).
+    mapper = class_mapper(model)
     instance = mapper.class_manager.new_instance()
     instance.__dict__.update(values)
     make_transient_to_detached(instance)

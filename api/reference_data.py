@@ -19,6 +19,7 @@ from sqlmodel import Field, Session, SQLModel, col, select
 
 from api.bureaus.models import Bureau
 from api.catalog.models import Category, PointType
+from api.database import stored_id, table_of
 from api.driverstatements import DriverStatement
 from api.grid.models import GridCell
 from api.routing import engine
@@ -65,7 +66,8 @@ class Reference:
 
 _cached: dict[str, tuple[str, Reference]] = {}  # database URL → (token, reference)
 # Every capture reads it: a statement on the driver connection (api/driverstatements.py).
-_TOKEN = DriverStatement(select(ReferenceVersion.__table__.c.token).where(ReferenceVersion.__table__.c.id == 1))
+_VERSION = table_of(ReferenceVersion)
+_TOKEN = DriverStatement(select(_VERSION.c.token).where(_VERSION.c.id == 1))
 
 
 def reference(session: Session) -> Reference:
@@ -77,7 +79,7 @@ def reference(session: Session) -> Reference:
         session.flush()  # as a query through the ORM would: a change of the reference data stamps a new token
     token = _TOKEN.first(session)
     token = token[0] if token else None
-    key = str(session.get_bind().url)
+    key = str(session.get_bind().engine.url)
     cached = _cached.get(key)
     if token is not None and cached is not None and cached[0] == token:
         found = cached[1]
@@ -94,15 +96,15 @@ def _load(session: Session) -> Reference:
                                       c.deadline_unit, c.is_active) for c in session.exec(select(Category))}
     cells = {code: engine.CellFacts(code, name, bureau) for code, name, bureau in session.exec(
         select(GridCell.code, GridCell.name, GridCell.responsible_bureau_code))}
-    rules = [r.as_engine_rule(r.id) for r in session.exec(select(RoutingRule).order_by(RoutingRule.position))
-             if r.is_enabled]
+    ordered = session.exec(select(RoutingRule).order_by(col(RoutingRule.position)))
+    rules = [r.as_engine_rule(stored_id(r.id)) for r in ordered if r.is_enabled]
     return Reference(
         categories=categories,
         point_types=frozenset(session.exec(select(PointType.code)).all()),
         cells=cells,
         bureau_names=dict(session.exec(select(Bureau.code, Bureau.name).where(Bureau.is_active == True)).all()),  # noqa: E712
-        webhook_urls=dict(session.exec(select(Bureau.code, Bureau.webhook_url)
-                                       .where(col(Bureau.webhook_url).is_not(None))).all()),
+        webhook_urls={code: url for code, url in session.exec(select(Bureau.code, Bureau.webhook_url))
+                      if url is not None},
         rules=rules,
         calendar_overrides={o.day: o.is_workday for o in session.exec(select(CalendarOverride))},
     )
@@ -111,9 +113,8 @@ def _load(session: Session) -> Reference:
 def _stamp(session: Session) -> None:
     session.info.pop("reference", None)  # this session now sees its own change
     connection, token = session.connection(), secrets.token_hex(16)
-    table = ReferenceVersion.__table__
-    if connection.execute(update(table).where(table.c.id == 1).values(token=token)).rowcount == 0:
-        connection.execute(insert(table).values(id=1, token=token))  # the row was wiped (tests empty tables)
+    if connection.execute(update(_VERSION).where(_VERSION.c.id == 1).values(token=token)).rowcount == 0:
+        connection.execute(insert(_VERSION).values(id=1, token=token))  # the row was wiped (tests empty tables)
 
 
 @event.listens_for(Session, "before_flush")

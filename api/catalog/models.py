@@ -1,8 +1,10 @@
 from typing import Annotated, Literal
 
-from pydantic import ConfigDict, StringConstraints, field_validator
+from pydantic import StringConstraints, field_validator
 from sqlalchemy import CheckConstraint
 from sqlmodel import Field, SQLModel
+
+from api.inputs import FORBID_EXTRA
 
 
 class PointTypeBase(SQLModel):
@@ -19,7 +21,7 @@ class PointType(PointTypeBase, table=True):
 
 
 class PointTypeWrite(PointTypeBase):
-    model_config = ConfigDict(extra="forbid")
+    model_config = FORBID_EXTRA
     code: Annotated[str, StringConstraints(pattern=r"^[a-z0-9_]+$")] = Field(min_length=2, max_length=32)
 
 
@@ -48,7 +50,7 @@ class Category(CategoryBase, table=True):
 
 
 class CategoryWrite(CategoryBase):
-    model_config = ConfigDict(extra="forbid")
+    model_config = FORBID_EXTRA
     code: Annotated[str, StringConstraints(pattern=r"^[0-9]{4}$")]
     deadline_unit: Literal["wh", "wd"]
     position: int | None = Field(default=None, ge=1, description="omitted: keeps its place (a new one goes last)")
@@ -57,7 +59,7 @@ class CategoryWrite(CategoryBase):
 class CategoryOrder(SQLModel):
     """Every category's code (active or not), in the new order."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = FORBID_EXTRA
     codes: list[str] = Field(max_length=1000)
 
     @field_validator("codes")

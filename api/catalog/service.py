@@ -1,4 +1,4 @@
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from api.audit import service as audit
 from api.bureaus.models import Bureau
@@ -58,7 +58,7 @@ def reorder_categories(session: Session, codes: list[str], *, by: str) -> list[C
 
 
 def list_categories(session: Session, *, include_inactive: bool = True) -> list[Category]:
-    query = select(Category).order_by(Category.position, Category.code)
+    query = select(Category).order_by(col(Category.position), col(Category.code))
     if not include_inactive:
         query = query.where(Category.is_active == True)  # noqa: E712
     return list(session.exec(query))

@@ -9,7 +9,7 @@ unless the document names them.
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
-from sqlmodel import Session, delete, select
+from sqlmodel import Session, col, delete, select
 
 from api.audit import service as audit
 from api.bureaus.models import Bureau, BureauCreate
@@ -67,7 +67,7 @@ def export_config(session: Session) -> dict[str, Any]:
         "routing_rules": [r.model_dump(mode="json", include=rule_fields)
                           for r in routing_service.ordered_rules(session)],
         "calendar_overrides": [o.model_dump(mode="json") for o in
-                               session.exec(select(CalendarOverride).order_by(CalendarOverride.day))],
+                               session.exec(select(CalendarOverride).order_by(col(CalendarOverride.day)))],
         "checklists": [{"point_type": c.point_type, "items": [i.model_dump() for i in c.items]}
                        for c in keypoints_service.current_checklists(session)],
         "ranking": indicators_service.ranking_config(session).model_dump(mode="json"),

@@ -4,19 +4,20 @@ import random
 import zlib
 from dataclasses import dataclass
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from api.accounts.models import Role, User
 from api.accounts.security import hash_password
 from api.bureaus.models import Bureau
 from api.catalog.models import Category, PointType
 from api.county import demo_data as d
+from api.database import stored_id
 from api.grid import service as grid_service
 from api.grid.index import build_index
 from api.grid.models import CellInspector, GridCell
 from api.keypoints import demo_data as points_data
 from api.keypoints import service as keypoints_service
-from api.keypoints.models import ChecklistWrite, KeyPoint, default_frequency
+from api.keypoints.models import ChecklistItem, ChecklistWrite, KeyPoint, default_frequency
 from api.routing import service as routing_service
 from api.routing.models import RoutingRuleWrite
 
@@ -82,7 +83,7 @@ def _person(n: int) -> str:
 
 
 def is_loaded(session: Session) -> bool:
-    return session.exec(select(GridCell.code).where(GridCell.code.startswith(d.COUNTY_CODE))).first() is not None
+    return session.exec(select(GridCell.code).where(col(GridCell.code).startswith(d.COUNTY_CODE))).first() is not None
 
 
 def is_empty(session: Session) -> bool:
@@ -94,9 +95,9 @@ def load(session: Session) -> list[DemoAccount]:
     accounts."""
     for code, name, name_en, kind in d.BUREAUS:
         session.add(Bureau(code=code, name=name, name_en=name_en, kind=kind, contact_phone="0579-8888" + code[:4]))
-    for code, name in d.UNITS:
-        if name:
-            session.add(Bureau(code=code, name=name, kind="department"))
+    for code, unit_name in d.UNITS:
+        if unit_name:
+            session.add(Bureau(code=code, name=unit_name, kind="department"))
     for code, name, name_en in d.POINT_TYPES:
         session.add(PointType(code=code, name=name, name_en=name_en))
     session.flush()
@@ -148,7 +149,7 @@ def load(session: Session) -> list[DemoAccount]:
                              patrol_frequency=default_frequency(cctv, declared)))
     for point_type, items in points_data.CHECKLISTS.items():
         keypoints_service.put_checklist(session, point_type, ChecklistWrite(items=[
-            {"code": code, "text": text, "text_en": text_en, "category": category}
+            ChecklistItem(code=code, text=text, text_en=text_en, category=category)
             for code, text, text_en, category in items]), by="demo")
     session.flush()
     return accounts
@@ -159,6 +160,7 @@ def accounts_summary(session: Session) -> list[DemoAccount]:
     rows = session.exec(select(User).order_by(User.role, User.username)).all()
     bureaus = dict(session.exec(select(Bureau.code, Bureau.name)).all())
     cells = dict(session.exec(select(CellInspector.user_id, GridCell.name)
-                              .join(GridCell, GridCell.code == CellInspector.cell_code)).all())
-    return [DemoAccount(u.username, u.role, u.display_name, bureaus.get(u.bureau_code) or cells.get(u.id, ""))
+                              .join(GridCell, col(GridCell.code) == CellInspector.cell_code)).all())
+    return [DemoAccount(u.username, u.role, u.display_name,
+                        (bureaus.get(u.bureau_code) if u.bureau_code else None) or cells.get(stored_id(u.id), ""))
             for u in rows]

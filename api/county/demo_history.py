@@ -11,16 +11,18 @@ import io
 import json
 import random
 import uuid
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from PIL import Image
 from shapely.geometry import Point, shape
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from api.accounts.models import Role, User
 from api.catalog.models import Category
 from api.config import REPO_ROOT, Settings
+from api.database import stored_id
 from api.reference_data import reference
 from api.geo import distance_m
 from api.grid.models import CellInspector, GridCell
@@ -91,6 +93,8 @@ def load_history(session: Session, settings: Settings, *, count: int = 300, days
     cells = session.exec(select(GridCell).order_by(GridCell.code)).all()
     inspectors = dict(session.exec(select(CellInspector.cell_code, CellInspector.user_id)).all())
     supervisor = session.exec(select(User).where(User.role == Role.supervisor)).first()
+    if supervisor is None:
+        raise LookupError("the demo county has no supervisor: load the county first")
     liaisons = {u.bureau_code: u for u in session.exec(select(User).where(User.role == Role.bureau))}
     points = session.exec(select(KeyPoint)).all()
     categories = {c.code: c for c in session.exec(select(Category))}
@@ -115,8 +119,8 @@ def load_history(session: Session, settings: Settings, *, count: int = 300, days
         for variant, copy in analysis.copies.items():
             storage.put_derived(sha, variant, copy)
         photo = Photo(id=uuid.UUID(int=rng.getrandbits(128)), ticket_id=ticket.id, kind=kind, position=position,
-                      sha256=sha, content_type="image/jpeg", size=len(data), uploaded_by=by.id, received_at=at,
-                      analysed_at=at,
+                      sha256=sha, content_type="image/jpeg", size=len(data), uploaded_by=stored_id(by.id),
+                      received_at=at, analysed_at=at,
                       client_exif={"make": "HUAWEI", "model": "nova 11",
                                    "datetime_original": at.astimezone(settings.tz).replace(tzinfo=None).isoformat(),
                                    "gps_lat": ticket.lat, "gps_lon": ticket.lon},
@@ -130,7 +134,7 @@ def load_history(session: Session, settings: Settings, *, count: int = 300, days
     for _ in range(count):
         cell = rng.choice(cells)
         by_supervisor = rng.random() < 0.06
-        author = supervisor if by_supervisor else session.get(User, inspectors[cell.code])
+        author = supervisor if by_supervisor else session.get_one(User, inspectors[cell.code])
         near = [p for p in points if p.cell_code == cell.code]
         point = rng.choice(near) if near and rng.random() < 0.5 else None
         if point:
@@ -147,7 +151,7 @@ def load_history(session: Session, settings: Settings, *, count: int = 300, days
         decision = routing_service.decide(session, category_code=category.code, point_type=point_type,
                                           cell_code=cell.code, at=captured, tz=settings.tz)
         ticket_id = uuid.UUID(int=rng.getrandbits(128))
-        ticket = Ticket(id=ticket_id, author_id=author.id,
+        ticket = Ticket(id=ticket_id, author_id=stored_id(author.id),
                         source="supervision" if by_supervisor else "inspection", category_code=category.code,
                         point_type_code=point_type, lat=lat, lon=lon, accuracy_m=round(rng.uniform(3, 25), 1),
                         located_at=captured, captured_at=captured, cell_code=cell.code,
@@ -171,7 +175,7 @@ def load_history(session: Session, settings: Settings, *, count: int = 300, days
         event(ticket, created, ticket.status, author, "incomplete", ticket.status, bureau_code=ticket.bureau_code,
               rule_id=decision.rule_id, reason=decision.reason)
         liaison = liaisons.get(ticket.bureau_code)
-        if ticket.status == "reported" or liaison is None:
+        if liaison is None or ticket.deadline_at is None:  # reported: left to the dispatcher
             continue
 
         # The bureau's side, as far as the calendar has got.
@@ -215,7 +219,7 @@ def _recurrences(session: Session, settings: Settings) -> None:
     does for a live capture."""
     earlier: dict[tuple, list[Ticket]] = {}
     window = timedelta(days=settings.recurrence_days)
-    for ticket in session.exec(select(Ticket).order_by(Ticket.created_at)).all():
+    for ticket in session.exec(select(Ticket).order_by(col(Ticket.created_at))).all():
         same = earlier.setdefault((ticket.cell_code, ticket.category_code), [])
         near = [t for t in same if ticket.created_at - t.created_at <= window
                 and distance_m(t.lat, t.lon, ticket.lat, ticket.lon) <= settings.recurrence_radius_m]
@@ -226,7 +230,7 @@ def _recurrences(session: Session, settings: Settings) -> None:
     session.flush()
 
 
-def _patrols(session: Session, settings: Settings, rng: random.Random, points: list[KeyPoint],
+def _patrols(session: Session, settings: Settings, rng: random.Random, points: Sequence[KeyPoint],
              inspectors: dict[str, int], now: datetime, days: int) -> None:
     """Patrols of the key points over the same days: most daily points most days, a few points often
     missed (so the readiness board shows every colour), weekly points once a week, today half done."""
@@ -234,7 +238,7 @@ def _patrols(session: Session, settings: Settings, rng: random.Random, points: l
     today = now.date()
     for point in points:
         checklist = checklists.get(point.point_type_code)
-        inspector = inspectors.get(point.cell_code)
+        inspector = inspectors.get(point.cell_code) if point.cell_code else None
         if checklist is None or inspector is None:
             continue
         diligence = rng.choice((0.97, 0.95, 0.9, 0.9, 0.75))
@@ -249,7 +253,7 @@ def _patrols(session: Session, settings: Settings, rng: random.Random, points: l
             if started > now:
                 continue
             seed = uuid.UUID(int=rng.getrandbits(128))
-            session.add(Patrol(id=seed, key_point_id=point.id, inspector_id=inspector, started_at=started,
+            session.add(Patrol(id=seed, key_point_id=stored_id(point.id), inspector_id=inspector, started_at=started,
                                finished_at=started + timedelta(minutes=rng.randint(6, 25)), day=day,
                                lat=point.lat, lon=point.lon, accuracy_m=round(rng.uniform(3, 15), 1),
                                located_at=started, distance_m=round(rng.uniform(2, 30), 1),

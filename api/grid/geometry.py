@@ -55,14 +55,17 @@ def area_m2(geom) -> float:
     return shapely.transform(geom, lambda c: c * (kx, ky)).area
 
 
-def _rings(geometry: dict) -> list[list]:
+def _rings(geometry: dict[str, Any]) -> list[Any]:
+    """The rings as the file gives them; a TypeError or ValueError when they are not a list of lists."""
     coords = geometry.get("coordinates")
+    if coords is None:
+        raise TypeError("no coordinates")
     if geometry.get("type") == "Polygon":
         return list(coords)
     return [ring for polygon in coords for ring in polygon]
 
 
-def _check_positions(geometry: dict) -> tuple[str, str, str] | None:
+def _check_positions(geometry: dict[str, Any]) -> tuple[str, str, str] | None:
     try:
         rings = _rings(geometry)
     except (TypeError, ValueError):

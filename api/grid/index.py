@@ -13,7 +13,7 @@ from datetime import date
 
 import shapely
 from shapely.geometry import Point, shape
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from api.reference_data import Reference, reference
 from api.grid.models import GridCell
@@ -67,7 +67,8 @@ class GridIndexCache:
 
 
 def build_index(session: Session) -> CellIndex:
-    rows = session.exec(select(GridCell.code, GridCell.geometry, GridCell.valid_from, GridCell.valid_to)).all()
+    rows = session.exec(
+        select(GridCell.code, GridCell.geometry, col(GridCell.valid_from), col(GridCell.valid_to))).all()
     cells = [IndexedCell(code, vf, vt) for code, _, vf, vt in rows]
     geometries = [shape(json.loads(geometry)) for _, geometry, _, _ in rows]
     return CellIndex(cells, geometries)

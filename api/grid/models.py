@@ -1,9 +1,9 @@
 from datetime import date, datetime
 from typing import Any, Literal
 
-from pydantic import ConfigDict
 from sqlalchemy import CheckConstraint, Column, Text
 from sqlmodel import Field, SQLModel
+from sqlmodel.main import SQLModelConfig
 
 from api.database import UTCDateTime, utcnow
 
@@ -92,7 +92,7 @@ class CellCollection(SQLModel):
 class GridDocument(SQLModel):
     """A GeoJSON FeatureCollection to import. Its features are checked one by one by the import, which reports
     every bad one by index and code (422 `grid_invalid`), so they are taken here as they come."""
-    model_config = ConfigDict(extra="allow")
+    model_config = SQLModelConfig(extra="allow")
     type: Literal["FeatureCollection"]
     features: list[dict[str, Any]]
 

@@ -7,7 +7,7 @@ from sqlmodel import select
 from api.accounts.deps import ConfigurerUser, CurrentUser
 from api.accounts.models import Role
 from api.bureaus.models import Bureau
-from api.database import SessionDep
+from api.database import SessionDep, stored_id
 from api.errors import ApiError, not_found
 from api.grid import service
 from api.grid.models import (
@@ -31,10 +31,10 @@ def locate(request: Request, session: SessionDep, _user: CurrentUser,
     """The cell containing a WGS-84 point (valid on `on`, default today); 404 `outside_grid` if none."""
     day = on or datetime.now(request.app.state.settings.tz).date()
     code = request.app.state.grid_index.get(session).locate(lon, lat, day)
-    if code is None:
+    cell = None if code is None else session.get(GridCell, code)
+    if cell is None:
         raise ApiError(404, "outside_grid", "该位置不在任何网格内", "The point is outside every grid cell",
                        {"lat": lat, "lon": lon})
-    cell = session.get(GridCell, code)
     names = service.area_names(session)
     bureau_names = dict(session.exec(select(Bureau.code, Bureau.name)).all())
     return service.cell_properties(cell, names, bureau_names)
@@ -50,8 +50,9 @@ def cells(request: Request, response: Response, session: SessionDep, user: Curre
     if request.headers.get("if-none-match") == etag:
         return Response(status_code=304, headers={"ETag": etag})
     if mine and user.role == Role.inspector:
-        rows = service.cells_of_inspector(session, user.id)
+        rows = service.cells_of_inspector(session, stored_id(user.id))
     elif mine and user.role == Role.bureau:
+        assert user.bureau_code is not None  # the users table's check: a liaison has a unit
         rows = service.cells_of_unit(session, user.bureau_code)
     else:
         rows = service.list_cells(session, on=on)

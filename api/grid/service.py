@@ -1,5 +1,6 @@
 import json
 from datetime import date
+from typing import Any
 
 import shapely
 from shapely.geometry import mapping, shape
@@ -8,6 +9,7 @@ from sqlmodel import Session, col, delete, func, select
 from api.accounts.models import Role, User
 from api.audit import service as audit
 from api.bureaus.models import Bureau
+from api.database import stored_id
 from api.errors import ApiError
 from api.grid.geometry import (
     FeatureProblem,
@@ -70,7 +72,7 @@ def _validate(session: Session, doc: dict, *, crs: str, overlap_tolerance_m2: fl
     if not problems:
         existing = session.exec(select(GridCell.code, GridCell.geometry)).all()
         incoming = {c.code for c in cells}
-        items = [(c.index, c.code, c.geometry) for c in cells]
+        items: list[tuple[int | None, str, Any]] = [(c.index, c.code, c.geometry) for c in cells]
         items += [(None, code, shape(json.loads(g))) for code, g in existing if code not in incoming]
         problems = find_overlaps(items, overlap_tolerance_m2) + _check_references(session, cells)
     problems.sort(key=lambda p: p.index)
@@ -87,7 +89,7 @@ def import_cells(session: Session, doc: dict, *, crs: str = "wgs84", imported_by
                        f"{len(problems)} problems in the grid file; nothing was imported",
                        {"errors": [p.detail() for p in problems]})
 
-    users = {u.username: u.id for u in session.exec(select(User).where(User.role == Role.inspector))}
+    users = {u.username: stored_id(u.id) for u in session.exec(select(User).where(User.role == Role.inspector))}
     for cell in cells:
         props = cell.props
         county = cell.code[:6]
@@ -95,15 +97,16 @@ def import_cells(session: Session, doc: dict, *, crs: str = "wgs84", imported_by
         _ensure_area(session, street_code(cell.code), "street", props.get("street"), county)
         _ensure_area(session, community_code(cell.code), "community", props.get("community"),
                      street_code(cell.code))
-        row = session.get(GridCell, cell.code) or GridCell(code=cell.code)
+        stored = session.get(GridCell, cell.code)
+        kept_unit = stored.responsible_bureau_code if stored else None  # a unit the file leaves out is kept
         centroid = cell.geometry.representative_point()
-        row.name = cell.name
-        row.community_code = community_code(cell.code)
-        row.geometry = json.dumps(mapping(cell.geometry), separators=(",", ":"))
-        row.area_m2 = round(area_m2(cell.geometry), 1)
-        row.centroid_lat, row.centroid_lon = centroid.y, centroid.x
-        row.responsible_bureau_code = props.get("responsible_unit") or row.responsible_bureau_code
-        row.valid_from, row.valid_to = props["valid_from"], props["valid_to"]
+        row = GridCell(code=cell.code, name=cell.name, community_code=community_code(cell.code),
+                       geometry=json.dumps(mapping(cell.geometry), separators=(",", ":")),
+                       area_m2=round(area_m2(cell.geometry), 1), centroid_lat=centroid.y, centroid_lon=centroid.x,
+                       responsible_bureau_code=props.get("responsible_unit") or kept_unit,
+                       valid_from=props["valid_from"], valid_to=props["valid_to"])
+        if stored is not None:  # the stored cell takes the file's values
+            row = stored.sqlmodel_update(row.model_dump(exclude={"code", "updated_at"}))
         session.add(row)
         session.flush()
         if "inspectors" in props:
@@ -170,11 +173,11 @@ def _changed_fields(row: GridCell, cell: ParsedCell, inspectors: list[str]) -> l
     """The attributes the import would change, as `import_cells` writes them (a unit left out is kept, and
     so are the inspectors when the file does not name them)."""
     props = cell.props
-    pairs = [("name", row.name, cell.name),
-             ("responsible_unit", row.responsible_bureau_code,
-              props.get("responsible_unit") or row.responsible_bureau_code),
-             ("valid_from", _day(row.valid_from), _day(props["valid_from"])),
-             ("valid_to", _day(row.valid_to), _day(props["valid_to"]))]
+    pairs: list[tuple[str, object, object]] = [  # (field, before, after)
+        ("name", row.name, cell.name),
+        ("responsible_unit", row.responsible_bureau_code, props.get("responsible_unit") or row.responsible_bureau_code),
+        ("valid_from", _day(row.valid_from), _day(props["valid_from"])),
+        ("valid_to", _day(row.valid_to), _day(props["valid_to"]))]
     if "inspectors" in props:
         named = sorted(dict.fromkeys(_inspector_usernames(props["inspectors"])))
         pairs.append(("inspectors", sorted(inspectors), named))

@@ -3,11 +3,12 @@
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, StringConstraints, model_validator
+from pydantic import BaseModel, StringConstraints, model_validator
 from sqlalchemy import JSON, CheckConstraint, Column
 from sqlmodel import Field, SQLModel
 
 from api.database import UTCDateTime, utcnow
+from api.inputs import FORBID_EXTRA
 
 Frequency = Literal["daily", "weekly"]
 
@@ -54,7 +55,7 @@ Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 class KeyPointFields(SQLModel):
     """What a client may set on a key point (all optional: PATCH takes any subset)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = FORBID_EXTRA
     name: Name | None = None
     point_type: str | None = Field(default=None, max_length=32)
     lat: float | None = Field(default=None, ge=-90, le=90)
@@ -139,7 +140,7 @@ class ChecklistVersion(SQLModel, table=True):
 
 
 class ChecklistItem(SQLModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = FORBID_EXTRA
     code: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]+$")] = Field(min_length=1, max_length=16)
     text: Annotated[str, StringConstraints(strip_whitespace=True)] = Field(min_length=1, max_length=120)
     text_en: str = Field(default="", max_length=200)
@@ -147,7 +148,7 @@ class ChecklistItem(SQLModel):
 
 
 class ChecklistWrite(SQLModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = FORBID_EXTRA
     items: list[ChecklistItem] = Field(min_length=1, max_length=60)
 
     @model_validator(mode="after")

@@ -10,7 +10,7 @@ from sqlmodel import Session, col, func, select
 from api import tabular
 from api.bureaus.models import Bureau
 from api.catalog.models import Category, PointType
-from api.database import utcnow
+from api.database import stored_id, utcnow
 from api.errors import ApiError, not_found
 from api.grid.coords import gcj02_to_wgs84
 from api.grid.index import GridIndexCache
@@ -41,7 +41,7 @@ def render(session: Session, points: list[KeyPoint]) -> list[KeyPointPublic]:
     cells = names(GridCell, GridCell.code, (p.cell_code for p in points))
     bureaus = names(Bureau, Bureau.code, (p.bureau_code for p in points))
     return [KeyPointPublic(
-        id=p.id, name=p.name, point_type=p.point_type_code, point_type_name=types.get(p.point_type_code),
+        id=stored_id(p.id), name=p.name, point_type=p.point_type_code, point_type_name=types.get(p.point_type_code),
         lat=p.lat, lon=p.lon, cell_code=p.cell_code, cell_name=cells.get(p.cell_code), bureau_code=p.bureau_code,
         bureau_name=bureaus.get(p.bureau_code), has_cctv=p.has_cctv, camera_no=p.camera_no,
         camera_view=p.camera_view, declared=p.is_declared, patrol_frequency=p.patrol_frequency,
@@ -51,7 +51,7 @@ def render(session: Session, points: list[KeyPoint]) -> list[KeyPointPublic]:
 def list_points(session: Session, *, cctv: bool | None = None, declared: bool | None = None,
                 cell: str | None = None, point_type: str | None = None, active: bool | None = None,
                 bureau: str | None = None) -> list[KeyPoint]:
-    query = select(KeyPoint).order_by(KeyPoint.id)
+    query = select(KeyPoint).order_by(col(KeyPoint.id))
     if cctv is not None:
         query = query.where(KeyPoint.has_cctv == cctv)
     if declared is not None:
@@ -110,8 +110,12 @@ def _refuse(problems: list[str]) -> ApiError:
                     "invalid key point: " + "; ".join(p.split(" · ")[-1] for p in problems), {"errors": problems})
 
 
+def _new_point(data: KeyPointCreate) -> KeyPoint:
+    return KeyPoint(name=data.name, point_type_code=data.point_type, lat=data.lat, lon=data.lon)
+
+
 def create_point(session: Session, grid_index: GridIndexCache, data: KeyPointCreate) -> KeyPoint:
-    point = KeyPoint(name=data.name, point_type_code=data.point_type, lat=data.lat, lon=data.lon)
+    point = _new_point(data)
     _apply(session, grid_index, point, data)
     problems = _problems(session, point, data)
     if problems:
@@ -197,8 +201,8 @@ def _record(raw: dict[str, Any], type_codes: dict[str, str], crs: str) -> tuple[
     kind = str(record.get("point_type") or "").strip()
     values["point_type"] = type_codes.get(kind, kind)
     try:
-        lat, lon = float(record.get("lat")), float(record.get("lon"))
-    except (TypeError, ValueError):
+        lat, lon = float(record["lat"]), float(record["lon"])
+    except (KeyError, TypeError, ValueError):
         raise ValueError("经纬度缺失或不是数字 · lat/lon missing or not numbers") from None
     if crs == "gcj02":
         lon, lat = gcj02_to_wgs84(lon, lat)
@@ -234,13 +238,18 @@ def import_points(session: Session, grid_index: GridIndexCache, content: bytes, 
     type_codes = {name: code for code, name in session.exec(select(PointType.code, PointType.name))}
     existing = {p.name: p for p in session.exec(select(KeyPoint))}
     errors, seen, valid = [], set(), []
+    data: KeyPointFields
     with session.no_autoflush:
         for row, raw in records:
             name = str(raw.get("name") or raw.get("名称") or raw.get("点位名称") or "")
             try:
                 name, values = _record(raw, type_codes, crs)
                 point = existing.get(name)
-                data = (KeyPointUpdate if point else KeyPointCreate).model_validate(values)
+                if point is None:
+                    new = KeyPointCreate.model_validate(values)
+                    data, target = new, _new_point(new)
+                else:
+                    data, target = KeyPointUpdate.model_validate(values), point
             except ValidationError as exc:
                 errors.append({"row": row, "name": name, "errors": [
                     f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]})
@@ -252,7 +261,6 @@ def import_points(session: Session, grid_index: GridIndexCache, content: bytes, 
                 errors.append({"row": row, "name": name, "errors": ["名称在文件中重复 · the name appears twice"]})
                 continue
             seen.add(name)
-            target = point or KeyPoint(name=name, point_type_code=data.point_type, lat=data.lat, lon=data.lon)
             _apply(session, grid_index, target, data)
             problems = [p for p in _problems(session, target, data) if "已存在" not in p]
             if problems:
@@ -296,9 +304,9 @@ def get_checklist(session: Session, point_type: str, version: int | None = None)
 def current_checklists(session: Session) -> list[ChecklistPublic]:
     latest = (select(ChecklistVersion.point_type_code, func.max(ChecklistVersion.version).label("version"))
               .group_by(ChecklistVersion.point_type_code).subquery())
-    rows = session.exec(select(ChecklistVersion).join(latest, (ChecklistVersion.point_type_code
+    rows = session.exec(select(ChecklistVersion).join(latest, (col(ChecklistVersion.point_type_code)
                                                                == latest.c.point_type_code)
-                                                      & (ChecklistVersion.version == latest.c.version))
+                                                      & (col(ChecklistVersion.version) == latest.c.version))
                         .order_by(ChecklistVersion.point_type_code)).all()
     return [_public(row) for row in rows]
 

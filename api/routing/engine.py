@@ -7,6 +7,9 @@ then the cell's responsibility unit; then the dispatcher's queue (no bureau).
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, time
+from typing import Literal
+
+Source = Literal["rule", "category_default", "cell_unit", "dispatcher"]
 
 
 @dataclass(frozen=True)
@@ -48,7 +51,7 @@ class Step:
 @dataclass(frozen=True)
 class Decision:
     bureau_code: str | None
-    source: str  # rule | category_default | cell_unit | dispatcher
+    source: Source
     rule_id: int | None
     reason: str
     reason_en: str
@@ -95,27 +98,24 @@ def route(rules: Sequence[Rule], *, category: CategoryFacts, point_type: str | N
     trace: list[Step] = []
     for rule in rules:
         why = _mismatch(rule, category.code, point_type, cell, local_time)
-        target = cell.responsible_bureau_code if rule.target_kind == "cell_unit" and cell else rule.bureau_code
-        if why is None and target not in bureau_names:
-            why = (f"目标单位 {target} 已停用", f"target bureau {target} is inactive")
-        if why is not None:
-            trace.append(Step(rule.id, False, *why))
-            continue
-        trace.append(Step(rule.id, True, "匹配", "matched"))
-        # Names, as people read them: units and cells by name, never by code.
-        via = f"（{cell.name}责任单位）" if rule.target_kind == "cell_unit" else ""
-        via_en = f" (responsibility unit of {cell.name})" if rule.target_kind == "cell_unit" else ""
-        return Decision(target, "rule", rule.id, f"规则 #{rule.id}: {rule.name} → {name(target)}{via}",
-                        f"rule #{rule.id}: {rule.name} → {name(target)}{via_en}", trace)
+        unit_of = cell if rule.target_kind == "cell_unit" else None  # the cell whose responsibility unit it names
+        target = unit_of.responsible_bureau_code if unit_of else rule.bureau_code
+        if why is None and target is not None and target in bureau_names:
+            trace.append(Step(rule.id, True, "匹配", "matched"))
+            # Names, as people read them: units and cells by name, never by code.
+            via = f"（{unit_of.name}责任单位）" if unit_of else ""
+            via_en = f" (responsibility unit of {unit_of.name})" if unit_of else ""
+            return Decision(target, "rule", rule.id, f"规则 #{rule.id}: {rule.name} → {name(target)}{via}",
+                            f"rule #{rule.id}: {rule.name} → {name(target)}{via_en}", trace)
+        why = why or (f"目标单位 {target} 已停用", f"target bureau {target} is inactive")
+        trace.append(Step(rule.id, False, *why))
 
-    if category.default_bureau_code in bureau_names:
-        code = category.default_bureau_code
+    if (code := category.default_bureau_code) is not None and code in bureau_names:
         return Decision(code, "category_default", None,
                         f"无规则匹配，按类别默认: {category.code} {category.name} → {name(code)}",
                         f"no rule matched; category default: {category.name} → {name(code)}",
                         trace)
-    if cell is not None and cell.responsible_bureau_code in bureau_names:
-        code = cell.responsible_bureau_code
+    if cell is not None and (code := cell.responsible_bureau_code) is not None and code in bureau_names:
         return Decision(code, "cell_unit", None,
                         f"无规则匹配，交网格责任单位: {cell.name} → {name(code)}",
                         f"no rule matched; responsibility unit of {cell.name} → {name(code)}", trace)

@@ -2,12 +2,12 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import ConfigDict, StringConstraints, field_validator, model_validator
+from pydantic import StringConstraints, field_validator, model_validator
 from sqlalchemy import JSON, CheckConstraint, Column
 from sqlmodel import Field, SQLModel
 
 from api.database import UTCDateTime, utcnow
-from api.inputs import LocalTime, Moment
+from api.inputs import FORBID_EXTRA, LocalTime, Moment
 from api.routing import engine
 
 
@@ -51,7 +51,7 @@ class RoutingRule(RoutingRuleBase, table=True):
 class RoutingRuleWrite(RoutingRuleBase):
     """Body of create/replace. position: where to put it (1 = first); omitted on create = last."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = FORBID_EXTRA
     position: int | None = Field(default=None, ge=1)
     target_kind: Literal["bureau", "cell_unit"] = "bureau"
     weekdays: Annotated[str, StringConstraints(pattern=r"^[1-7]{1,7}$")] | None = Field(default=None)
@@ -97,14 +97,14 @@ class ProposedRule(RoutingRuleWrite):
 class RulesPreviewRequest(SQLModel):
     """The whole ordered list as it would be after the edit (a rule created, changed, deleted or moved)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = FORBID_EXTRA
     rules: list[ProposedRule] = Field(max_length=500)
 
 
 class PreviewDecision(SQLModel):
     bureau_code: str | None  # None: the dispatcher's queue
     bureau_name: str | None
-    source: Literal["rule", "category_default", "cell_unit", "dispatcher"]
+    source: engine.Source
     rule_id: int | None  # the saved rule that fired; None for a fallback or a rule not saved yet
     rule_position: int | None  # its place in its list, 1 = first
     rule_name: str | None
@@ -133,7 +133,7 @@ class RulesPreview(SQLModel):
 class RuleOrder(SQLModel):
     """Every saved rule's id, in the new order."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = FORBID_EXTRA
     rule_ids: list[int] = Field(max_length=1000)
 
     @field_validator("rule_ids")
@@ -158,7 +158,7 @@ class DryRunResult(SQLModel):
     cell_name: str | None
     bureau_code: str | None
     bureau_name: str | None
-    source: Literal["rule", "category_default", "cell_unit", "dispatcher"]
+    source: engine.Source
     rule_id: int | None
     reason: str
     reason_en: str
@@ -170,7 +170,7 @@ class DryRunResult(SQLModel):
 
 
 class DryRunRequest(SQLModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = FORBID_EXTRA
     category: str
     point_type: str | None = None
     cell_code: str | None = None

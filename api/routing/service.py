@@ -6,7 +6,7 @@ from sqlmodel import Session, col, select
 from api.audit import service as audit
 from api.bureaus.models import Bureau
 from api.catalog.models import Category, PointType
-from api.database import utcnow
+from api.database import stored_id, utcnow
 from api.errors import ApiError, not_found
 from api.reference_data import Reference, reference
 from api.routing import engine
@@ -24,7 +24,7 @@ PREVIEW_TICKETS = 200
 
 
 def ordered_rules(session: Session) -> list[RoutingRule]:
-    return list(session.exec(select(RoutingRule).order_by(RoutingRule.position)))
+    return list(session.exec(select(RoutingRule).order_by(col(RoutingRule.position))))
 
 
 def _validate(session: Session, data: RoutingRuleWrite) -> None:
@@ -87,7 +87,7 @@ def replace_rule(session: Session, rule: RoutingRule, data: RoutingRuleWrite, *,
 def reorder(session: Session, rule_ids: list[int], *, by: str) -> list[RoutingRule]:
     """Put the saved rules in the order of `rule_ids`, which must name each of them once."""
     rules = ordered_rules(session)
-    if sorted(rule_ids) != sorted(r.id for r in rules):
+    if sorted(rule_ids) != sorted(stored_id(r.id) for r in rules):
         raise ApiError(409, "rules_changed", "派遣规则已被修改，请刷新后重新排序",
                        "the routing rules have changed since they were read: reload and reorder",
                        {"rule_ids": [r.id for r in rules]})
@@ -173,7 +173,8 @@ def preview(session: Session, proposed: list[ProposedRule], *, tz: ZoneInfo) -> 
         return _shown(ref, decision, rule.id, place, rule.name)
 
     tickets = session.exec(
-        select(Ticket.id, Ticket.category_code, Ticket.point_type_code, Ticket.cell_code, Ticket.captured_at)
+        select(  # type: ignore[call-overload]  # sqlmodel's select is typed for at most four columns
+               Ticket.id, Ticket.category_code, Ticket.point_type_code, Ticket.cell_code, Ticket.captured_at)
         .where(col(Ticket.completed_at).is_not(None))
         .order_by(col(Ticket.created_at).desc(), col(Ticket.id).desc()).limit(PREVIEW_TICKETS)).all()
     changed = []
