@@ -11,6 +11,7 @@ from sqlmodel import Session
 from api.accounts import service
 from api.accounts.models import AuthToken, Role, User
 from api.config import Settings
+from api.database import stored_id
 from api.errors import ApiError, forbidden
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
@@ -46,7 +47,7 @@ def _authenticated(request: Request, background: BackgroundTasks, token: BearerT
     found = service.resolve_token(request.app.state.engine, request.app.state.settings, token)
     if found is None:
         raise _invalid_token()
-    _note_use(background, request.app.state.engine, found[1].id, found[1].last_used_at)
+    _note_use(background, request.app.state.engine, stored_id(found[1].id), found[1].last_used_at)
     return found
 
 
@@ -61,7 +62,7 @@ def authorize(session: Session, settings: Settings, token: str, background: Back
     user, row = found
     if roles and user.role not in roles:
         raise _role_refused(roles, user)
-    _note_use(background, session.get_bind(), row.id, row.last_used_at)
+    _note_use(background, session.get_bind().engine, stored_id(row.id), row.last_used_at)
     return user
 
 

@@ -2,11 +2,12 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import ConfigDict, StringConstraints
+from pydantic import StringConstraints
 from sqlalchemy import CheckConstraint, Column, Index
 from sqlmodel import Field, SQLModel
 
 from api.database import UTCDateTime, utcnow
+from api.inputs import FORBID_EXTRA
 
 
 class Role(StrEnum):
@@ -78,7 +79,7 @@ class LoginFailure(SQLModel, table=True):
 # --- API schemas ---
 
 class UserCreate(SQLModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = FORBID_EXTRA
     username: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]+$")] = Field(min_length=2, max_length=64)
     display_name: str | None = Field(default=None, max_length=64)
     role: Role
@@ -89,7 +90,7 @@ class UserCreate(SQLModel):
 
 
 class UserUpdate(SQLModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = FORBID_EXTRA
     display_name: str | None = Field(default=None, max_length=64)
     role: Role | None = None
     password: str | None = Field(default=None, min_length=8, max_length=128)

@@ -19,7 +19,7 @@ from api.accounts.models import (
     UserPublic,
     UserUpdate,
 )
-from api.database import SessionDep, transaction
+from api.database import SessionDep, stored_id, transaction
 from api.errors import FILE, forbidden, not_found
 from api.inputs import RowId
 
@@ -42,7 +42,7 @@ def login(request: Request, username: Annotated[str, Form(max_length=64)],
         token, row = service.issue_token(session, settings, user, device="device" in scope.split(),
                                          device_name=device_name or client_id)
     expires_in = int((row.expires_at - row.created_at).total_seconds())
-    return TokenResponse(access_token=token, expires_in=expires_in, token_id=row.id, kind=row.kind)
+    return TokenResponse(access_token=token, expires_in=expires_in, token_id=stored_id(row.id), kind=row.kind)
 
 
 @router.post("/auth/logout", status_code=status.HTTP_204_NO_CONTENT)
@@ -55,7 +55,7 @@ def list_tokens(session: SessionDep, user: CurrentUser, user_id: Annotated[RowId
     """Your own tokens (devices); an admin may name another user's."""
     if user_id is not None and user_id != user.id and user.role != Role.admin:
         raise forbidden()
-    return service.list_tokens(session, user_id or user.id)
+    return service.list_tokens(session, user_id or stored_id(user.id))
 
 
 @router.delete("/auth/tokens/{token_id}", status_code=status.HTTP_204_NO_CONTENT)

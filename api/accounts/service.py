@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 from sqlalchemy import bindparam
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, delete, func, select, update
@@ -37,7 +38,7 @@ from api.accounts.security import (
 from api.audit import service as audit
 from api.bureaus.models import Bureau
 from api.config import Settings
-from api.database import read_session, transaction, utcnow
+from api.database import read_session, stored_id, table_of, transaction, utcnow
 from api.driverstatements import DriverStatement, detached
 from api.errors import ApiError
 from api.grid import service as grid_service
@@ -114,7 +115,7 @@ def issue_token(session: Session, settings: Settings, user: User, *, device: boo
     lifetime = timedelta(days=settings.device_token_days) if device else timedelta(
         hours=settings.session_token_hours)
     token, now = new_token(), utcnow()
-    row = AuthToken(user_id=user.id, digest=token_digest(token, settings.signing_key),
+    row = AuthToken(user_id=stored_id(user.id), digest=token_digest(token, settings.signing_key),
                     kind="device" if device else "session", device_name=device_name,
                     created_at=now, expires_at=now + lifetime)
     session.add(row)
@@ -134,13 +135,14 @@ def token_user(session: Session, settings: Settings, token: str) -> tuple[User, 
 
 # Every request runs it, the capture path inside its own transaction: a statement on the driver
 # connection (api/driverstatements.py). Every column, so the user and the token are whole rows.
-_USER_COLUMNS = tuple(User.__table__.c.keys())
-_TOKEN_COLUMNS = tuple(AuthToken.__table__.c.keys())
+_USERS, _TOKENS = table_of(User), table_of(AuthToken)
+_USER_COLUMNS = tuple(_USERS.c.keys())
+_TOKEN_COLUMNS = tuple(_TOKENS.c.keys())
 _TOKEN_USER = DriverStatement(
-    select(*User.__table__.c, *AuthToken.__table__.c)
-    .join_from(AuthToken.__table__, User.__table__, User.__table__.c.id == AuthToken.__table__.c.user_id)
-    .where(AuthToken.__table__.c.digest == bindparam("digest"), AuthToken.__table__.c.revoked_at.is_(None),
-           AuthToken.__table__.c.expires_at > bindparam("now"), User.__table__.c.is_active))
+    select(*_USERS.c, *_TOKENS.c)
+    .join_from(_TOKENS, _USERS, _USERS.c.id == _TOKENS.c.user_id)
+    .where(_TOKENS.c.digest == bindparam("digest"), _TOKENS.c.revoked_at.is_(None),
+           _TOKENS.c.expires_at > bindparam("now"), _USERS.c.is_active))
 
 
 def resolve_token(engine: Engine, settings: Settings, token: str) -> tuple[User, AuthToken] | None:
@@ -198,7 +200,7 @@ def _audited(session: Session, user: User) -> dict[str, Any]:
     """What the audit trail compares of an account (never its password hash)."""
     return {"username": user.username, "display_name": user.display_name, "role": user.role,
             "bureau_code": user.bureau_code, "phone": user.phone, "is_active": user.is_active,
-            "cell_codes": [c.code for c in grid_service.cells_of_inspector(session, user.id)]}
+            "cell_codes": [c.code for c in grid_service.cells_of_inspector(session, stored_id(user.id))]}
 
 
 def _create(session: Session, data: UserCreate, *, password_hash: str) -> User:
@@ -214,7 +216,7 @@ def _create(session: Session, data: UserCreate, *, password_hash: str) -> User:
     session.add(user)
     session.flush()
     if data.cell_codes:
-        grid_service.set_user_cells(session, user.id, data.cell_codes)
+        grid_service.set_user_cells(session, stored_id(user.id), data.cell_codes)
     return user
 
 
@@ -245,17 +247,17 @@ def update_user(session: Session, user: User, data: UserUpdate, *, by: str) -> U
     user.bureau_code = bureau_code if role == Role.bureau else None
     if data.password is not None:
         user.password_hash = hash_password(data.password)
-        revoke_all_tokens(session, user.id)
+        revoke_all_tokens(session, stored_id(user.id))
     if data.is_active is not None:
         user.is_active = data.is_active
         if not data.is_active:
-            revoke_all_tokens(session, user.id)
+            revoke_all_tokens(session, stored_id(user.id))
     session.add(user)
     session.flush()
     if data.cell_codes is not None:
-        grid_service.set_user_cells(session, user.id, data.cell_codes)
+        grid_service.set_user_cells(session, stored_id(user.id), data.cell_codes)
     elif role != Role.inspector:
-        grid_service.set_user_cells(session, user.id, [])
+        grid_service.set_user_cells(session, stored_id(user.id), [])
     audit.record(session, actor=by, entity="user", key=user.username, action="update",
                  before=before, after=_audited(session, user))
     if data.password is not None:
@@ -268,14 +270,14 @@ def reset_password(session: Session, user: User, *, by: str) -> PasswordReset:
     password = new_password()
     user.password_hash = hash_password(password)
     session.add(user)
-    revoked = revoke_all_tokens(session, user.id)
+    revoked = revoke_all_tokens(session, stored_id(user.id))
     audit.record(session, actor=by, entity="user", key=user.username, action="reset_password",
                  after={"tokens_revoked": revoked})
     return PasswordReset(username=user.username, password=password)
 
 
 def revoke_user_tokens(session: Session, user: User, *, by: str) -> int:
-    revoked = revoke_all_tokens(session, user.id)
+    revoked = revoke_all_tokens(session, stored_id(user.id))
     audit.record(session, actor=by, entity="user", key=user.username, action="revoke_tokens",
                  after={"tokens_revoked": revoked})
     return revoked
@@ -306,9 +308,9 @@ def import_template(fmt: str) -> bytes:
     """The file to fill in: our column names, then a row that says what goes in each (ignored on import,
     since its username is not a valid one)."""
     if fmt == "csv":
-        out = io.StringIO()
-        csv.writer(out).writerow(IMPORT_COLUMNS)
-        return ("\ufeff" + out.getvalue()).encode()  # the BOM makes Excel read UTF-8
+        text = io.StringIO()
+        csv.writer(text).writerow(IMPORT_COLUMNS)
+        return ("\ufeff" + text.getvalue()).encode()  # the BOM makes Excel read UTF-8
     from openpyxl import Workbook
 
     book = Workbook()
@@ -323,7 +325,7 @@ def import_template(fmt: str) -> bytes:
     return out.getvalue()
 
 
-def _invalid_field(error: dict[str, Any]) -> dict[str, str]:
+def _invalid_field(error: ErrorDetails) -> dict[str, str]:
     field = _FIELD_OF.get(str(error["loc"][0]), str(error["loc"][0])) if error["loc"] else ""
     return {"field": field, "message": f"{_FIELD_ZH.get(field, field)}缺失或格式不正确",
             "message_en": f"{field}: {error['msg']}"}
@@ -360,10 +362,11 @@ def import_users(session: Session, content: bytes, *, fmt: str, by: str) -> User
         role, bureau = _text(raw.get("role")), _text(raw.get("bureau"))
         password = new_password()
         try:
-            data = UserCreate(username=username, display_name=_text(raw.get("name")) or None,
-                              role=roles.get(role, role), password=password,
-                              bureau_code=bureaus.get(bureau, bureau) or None, phone=_text(raw.get("phone")) or None,
-                              cell_codes=[c for c in _CELL_SEPARATORS.split(_text(raw.get("cells"))) if c])
+            data = UserCreate.model_validate({
+                "username": username, "display_name": _text(raw.get("name")) or None,
+                "role": roles.get(role, role), "password": password,
+                "bureau_code": bureaus.get(bureau, bureau) or None, "phone": _text(raw.get("phone")) or None,
+                "cell_codes": [c for c in _CELL_SEPARATORS.split(_text(raw.get("cells"))) if c]})
         except ValidationError as exc:
             errors.append(_import_error(row, username, [_invalid_field(e) for e in exc.errors()]))
             continue
@@ -376,7 +379,7 @@ def import_users(session: Session, content: bytes, *, fmt: str, by: str) -> User
                                                          "message": exc.message, "message_en": exc.message_en}]))
             continue
         created.append((user, ImportedAccount(row=row, username=user.username, display_name=user.display_name,
-                                              role=user.role, password=password)))
+                                              role=Role(user.role), password=password)))
     if errors:
         raise ApiError(422, "users_invalid", f"有 {len(errors)} 行有误，未导入任何账号",
                        f"{len(errors)} rows are invalid; nothing was imported", errors)
@@ -393,13 +396,14 @@ def import_users(session: Session, content: bytes, *, fmt: str, by: str) -> User
 def user_public(session: Session, user: User) -> UserPublic:
     bureau = session.get(Bureau, user.bureau_code) if user.bureau_code else None
     if user.role == Role.inspector:
-        cells = grid_service.cells_of_inspector(session, user.id)
+        cells = grid_service.cells_of_inspector(session, stored_id(user.id))
     elif user.role == Role.bureau and user.bureau_code:
         cells = grid_service.cells_of_unit(session, user.bureau_code)
     else:
         cells = []
-    return UserPublic(id=user.id, username=user.username, display_name=user.display_name, role=user.role,
-                      role_name=ROLE_NAMES_ZH[Role(user.role)],
+    role = Role(user.role)
+    return UserPublic(id=stored_id(user.id), username=user.username, display_name=user.display_name, role=role,
+                      role_name=ROLE_NAMES_ZH[role],
                       bureau=BureauRef(code=bureau.code, name=bureau.name) if bureau else None,
                       phone=user.phone, is_active=user.is_active,
                       cells=[CellRef(code=c.code, name=c.name) for c in cells])

@@ -55,7 +55,9 @@ SUMMARY: tuple[SummaryLine, ...] = (
     ("dispatch_accuracy", "准确派遣率", "rate", "higher"),
     ("spotcheck_pass_rate", "抽查合格率", "rate", "higher"),
     ("flagged_closures", "照片存疑结案", "count", "lower"), ("recurring", "反复问题", "count", "lower"),
-    ("missed", "督察发现（漏报）", "count", "lower"), ("coverage_rate", "点位巡查覆盖率", "rate", "higher"))
+    # 漏报: what the cells' inspectors did not report first, and by whom it was found.
+    ("missed", "网格漏报", "count", "lower"), ("supervision_finds", "其中督察暗访发现", "count", "lower"),
+    ("citizen_reports", "其中群众反映", "count", "lower"), ("coverage_rate", "点位巡查覆盖率", "rate", "higher"))
 LIST_ROWS = 50  # overdue and escalated tickets listed; the total says how many more
 TOP_ROWS = 10  # hotspots and key points
 CANDIDATES = 500  # tickets of each kind considered for the 曝光台
@@ -306,7 +308,8 @@ def gather(session: Session, settings: Settings, storage: LocalStorage, *, kind:
         scope=Scope(units=len(ranking.units), ranked=sum(1 for u in ranking.units if u.ranked),
                     cells=len(names.cells), key_points=sum(1 for p in names.key_points.values() if p.is_active),
                     patrols_due=totals.coverage_due, patrolled=totals.coverage_patrolled, reports=totals.reports,
-                    valid_reports=totals.valid_reports, due=totals.due, closed=totals.closed,
+                    valid_reports=totals.valid_reports, supervision_finds=totals.supervision_finds,
+                    citizen_reports=totals.citizen_reports, due=totals.due, closed=totals.closed,
                     open=totals.due - totals.closed, overdue_open=totals.overdue_open),
         summary=_summary(totals, previous.totals if previous else None),
         previous_label=period_label(before) if before else None, min_due=ranking.settings.min_due,

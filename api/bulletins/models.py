@@ -120,6 +120,9 @@ class Scope(SQLModel):
     patrolled: int | None
     reports: int
     valid_reports: int
+    # Of the valid reports, the cells' misses by source; None in a bulletin made before they were counted.
+    supervision_finds: int | None = None
+    citizen_reports: int | None = None
     due: int
     closed: int
     open: int

@@ -31,7 +31,7 @@ from api.tickets import service as tickets_service
 from api.tickets.models import Ticket, TicketEvent
 
 PAGE = 500
-SOURCE_NAMES = {"inspection": "日常巡查", "supervision": "督察暗访"}
+SOURCE_NAMES = {"inspection": "日常巡查", "supervision": "督察暗访", "citizen": "群众反映"}
 STATUS_NAMES = {"reported": "待派遣", "dispatched": "已派遣", "accepted": "已签收", "rectified": "已整改待核查",
                 "rework": "返工", "closed": "已结案", "returned": "已退回", "parked": "挂账", "cancelled": "已作废"}
 RESULT_NAMES = {"pass": "通过", "fail": "不通过"}

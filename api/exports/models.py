@@ -16,7 +16,7 @@ Format = Literal["xlsx", "pdf", "csv"]
 Status = Literal["queued", "running", "done", "failed"]
 TicketStatus = Literal["reported", "dispatched", "accepted", "rectified", "rework", "closed", "returned", "parked",
                        "cancelled"]
-Source = Literal["inspection", "supervision", "citizen"]  # citizens' reports are to come: none match yet
+Source = Literal["inspection", "supervision", "citizen"]  # citizen: reports accepted from 随手拍 (api/citizens)
 
 
 class Export(SQLModel, table=True):

@@ -5,7 +5,10 @@ November's closure rate:
 - reports (上报数): created in the period and complete (no longer `incomplete`) by its end.
 - valid_reports (有效上报数): reports not cancelled (invalid, duplicate) by the end.
 - recurring (反复): valid reports linked to an earlier ticket of their cell and category.
-- missed (漏报): valid reports by supervision (暗访), a problem the cell's inspectors did not report.
+- missed (漏报): valid reports the cell's inspectors did not make, of a problem in their cell: supervision's own
+  finds (暗访) and citizens' reports accepted into tickets (群众反映; a duplicate of a ticket already raised is
+  merged by the reviewer, not made a ticket, so what is accepted was not reported first). Of them
+  citizen_reports: the citizens'; the rest are supervision's.
 - due (应结案数): the deadline inside the period, and neither parked (挂账) nor cancelled at its end.
 - closed (结案数): due and closed at the end; closure_rate (结案率) = closed / due.
 - on_time (按期结案数): closed, and the last rectification came by the deadline (the time verification takes
@@ -58,11 +61,15 @@ DUE_STATUSES = ("dispatched", "accepted", "rectified", "rework", "returned", "cl
 STATE_ACTIONS = tuple(sorted({"dispatched", "reported", "spotcheck"}
                              | set(TRANSITIONS) - {"escalate", "request_extension", "request_park"}))
 
+MISSED_SOURCES = ("supervision", "citizen")  # the sources of 漏报: any but the inspectors' own patrols
+
 # The fine key each grouping is counted by in the database (street and community roll up from cells; an
-# inspector's misses are the supervision finds in their cells, so their tickets are counted by cell too).
+# inspector's misses are those in their cells, so their tickets are counted by cell too, and by source: a
+# citizen's ticket is its reviewer's by authorship alone).
 FINE_KEYS: dict[str, tuple[Mapped[Any], ...]] = {
     "bureau": (col(Ticket.bureau_code),), "street": (col(Ticket.cell_code),), "community": (col(Ticket.cell_code),),
-    "cell": (col(Ticket.cell_code),), "inspector": (col(Ticket.author_id), col(Ticket.cell_code)),
+    "cell": (col(Ticket.cell_code),),
+    "inspector": (col(Ticket.author_id), col(Ticket.cell_code), col(Ticket.source)),
     "category": (col(Ticket.category_code),), "key_point": (col(Ticket.key_point_id),)}
 
 
@@ -87,7 +94,8 @@ def _ticket_sums(start: datetime, end: datetime) -> tuple[ColumnElement, dict[st
     return report | due, {
         "reports": _count(report), "valid_reports": _count(valid),
         "recurring": _count(valid & col(Ticket.recurring_of).is_not(None)),
-        "missed": _count(valid & (Ticket.source == "supervision")),
+        "missed": _count(valid & col(Ticket.source).in_(MISSED_SOURCES)),
+        "citizen_reports": _count(valid & (col(Ticket.source) == "citizen")),
         "due": _count(due), "closed": _count(closed),
         "on_time": _count(closed & (col(Ticket.rectified_at) <= deadline)),
         "rectified": _count(due & status.in_(STOPPED))}
@@ -102,7 +110,8 @@ def _tally_ticket(counts: Counter, state: "State", ticket: "Replayed", start: da
     counts["reports"] += report
     counts["valid_reports"] += valid
     counts["recurring"] += valid and ticket.recurring_of is not None
-    counts["missed"] += valid and ticket.source == "supervision"
+    counts["missed"] += valid and ticket.source in MISSED_SOURCES
+    counts["citizen_reports"] += valid and ticket.source == "citizen"
     counts["due"] += due
     counts["closed"] += due and state.status == "closed"
     counts["on_time"] += (due and state.status == "closed" and state.rectified_at is not None

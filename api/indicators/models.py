@@ -98,10 +98,13 @@ class BureauLoad(SQLModel):
 
 
 class MissedCell(SQLModel):
-    """A cell where the supervision team found problems itself this week (暗访): its inspectors' misses."""
+    """A cell with problems its inspectors did not report first this week, their misses (漏报): found by the
+    supervision team itself (暗访) or reported by citizens (群众反映)."""
     cell_code: str
     cell_name: str
-    count: int
+    count: int  # = supervision_finds + citizen_reports
+    supervision_finds: int
+    citizen_reports: int
     inspectors: list[str]  # usernames
     inspector_names: list[str]
 
@@ -151,7 +154,9 @@ class Figures(SQLModel):
     reports: int  # 上报数
     valid_reports: int  # 有效上报数
     recurring: int  # 反复
-    missed: int  # 漏报: supervision's own finds
+    missed: int  # 漏报: problems in a cell its inspectors did not report, = supervision_finds + citizen_reports
+    supervision_finds: int  # 督察发现: supervision's own (暗访)
+    citizen_reports: int  # 群众反映: citizens' reports accepted into tickets
     dispatched: int  # 派遣数
     returns: int
     dispatch_accuracy: float | None  # 准确派遣率 = 1 − returns / dispatched

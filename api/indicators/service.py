@@ -78,23 +78,27 @@ def overview(session: Session, now: datetime, tz: ZoneInfo) -> dict:  # an Overv
         func.sum(case(((col(Ticket.status) == "closed") & (col(Ticket.rectified_at) <= Ticket.deadline_at), 1),
                       else_=0)),
     ).select_from(Ticket).where(due)).one()
-    # 暗访: what the supervision team found itself this week counts as missed by the cell's inspectors.
+    # What the supervision team found itself (暗访) and what citizens reported (群众反映) this week: problems the
+    # cell's inspectors did not report first, their misses (api/indicators/figures.py).
     # cast: the inner join leaves no ticket without a cell.
-    found = cast(Sequence[tuple[str, str, int]], session.exec(
-        select(Ticket.cell_code, GridCell.name, func.count())
+    from_citizens = func.sum(case((col(Ticket.source) == "citizen", 1), else_=0))
+    found = cast(Sequence[tuple[str, str, int, int]], session.exec(
+        select(Ticket.cell_code, GridCell.name, func.count(), from_citizens)
         .join(GridCell, col(GridCell.code) == Ticket.cell_code)
-        .where(Ticket.source == "supervision", Ticket.status != "incomplete", col(Ticket.created_at) >= week_start)
+        .where(col(Ticket.source).in_(figures.MISSED_SOURCES), Ticket.status != "incomplete",
+               col(Ticket.created_at) >= week_start)
         .group_by(col(Ticket.cell_code), col(GridCell.name)).order_by(col(Ticket.cell_code))).all())
     inspectors: dict[str, list[tuple[str, str]]] = {}
     for cell_code, username, display_name in session.exec(
             select(CellInspector.cell_code, User.username, User.display_name)
             .join(User, col(User.id) == CellInspector.user_id)
-            .where(col(CellInspector.cell_code).in_([c for c, _, _ in found]))):
+            .where(col(CellInspector.cell_code).in_([row[0] for row in found]))):
         inspectors.setdefault(cell_code, []).append((username, display_name))
     missed = [{"cell_code": code, "cell_name": name, "count": count,
+               "supervision_finds": count - int(citizens), "citizen_reports": int(citizens),
                "inspectors": [u for u, _ in sorted(inspectors.get(code, []))],
                "inspector_names": [n for _, n in sorted(inspectors.get(code, []))]}
-              for code, name, count in found]
+              for code, name, count, citizens in found]
     return {
         "as_of": now, "day_start": day_start, "week_start": week_start,
         "missed_this_week": missed,
@@ -134,6 +138,7 @@ def figures_public(counts: Counter, coverage: tuple[int, int] | None) -> Figures
     spotchecks = c["spotcheck_passes"] + c["spotcheck_fails"]
     return Figures(
         reports=c["reports"], valid_reports=c["valid_reports"], recurring=c["recurring"], missed=c["missed"],
+        supervision_finds=c["missed"] - c["citizen_reports"], citizen_reports=c["citizen_reports"],
         dispatched=c["dispatched"], returns=c["returns"],
         dispatch_accuracy=round(1 - c["returns"] / c["dispatched"], 4) if c["dispatched"] else None,
         due=c["due"], closed=c["closed"], closure_rate=_rate(c["closed"], c["due"], 4),
@@ -174,16 +179,19 @@ def _roll_up(session: Session, by: str, fine: dict[tuple, Counter]) -> dict[str,
             add(parent.get(cell), counts)
     elif by == "inspector":
         users = dict(session.exec(select(User.id, User.username)
-                                  .where(col(User.id).in_({author for author, _ in fine}))).all())
+                                  .where(col(User.id).in_({key[0] for key in fine}))).all())
         inspectors: dict[str, list[str]] = {}
         for cell, username in session.exec(select(CellInspector.cell_code, User.username)
                                            .join(User, col(User.id) == CellInspector.user_id)).all():
             inspectors.setdefault(cell, []).append(username)
-        for (author, cell), counts in fine.items():
-            missed = counts["missed"]
-            add(users.get(author), counts - Counter(missed=missed))  # a miss is the cell's inspectors'
+        for (author, cell, source), counts in fine.items():
+            # A miss is the cell's inspectors'; the rest is the author's, but for a citizen's ticket, whose author
+            # is only the reviewer who accepted it.
+            missed = Counter(missed=counts["missed"], citizen_reports=counts["citizen_reports"])
+            if source != "citizen":
+                add(users.get(author), counts - missed)
             for username in inspectors.get(cell, []):
-                add(username, Counter(missed=missed))
+                add(username, missed)
     else:
         for (key,), counts in fine.items():
             add(key, counts)

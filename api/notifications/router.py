@@ -64,7 +64,7 @@ class MarkedRead(SQLModel):
 @router.post("/read-all", response_model=MarkedRead)
 def mark_all_read(session: SessionDep, user: CurrentUser):
     """Mark every unread notification of yours read."""
-    marked = session.exec(update(Notification).where(Notification.user_id == user.id,
+    marked = session.exec(update(Notification).where(col(Notification.user_id) == user.id,
                                                      col(Notification.read_at).is_(None))
                           .values(read_at=utcnow())).rowcount
     return MarkedRead(marked=marked)

@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from api.accounts.models import User
 from api.config import get_settings
-from api.database import utcnow
+from api.database import table_of, utcnow
 from api.driverstatements import DriverStatement
 from api.notifications.models import Notification, WebhookDelivery
 from api.reference_data import reference
@@ -44,7 +44,7 @@ RULES = {
 def _insert_for(*where) -> DriverStatement:
     """Every dispatch asks, so each audience's notifications are one INSERT … SELECT on the driver
     connection (api/driverstatements.py), without a round trip to read the recipients first."""
-    users, notifications = User.__table__.c, Notification.__table__
+    users, notifications = table_of(User).c, table_of(Notification)
     copied = ("ticket_id", "kind", "title", "body", "created_at")
     return DriverStatement(insert(notifications).from_select(
         ["user_id", *copied],
@@ -52,7 +52,7 @@ def _insert_for(*where) -> DriverStatement:
         .where(users.is_active, *where)))
 
 
-_USERS = User.__table__.c
+_USERS = table_of(User).c
 _NOTIFY = {
     "bureau": _insert_for(_USERS.role == "bureau", _USERS.bureau_code == bindparam("bureau_code")),
     "dispatchers": _insert_for(_USERS.role == "dispatcher"),
@@ -67,11 +67,11 @@ def subscribe() -> None:
 
 def notify(session: Session, ticket: Ticket, action: str, to_status: str | None, detail: str = "") -> None:
     """Queue the in-app notifications and the bureau webhook an event calls for (if any)."""
-    rule = RULES.get(action) or RULES.get(to_status or "")
+    kind = action if action in RULES else to_status or ""
+    rule = RULES.get(kind)
     if rule is None or action == "photo_received":
         return
     audience, title = rule
-    kind = action if action in RULES else to_status
     ref = reference(session)
     category = ref.categories.get(ticket.category_code)
     cell = ref.cells.get(ticket.cell_code) if ticket.cell_code else None

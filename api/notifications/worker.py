@@ -35,8 +35,9 @@ def mark_overdue(engine: Engine, settings: Settings) -> int:
     with transaction(engine) as session:
         tickets = session.exec(select(Ticket).where(
             col(Ticket.status).in_(CLOCK_RUNNING), col(Ticket.deadline_at) < now, col(Ticket.overdue_at).is_(None))
-            .order_by(Ticket.deadline_at).limit(BATCH).with_for_update(skip_locked=True)).all()
+            .order_by(col(Ticket.deadline_at)).limit(BATCH).with_for_update(skip_locked=True)).all()
         for ticket in tickets:
+            assert ticket.deadline_at is not None  # the query took only tickets past a deadline
             ticket.overdue_at = now
             session.add(ticket)
             add_event(session, ticket, "overdue", actor=None, from_status=ticket.status, to_status=ticket.status,
@@ -52,9 +53,10 @@ def auto_escalate(engine: Engine, settings: Settings) -> int:
         calendar = reference(session).calendar(settings.tz, settings.working_hours)
         tickets = session.exec(select(Ticket).where(
             col(Ticket.status).in_(CLOCK_RUNNING), col(Ticket.overdue_at).is_not(None), Ticket.escalated == False)  # noqa: E712
-            .order_by(Ticket.deadline_at).limit(BATCH).with_for_update(skip_locked=True)).all()
+            .order_by(col(Ticket.deadline_at)).limit(BATCH).with_for_update(skip_locked=True)).all()
         escalated = 0
         for ticket in tickets:
+            assert ticket.deadline_at is not None  # overdue, so past a deadline
             if calendar.add(ticket.deadline_at, grace) <= now:
                 ticket.escalated = True
                 session.add(ticket)
@@ -71,11 +73,11 @@ def _claim(engine: Engine, limit: int = 20) -> list[WebhookDelivery]:
         due = session.exec(select(WebhookDelivery).where(
             WebhookDelivery.status == "pending", col(WebhookDelivery.next_attempt_at) <= now,
             or_(col(WebhookDelivery.claimed_until).is_(None), col(WebhookDelivery.claimed_until) < now))
-            .order_by(WebhookDelivery.id).limit(limit).with_for_update(skip_locked=True)).all()
+            .order_by(col(WebhookDelivery.id)).limit(limit).with_for_update(skip_locked=True)).all()
         for delivery in due:
             delivery.claimed_until = now + timedelta(seconds=60)
             session.add(delivery)
-        return due
+        return list(due)
 
 
 def send(client: httpx.Client, delivery: WebhookDelivery) -> str | None:
@@ -99,7 +101,7 @@ def deliver_webhooks(engine: Engine, settings: Settings, client: httpx.Client) -
     for delivery in _claim(engine):
         error = send(client, delivery)
         with transaction(engine) as session:
-            row = session.get(WebhookDelivery, delivery.id)
+            row = session.get_one(WebhookDelivery, delivery.id)
             row.attempts += 1
             row.claimed_until = None
             if error is None:

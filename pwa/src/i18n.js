@@ -37,7 +37,8 @@ export const EN = {
   加载更多: 'More', '仅显示前100件，请用筛选缩小范围': 'Showing the first 100: filter to narrow it down',
   申请挂账: 'Ask to park', 挂账原因: 'Why it cannot be fixed in time', 挂账申请: 'Park request', 同意挂账: 'Approve parking',
   不同意挂账: 'Deny parking', 审批挂账: 'Park decision', 本周到期: 'Due this week',
-  '本周暗访发现（计网格漏报）': 'Found by supervision this week (missed by the cell)', 网格员: 'Inspectors', 件数: 'Count',
+  '本周暗访与群众反映（计网格漏报）': 'Found by supervision or reported by citizens this week (missed by the cell)',
+  漏报: 'Missed by the grid', 群众反映: "Citizens' reports", 网格员: 'Inspectors', 件数: 'Count',
   核查照片: 'Verification photos', 拍核查照片: 'Take a verification photo',
   不通过须写明原因并拍照: 'A failure needs a reason and a photo', 剩余: 'left', 工作小时: 'working hours', 正常: 'on track', 临期: 'due soon', '本机还有 {name} 未发送的工单，发送后才能换人登录': 'This phone still holds unsent tickets of {name}: send them before another person logs in.', 定位已过期: 'Locating again…', 上次更新: 'Updated', 离线数据: 'offline copy',
   // Patrols of key points (今日巡查) and key points at capture.

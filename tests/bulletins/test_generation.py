@@ -8,12 +8,14 @@ import pytest
 from sqlmodel import select
 
 from api.bulletins import content, runner
-from api.bulletins.models import Bulletin
+from api.accounts.models import User
+from api.bulletins.models import Bulletin, BulletinContent
 from api.database import utcnow
 from api.documents import pdf
 from api.indicators import periods
 from api.indicators import service as indicators_service
 from tests.bulletins.history import UNITS, build
+from tests.indicators.history import C2, Story, local
 
 AFTER = datetime(2026, 12, 15, tzinfo=UTC)
 
@@ -161,3 +163,27 @@ def test_without_a_chinese_font_generation_fails_with_the_reason(db, engine, set
     db.expire_all()
     row = db.get(Bulletin, row.id)
     assert (row.status, row.sha256) == ("failed", None) and "中文字体" in row.error
+
+
+def test_the_cells_misses_are_split_by_source(db, settings, october):
+    """漏报 in the summary and the scope: supervision's own finds and citizens' reports (群众反映) each apart. A
+    bulletin made before the split was counted still opens, without the sentence."""
+    dispatcher = db.exec(select(User).where(User.username == "dispatcher")).one()
+    Story(db, dispatcher, C2, local(10, 21), source="citizen").dispatch(local(10, 21), "zjj", local(10, 22, 17))
+    db.commit()
+    found = _gather(db, settings)
+    totals = indicators_service.indicators(db, settings, period=periods.parse("2026-10"), by="bureau",
+                                           now=AFTER).totals
+    assert (totals.missed, totals.citizen_reports) == (totals.supervision_finds + 1, 1)
+    lines = {f.label: f.value for f in found.summary}
+    assert (lines["网格漏报"], lines["其中督察暗访发现"], lines["其中群众反映"]) == (
+        totals.missed, totals.supervision_finds, 1)
+    assert (found.scope.supervision_finds, found.scope.citizen_reports) == (totals.supervision_finds, 1)
+    row = Bulletin(kind="monthly", period="2026-10", status="done", version=1)
+    page = runner.render(row, found, settings, for_print=False)
+    assert f"其中督察暗访发现 {totals.supervision_finds} 件、群众反映 1 件，计网格漏报" in page
+    stored = found.model_dump(mode="json")
+    for field in ("supervision_finds", "citizen_reports"):
+        del stored["scope"][field]
+    older = BulletinContent.model_validate(stored)
+    assert "计网格漏报" not in runner.render(row, older, settings, for_print=False)

@@ -17,14 +17,16 @@ from tests.indicators.history import TZ, C1, Story, local
 
 @pytest.fixture
 def marked(db, october):
-    """October's tickets, some at the key point, some from supervision; and the clerk's own capture at the key
-    point, still incomplete (no problem yet: never exported)."""
+    """October's tickets, some at the key point, some from supervision, some from citizens; and the clerk's own
+    capture at the key point, still incomplete (no problem yet: never exported)."""
     point = db.exec(select(KeyPoint)).one()
     tickets = db.exec(select(Ticket).order_by(Ticket.created_at, Ticket.id)).all()
     for ticket in tickets[::3]:
         ticket.key_point_id = point.id
     for ticket in tickets[1::4]:
         ticket.source = "supervision"
+    for ticket in tickets[2::4]:
+        ticket.source = "citizen"
     db.add_all(tickets)
     clerk = db.exec(select(User).where(User.username == "clerk")).one()
     Story(db, clerk, C1, local(10, 9), key_point_id=point.id)
@@ -39,7 +41,7 @@ def _cases(point: KeyPoint) -> list[tuple[dict, object]]:
         ({"source": "supervision"}, lambda t: t.source == "supervision"),
         ({"source": "inspection", "key_point": point.id},
          lambda t: t.source == "inspection" and t.key_point_id == point.id),
-        ({"source": "citizen"}, lambda t: False),  # citizens' reports are to come
+        ({"source": "citizen"}, lambda t: t.source == "citizen"),
         ({"closed_from": start.isoformat()}, lambda t: t.closed_at is not None and t.closed_at >= start),
         ({"closed_to": end.isoformat()}, lambda t: t.closed_at is not None and t.closed_at < end),
         ({"closed_from": start.isoformat(), "closed_to": end.isoformat(), "bureau": "zjj"},
@@ -92,3 +94,12 @@ def test_a_liaison_counts_its_own_units_tickets_whatever_it_names(client, db, ma
 def test_an_unknown_source_is_refused(client, marked):
     response = client.post("/api/v1/exports/preview", json={"source": "hotline"}, headers=login(client, "clerk"))
     assert response.status_code == 422 and response.json()["error"]["code"]
+
+
+def test_each_source_has_its_ledger_name(db, marked):
+    """来源 as county ledgers write it (docs/domain.md §12): 日常巡查, 督察暗访, 群众反映."""
+    clerk = db.exec(select(User).where(User.username == "clerk")).one()
+    names = ledger.Names(db)
+    for source, name in (("inspection", "日常巡查"), ("supervision", "督察暗访"), ("citizen", "群众反映")):
+        (page, *_) = ledger.pages(db, clerk, ExportFilters.model_validate({"source": source}), TZ)
+        assert {line.source for line in ledger.lines(db, names, page)} == {name}

@@ -44,12 +44,14 @@ def county(db: Session) -> dict[str, User]:
 class Story:
     """One ticket's life, step by step."""
 
-    def __init__(self, db: Session, author: User, cell: str, created: datetime, **columns):
+    def __init__(self, db: Session, author: User, cell: str, created: datetime, source: str | None = None,
+                 **columns):
+        """`source` by the author's role unless given (a citizen's report: its author is the reviewer)."""
         self.db = db
         ticket_id = uuid.uuid4()
         self.ticket = Ticket(id=ticket_id, author_id=author.id, category_code="0506", lat=28.905, lon=120.005,
                              accuracy_m=5, located_at=created, captured_at=created, cell_code=cell,
-                             source="supervision" if author.role == Role.supervisor else "inspection",
+                             source=source or ("supervision" if author.role == Role.supervisor else "inspection"),
                              request_sha256=hashlib.sha256(ticket_id.bytes).hexdigest(), created_at=created,
                              **columns)
         self._save()

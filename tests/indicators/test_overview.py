@@ -1,11 +1,14 @@
 """The leader's overview: per-bureau open/overdue/escalated, today's reports, this week's rates."""
 
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
+from api.accounts.models import Role
 from api.database import utcnow
 from api.tickets.models import Ticket
-from tests.factories import photo_bytes, submit
+from tests.citizens.helpers import CELL, County
+from tests.factories import login, make_user, photo_bytes, submit
 from tests.tickets.test_workflow import LAT, LON, Loop
 
 
@@ -61,4 +64,31 @@ def test_supervision_finds_count_as_the_cells_misses(client, county):
     submit(client, loop.headers["insp05"], [photo_bytes("gps_DSCN0010.jpg")], lat=LAT, lon=LON)  # not a miss
     body = client.get("/api/v1/indicators/overview", headers=loop.headers["leader"]).json()
     assert body["missed_this_week"] == [{"cell_code": "330790001002001", "cell_name": "解放社区1号网格", "count": 1,
+                                         "supervision_finds": 1, "citizen_reports": 0,
                                          "inspectors": ["insp05"], "inspector_names": ["吴涛"]}]
+
+
+def test_accepted_citizens_reports_count_as_the_cells_misses_of_their_own(client, db):
+    """群众反映: a report accepted into a ticket is a problem the cell's inspector did not report first; a rejected
+    one never became a ticket and counts nowhere. The week's figures split the misses by source too."""
+    county = County(db, client)
+    accepted, _ = county.report()
+    ticket_id = county.accept(accepted)["ticket_id"]
+    rejected, _ = county.report(device_id="phone-0002")
+    assert client.post(f"/api/v1/citizen-reports/{rejected}/reject", headers=county.dispatcher,
+                       json={"reason": "不在本县"}).status_code == 200
+    make_user(db, "leader", Role.leader)
+    db.commit()
+    leader = login(client, "leader")
+    body = client.get("/api/v1/indicators/overview", headers=leader).json()
+    (cell,) = body["missed_this_week"]
+    assert (cell["cell_code"], cell["count"], cell["supervision_finds"], cell["citizen_reports"], cell["inspectors"]) \
+        == (CELL, 1, 0, 1, ["insp"])
+    year, week, _ = datetime.fromisoformat(body["as_of"]).astimezone(ZoneInfo("Asia/Shanghai")).isocalendar()
+    found = client.get("/api/v1/indicators", headers=leader,
+                       params={"period": f"{year}-W{week:02d}", "by": "inspector"}).json()
+    # The inspector of the cell missed it; the dispatcher who accepted it reported nothing.
+    assert [(r["key"], r["reports"], r["missed"], r["citizen_reports"]) for r in found["rows"]] == [
+        ("insp", 0, 1, 1)]
+    assert (found["totals"]["reports"], found["totals"]["citizen_reports"]) == (1, 1)
+    assert client.get(f"/api/v1/tickets/{ticket_id}", headers=leader).json()["source"] == "citizen"

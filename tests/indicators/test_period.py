@@ -165,6 +165,42 @@ def test_groupings(db, settings, users, by, expected):
         assert found.totals.coverage_due is None
 
 
+def test_citizens_reports_are_the_cells_misses_counted_apart(db, settings, users):
+    """A citizen's report accepted into a ticket (source `citizen`, its author the dispatcher who reviewed it) is a
+    problem the cell's inspectors did not report first: 漏报 like supervision's own finds, and counted apart as
+    群众反映. The reviewer is no inspector and is credited with none of it."""
+    stories = october(db, users)
+    dispatcher = users["dispatcher"]
+    Story(db, dispatcher, C2, local(10, 21), source="citizen").dispatch(local(10, 21), "zjj", local(10, 22, 17))
+    Story(db, dispatcher, C2, local(10, 27), source="citizen").dispatch(local(10, 27), "zjj", local(10, 28, 12)) \
+        .cancel(local(10, 27, 10))  # not a valid report: no miss
+    late = Story(db, dispatcher, C1, local(10, 30), source="citizen").dispatch(local(10, 30), "zhzf",
+                                                                                 local(11, 2, 12))
+    db.commit()
+    november(db, stories, users)
+    late.cancel(local(11, 3))  # October counts it as it stood then: valid
+    db.commit()
+    missed = {"missed": 0, "supervision_finds": 0, "citizen_reports": 0}
+    cells = service.indicators(db, settings, period=OCTOBER, by="cell", now=AFTER)
+    assert {row.key: _subset(row, missed) for row in cells.rows} == {
+        C1: {"missed": 2, "supervision_finds": 1, "citizen_reports": 1},  # T10 (暗访) and the late one
+        C2: {"missed": 1, "supervision_finds": 0, "citizen_reports": 1}}
+    assert _subset(cells.totals, {**missed, "reports": 0, "valid_reports": 0}) == {
+        "missed": 3, "supervision_finds": 1, "citizen_reports": 2, "reports": 18, "valid_reports": 16}
+    inspectors = service.indicators(db, settings, period=OCTOBER, by="inspector", now=AFTER)
+    rows = {row.key: row for row in inspectors.rows}
+    assert "dispatcher" not in rows
+    assert _subset(rows["insp1"], {**missed, "reports": 0}) == {
+        "missed": 2, "supervision_finds": 1, "citizen_reports": 1, "reports": 11}
+    assert _subset(rows["insp2"], {**missed, "reports": 0}) == {
+        "missed": 1, "supervision_finds": 0, "citizen_reports": 1, "reports": 3}
+    units = service.indicators(db, settings, period=OCTOBER, by="bureau", now=AFTER)
+    assert {row.key: _subset(row, missed) for row in units.rows if row.missed} == {
+        "jjdd": {"missed": 1, "supervision_finds": 1, "citizen_reports": 0},
+        "zhzf": {"missed": 1, "supervision_finds": 0, "citizen_reports": 1},
+        "zjj": {"missed": 1, "supervision_finds": 0, "citizen_reports": 1}}
+
+
 def test_a_running_period_counts_up_to_now(db, settings, users):
     now = datetime.now(UTC)
     past = Story(db, users["insp1"], C1, now - timedelta(hours=3)).dispatch(

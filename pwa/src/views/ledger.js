@@ -11,7 +11,7 @@ import { countyDay } from '../geo.js';
 import { lastFinished } from '../periods.js';
 
 const FORMATS = [['xlsx', '导出 XLSX 台账'], ['pdf', '导出 PDF 对比台账'], ['csv', '导出 CSV']];
-const SOURCES = [['inspection', '日常巡查'], ['supervision', '督察暗访']];
+const SOURCES = [['inspection', '日常巡查'], ['supervision', '督察暗访'], ['citizen', '群众反映']];
 const STATUSES = ['dispatched', 'accepted', 'rectified', 'rework', 'closed', 'returned', 'parked', 'cancelled'];
 const STATE = { queued: '排队中', running: '生成中', done: '已完成', failed: '导出失败' };
 const POLL_MS = 1000;

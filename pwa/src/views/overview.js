@@ -1,7 +1,8 @@
 // The leader's overview (领导总览): a period to pick (本周 / 本月 / 本季 / 上月 / dates), its figures, the units'
 // ranking with the red and black lists and the trends; then what is open right now (open, overdue and
-// escalated tickets by unit, today's reports, this week's rates, supervision's own finds). Every number opens
-// the tickets behind it, whose chips say in words what was picked.
+// escalated tickets by unit, today's reports, this week's rates, the cells' misses: supervision's own finds and
+// citizens' reports). Every number opens the tickets behind it, whose chips say in words what was picked; the
+// misses split by source are shown as they are, since the ticket list does not filter by source.
 import './figures.css';
 import { api } from '../api.js';
 import { h, formatTime } from '../dom.js';
@@ -14,6 +15,10 @@ import { pct, rankingTable, unitsTable } from './ranking.js';
 
 const number = (value, query, label, key) => h('a', { href: `#/tickets?${query}`, class: 'figure', 'data-figure': key },
   h('span', { class: 'value' }, String(value)), h('span', { class: 'label' }, label));
+const shown = (value, label, key) => h('div', { class: 'figure', 'data-figure': key },
+  h('span', { class: 'value' }, String(value)), h('span', { class: 'label' }, label));
+// 漏报: problems the cells' inspectors did not report first, by whom they were found.
+const missedLabel = (m) => `${t('漏报')} · ${t('督察暗访')} ${m.supervision_finds} · ${t('群众反映')} ${m.citizen_reports}`;
 
 export async function render({ query }) {
   const today = countyDay();
@@ -57,7 +62,8 @@ function periodSection(figures, ranking) {
         number(pct(totals.on_time_rate), behind('closed', period), `${t('按期结案率')} ${totals.on_time}/${totals.due}`, 'on_time_rate'),
         number(totals.overdue_open, behind('overdue_open', period), t('超期未结数'), 'overdue_open'),
         number(pct(totals.rework_rate), behind('reworked', period),
-          `${t('返工率')} ${totals.verification_fails + totals.spotcheck_fails}/${totals.rectifications}`, 'rework_rate'))),
+          `${t('返工率')} ${totals.verification_fails + totals.spotcheck_fails}/${totals.rectifications}`, 'rework_rate'),
+        shown(totals.missed, missedLabel(totals), 'missed'))),
     h('section', { class: 'ranking-section', 'aria-labelledby': 'ranking-title' },
       h('h3', { id: 'ranking-title' }, t(ranking ? '单位排名' : '各单位指标')),
       ranking ? rankingTable(ranking) : unitsTable(figures)),
@@ -93,13 +99,16 @@ function liveSection(data) {
         h('td', {}, h('a', { href: `#/tickets?${open}&bureau=${encodeURIComponent(b.code)}` }, String(b.open))),
         h('td', {}, h('a', { href: `#/tickets?${running}&bureau=${encodeURIComponent(b.code)}&overdue=true` }, String(b.overdue))),
         h('td', {}, h('a', { href: `#/tickets?${open}&bureau=${encodeURIComponent(b.code)}&escalated=true` }, String(b.escalated))))))),
-    // 暗访: problems the supervision team found itself count against the cell's inspectors.
-    data.missed_this_week.length ? h('table', { class: 'by-bureau', id: 'missed' },
-      h('caption', {}, t('本周暗访发现（计网格漏报）')),
-      h('thead', {}, h('tr', {}, ...['网格', '网格员', '件数'].map((c) => h('th', { scope: 'col' }, t(c))))),
+    // What supervision found itself (暗访) and what citizens reported (群众反映) count against the cell's inspectors.
+    // A stack table: five columns fold into labelled lines on a phone.
+    data.missed_this_week.length ? h('table', { class: 'stack', id: 'missed' },
+      h('caption', {}, t('本周暗访与群众反映（计网格漏报）')),
+      h('thead', {}, h('tr', {}, ...['网格', '网格员', '督察暗访', '群众反映', '件数'].map((c) => h('th', { scope: 'col' }, t(c))))),
       h('tbody', {}, ...data.missed_this_week.map((m) => h('tr', {},
         h('th', { scope: 'row' }, m.cell_name, ' ', h('small', { class: 'code' }, m.cell_code)),
-        h('td', {}, m.inspector_names.join(t('、'))),
-        h('td', {}, h('a', { href: `#/tickets?cell=${encodeURIComponent(m.cell_code)}&since=${encodeURIComponent(new Date(data.week_start).toISOString())}` },
+        h('td', { 'data-label': t('网格员') }, m.inspector_names.join(t('、'))),
+        h('td', { class: 'num', 'data-label': t('督察暗访'), 'data-source': 'supervision' }, String(m.supervision_finds)),
+        h('td', { class: 'num', 'data-label': t('群众反映'), 'data-source': 'citizen' }, String(m.citizen_reports)),
+        h('td', { class: 'num', 'data-label': t('件数') }, h('a', { href: `#/tickets?cell=${encodeURIComponent(m.cell_code)}&since=${encodeURIComponent(new Date(data.week_start).toISOString())}` },
           String(m.count))))))) : null);
 }
