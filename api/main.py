@@ -35,6 +35,8 @@ from api.indicators.router import router as indicators_router
 from api.keypoints.router import router as keypoints_router
 from api.notifications import service as notifications_service
 from api.notifications.router import router as notifications_router
+from api.open311.router import admin_router as open311_admin_router
+from api.open311.router import router as open311_router
 from api.patrols.router import router as patrols_router
 from api.photos import router as photos_routes
 from api.photos.router import router as photos_router
@@ -125,7 +127,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     for router in (photos_router, tickets_router, accounts_router, bureaus_router, catalog_router, grid_router,
                    routing_router, calendar_router, county_router, queues_router, spotchecks_router,
                    notifications_router, indicators_router, keypoints_router, patrols_router, maps_router,
-                   bulletins_router, exports_router, audit_router, citizens_router):
+                   bulletins_router, exports_router, audit_router, citizens_router, open311_admin_router,
+                   open311_router):
         app.include_router(router)
     # The domains above tickets hear of its events (api/tickets/events.py).
     notifications_service.subscribe()

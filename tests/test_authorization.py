@@ -322,6 +322,15 @@ CASES = [
          lambda w, a: (f"/api/v1/citizen-reports/{w.citizen_report()[0]}/reject", {"json": {"reason": "非问题"}})),
     Case("GET", "/api/v1/citizen-reports/{report_id}/photos/{photo_id}/{variant}", CONFIGURERS,
          lambda w, a: ("/api/v1/citizen-reports/{0}/photos/{1}/original".format(*w.citizen_report()[:2]), {})),
+    # The county's settings of public reporting and Open311's keys are the admin's.
+    Case("GET", "/api/v1/citizen-settings", {"admin"}, _fixed("/api/v1/citizen-settings")),
+    Case("PUT", "/api/v1/citizen-settings", {"admin"}, _fixed("/api/v1/citizen-settings", json={
+        "reviewer_role": "dispatcher", "per_device_hourly": 10, "per_address_hourly": 30,
+        "open311_sources": ["citizen"], "location_decimals": 3, "jurisdiction_id": None})),
+    Case("GET", "/api/v1/open311/keys", {"admin"}, _fixed("/api/v1/open311/keys")),
+    Case("POST", "/api/v1/open311/keys", {"admin"}, _fixed("/api/v1/open311/keys", json={"system": "12345 热线平台"})),
+    Case("POST", "/api/v1/open311/keys/{key_id}/revoke", {"admin"},
+         lambda w, a: (f"/api/v1/open311/keys/{w.open311_key()[0]}/revoke", {})),
 ]
 
 # No account at all: residents' reports and the status of their own (a tracking code is its credential).
@@ -334,6 +343,18 @@ PUBLIC_CASES = [
     Case("GET", "/api/v1/public/reports/{tracking_code}", ALL,
          lambda w, a: (f"/api/v1/public/reports/{w.citizen_report()[2]}", {})),
     Case("GET", "/api/v1/public/reports/{tracking_code}/photos/{photo_id}", ALL, lambda w, a: (w.fixed_report(), {})),
+    # Open311: reads need nothing; posts need a key (the system's credential, whoever presents it).
+    Case("GET", "/open311/v2/services.{format}", ALL, lambda w, a: (w.open311_ready("/services.xml"), {})),
+    Case("GET", "/open311/v2/services/{service_code}.{format}", ALL,
+         lambda w, a: (w.open311_ready("/services/0506.json"), {})),
+    Case("GET", "/open311/v2/requests.{format}", ALL, lambda w, a: (w.open311_ready("/requests.json"), {})),
+    Case("POST", "/open311/v2/requests.{format}", ALL, lambda w, a: (w.open311_ready("/requests.xml"), {
+        "data": {"api_key": w.open311_key()[1], "service_code": "0506", "lat": "28.905", "long": "120.005"}})),
+    Case("GET", "/open311/v2/requests/{service_request_id}.{format}", ALL,
+         lambda w, a: (f"/open311/v2/requests/{w.open311_request()[0]}.json", {})),
+    Case("PUT", "/open311/v2/requests/{service_request_id}/media.{format}", ALL, lambda w, a: w.open311_media()),
+    Case("GET", "/open311/v2/tokens/{token}.{format}", ALL,
+         lambda w, a: (f"/open311/v2/tokens/{w.open311_request()[1]}.xml", {})),
 ]
 
 
@@ -421,9 +442,12 @@ class World:
             body["photo_ids"] = [self.after_photo(ticket_id) if upload else str(uuid.uuid4())]
         return body
 
-    def citizen_body(self, photos):
+    def public_list(self):
         self.client.put("/api/v1/public-categories", headers=self.headers["admin"], json={"categories": [
             {"category_code": "0506", "public_name": "乱停车", "public_name_en": "Bad parking"}]})
+
+    def citizen_body(self, photos):
+        self.public_list()
         return report_body(photos, device_id=None)
 
     def citizen_report(self, *, upload=True):
@@ -449,6 +473,31 @@ class World:
                                         json=self.action_body(step, ticket_id, upload=True))
             assert response.status_code == 200, response.text
         return self.client.get(f"/api/v1/public/reports/{code}").json()["after_photos"][0]
+
+    def open311_key(self):
+        """A fresh key for a system: its id and the key itself."""
+        issued = self.client.post("/api/v1/open311/keys", headers=self.headers["admin"],
+                                  json={"system": f"平台 {next(_counter)}"}).json()
+        return issued["id"], issued["api_key"]
+
+    def open311_ready(self, path):
+        """The public list set (Open311's services), and the path under /open311/v2."""
+        self.public_list()
+        return f"/open311/v2{path}"
+
+    def open311_request(self):
+        """A request posted through Open311 with a fresh key: its id, its token and the key."""
+        key = self.open311_key()[1]
+        created = self.client.post(self.open311_ready("/requests.json"), data={
+            "api_key": key, "service_code": "0506", "lat": "28.905", "long": "120.005"})
+        assert created.status_code == 200, created.text
+        return created.json()[0]["service_request_id"], created.json()[0]["token"], key
+
+    def open311_media(self):
+        """The photo of a fresh Open311 request, to send with the key that posted it."""
+        request_id, _, key = self.open311_request()
+        return (f"/open311/v2/requests/{request_id}/media.json",
+                {"params": {"api_key": key}, "content": photo_bytes(), "headers": {"Content-Type": "image/jpeg"}})
 
     def ticket_ready_for(self, action):
         """A fresh ticket of the inspector's, dispatched to zhzf and taken to where `action` applies."""
@@ -510,7 +559,7 @@ def test_public_endpoint_needs_no_account(world, case):
 
 def test_matrix_covers_every_endpoint(app):
     declared = {(method.upper(), path) for path, operations in app.openapi()["paths"].items()
-                if path.startswith("/api/") and path != "/api/v1/auth/token" for method in operations}
+                if path.startswith(("/api/", "/open311/")) and path != "/api/v1/auth/token" for method in operations}
     covered = {(case.method, case.template) for case in CASES + PUBLIC_CASES}
     assert declared == covered
 

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, StringConstraints, field_validator
-from sqlalchemy import CheckConstraint, Column, Index, Text
+from sqlalchemy import JSON, CheckConstraint, Column, Index, Text
 from sqlmodel import Field, SQLModel
 
 from api.database import UTCDateTime, utcnow
@@ -16,6 +16,43 @@ from api.tickets.models import Sha256Hex
 
 REVIEW_STATUSES = ("received", "accepted", "merged", "rejected")
 _REVIEW_LIST = ", ".join(f"'{s}'" for s in REVIEW_STATUSES)
+CHANNELS = ("page", "open311")  # the public page, or another system through Open311 (docs/open311.md)
+# Who may review (besides admins, always): a staff role the county names.
+ReviewerRole = Literal["dispatcher", "supervisor", "ledger", "leader"]
+# Which tickets Open311 lists: citizens' (their reports, under review or decided) and, if the county says so,
+# inspectors' and supervision's.
+TicketSource = Literal["citizen", "inspection", "supervision"]
+
+
+class CitizenSettings(SQLModel, table=True):
+    """The county's settings of public reporting (one row, id 1; absent: the defaults below)."""
+
+    __tablename__ = "citizen_settings"
+
+    id: int = Field(default=1, primary_key=True)
+    reviewer_role: str = Field(default="dispatcher", max_length=16)
+    per_device_hourly: int = 10  # reports an hour from one page's device id
+    per_address_hourly: int = 30  # from one address (a housing estate may share one behind a carrier's NAT)
+    open311_sources: list[str] = Field(default_factory=lambda: ["citizen"], sa_column=Column(JSON, nullable=False))
+    location_decimals: int = 3  # Open311 shows locations rounded to this many decimal places (3: ~100 m)
+    jurisdiction_id: str | None = Field(default=None, max_length=64)  # None: Open311 does not check it
+    updated_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+    updated_by: str | None = Field(default=None, max_length=64)
+
+
+class Open311Key(SQLModel, table=True):
+    """A key another system posts Open311 requests with: issued and revoked by the admin, only its hash kept."""
+
+    __tablename__ = "open311_keys"
+
+    id: int | None = Field(default=None, primary_key=True)
+    system: str = Field(max_length=64)  # who uses it: "12345 热线平台"
+    key_sha256: str = Field(max_length=64, unique=True)
+    prefix: str = Field(max_length=16)  # the key's first characters, to tell keys apart in the list
+    hourly_limit: int
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
+    created_by: str = Field(max_length=64)
+    revoked_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
 
 
 class PublicCategory(SQLModel, table=True):
@@ -34,10 +71,13 @@ class PublicReport(SQLModel, table=True):
     __table_args__ = (
         CheckConstraint(f"status IN ({_REVIEW_LIST})", name="status_known"),
         CheckConstraint("lat BETWEEN -90 AND 90 AND lon BETWEEN -180 AND 180", name="location_in_range"),
+        CheckConstraint("channel IN ('page', 'open311')", name="channel_known"),
         # The review queue, oldest first; the rate limits' windows per address and per device.
         Index("ix_public_reports_status_received", "status", "received_at", "id"),
         Index("ix_public_reports_address_received", "address_key", "received_at"),
         Index("ix_public_reports_device_received", "device_key", "received_at"),
+        # A key's hourly limit; and its retries (the same request again answers the same report).
+        Index("ix_public_reports_api_key_received", "api_key_id", "received_at"),
     )
 
     id: uuid.UUID = Field(primary_key=True)  # made by the reporter's page: a retry never doubles a report
@@ -60,6 +100,9 @@ class PublicReport(SQLModel, table=True):
     address_key: str = Field(max_length=64)
     device_key: str | None = Field(default=None, max_length=64)
     request_sha256: str = Field(max_length=64)
+    channel: str = Field(default="page", max_length=16)
+    api_key_id: int | None = Field(default=None, foreign_key="open311_keys.id")  # the system that sent it
+    media_url: str | None = Field(default=None, max_length=500)  # an Open311 request's link: staff only, not fetched
 
 
 class PublicReportPhoto(SQLModel, table=True):
@@ -188,6 +231,51 @@ class PublicStatus(BaseModel):
 
 # --- what staff see ---
 
+class CitizenSettingsWrite(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reviewer_role: ReviewerRole = Field(description="who reviews reports besides admins (always)")
+    per_device_hourly: int = Field(ge=1, le=1000)
+    per_address_hourly: int = Field(ge=1, le=10_000)
+    open311_sources: list[TicketSource] = Field(min_length=1, max_length=3,
+                                                description="which tickets Open311 lists; `citizen` includes "
+                                                            "reports still under review")
+    location_decimals: int = Field(ge=0, le=6, description="Open311 rounds locations to this many decimals")
+    jurisdiction_id: str | None = Field(default=None, min_length=1, max_length=64,
+                                        description="null: Open311 does not check `jurisdiction_id`")
+
+    @field_validator("open311_sources")
+    @classmethod
+    def _distinct_sources(cls, sources: list[str]) -> list[str]:
+        if len(set(sources)) != len(sources):
+            raise ValueError("sources must be distinct")
+        return sources
+
+
+class CitizenSettingsPublic(CitizenSettingsWrite):
+    updated_at: datetime | None
+    updated_by: str | None
+
+
+class Open311KeyIssue(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    system: str = Field(min_length=1, max_length=64, description="the system that will use the key")
+    hourly_limit: int = Field(default=100, ge=1, le=100_000, description="requests it may post an hour")
+
+
+class Open311KeyPublic(BaseModel):
+    id: int
+    system: str
+    prefix: str
+    hourly_limit: int
+    created_at: datetime
+    created_by: str
+    revoked_at: datetime | None
+
+
+class Open311KeyIssued(Open311KeyPublic):
+    api_key: str  # shown this once: only its hash is kept
+
+
 class ReviewPhoto(BaseModel):
     id: uuid.UUID
     received: bool
@@ -198,6 +286,9 @@ class ReviewPhoto(BaseModel):
 class ReviewReport(BaseModel):
     id: uuid.UUID
     tracking_code: str
+    channel: Literal["page", "open311"]
+    system: str | None  # the Open311 key's system, for a report sent through Open311
+    media_url: str | None  # a link the Open311 request gave: not fetched, for the reviewer to look at
     status: Literal["received", "accepted", "merged", "rejected"]
     category_code: str
     category_name: str

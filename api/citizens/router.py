@@ -3,7 +3,7 @@ and the review queue (dispatchers and admins)."""
 
 import uuid
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import FileResponse
@@ -11,12 +11,14 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
-from api.accounts.deps import CONFIGURERS, require_roles
+from api.accounts.deps import AdminUser, ConfigurerUser, CurrentUser
 from api.accounts.models import User
 from api.accounts.service import client_key
 from api.citizens import service
 from api.citizens.models import (
     AcceptRequest,
+    CitizenSettingsPublic,
+    CitizenSettingsWrite,
     MergeRequest,
     PublicCategoryList,
     PublicCategoryPublic,
@@ -30,12 +32,22 @@ from api.citizens.models import (
     ReviewReport,
 )
 from api.database import SessionDep, read_session
-from api.errors import FILE, ApiError, ErrorResponse, error_responses, not_found
+from api.errors import FILE, ApiError, ErrorResponse, error_responses, forbidden, not_found
 from api.photos import pipeline, upload
 from api.photos import service as photo_service
 
 router = APIRouter(prefix="/api/v1")
-Reviewer = Annotated[User, Depends(require_roles(*CONFIGURERS))]
+
+
+def _reviewer(user: CurrentUser, session: SessionDep) -> User:
+    """The role the county names to review reports (dispatchers by default), and admins always."""
+    if not service.may_review(session, user):
+        role = service.settings_of(session).reviewer_role
+        raise forbidden({"required_roles": sorted({role, "admin"}), "your_role": user.role})
+    return user
+
+
+Reviewer = Annotated[User, Depends(_reviewer)]
 
 
 async def _open(request: Request) -> None:
@@ -44,7 +56,8 @@ async def _open(request: Request) -> None:
 
 
 Open = Depends(_open)
-CLOSED = {503: {"model": ErrorResponse, "description": "Public reporting is closed (`public_reports_closed`)"}}
+CLOSED: dict[int | str, dict[str, Any]] = {
+    503: {"model": ErrorResponse, "description": "Public reporting is closed (`public_reports_closed`)"}}
 
 
 # --- public: no account ---
@@ -154,17 +167,35 @@ def after_photo(tracking_code: str, photo_id: uuid.UUID, request: Request, sessi
 # --- the county's public list ---
 
 @router.get("/public-categories", tags=["citizen reports"], response_model=PublicCategoryList)
-def get_public_categories(session: SessionDep, _user: Reviewer):
+def get_public_categories(session: SessionDep, _user: ConfigurerUser):
     return {"categories": [{"category_code": c["code"], "public_name": c["name"], "public_name_en": c["name_en"]}
                            for c in service.public_categories(session)]}
 
 
 @router.put("/public-categories", tags=["citizen reports"], response_model=PublicCategoryList)
-def put_public_categories(body: PublicCategoryList, session: SessionDep, _user: Reviewer):
+def put_public_categories(body: PublicCategoryList, session: SessionDep, _user: ConfigurerUser):
     """Replace the public list: which categories residents may report under, their public names, the order."""
     listed = service.set_public_categories(session, body)
     return {"categories": [{"category_code": c["code"], "public_name": c["name"], "public_name_en": c["name_en"]}
                            for c in listed]}
+
+
+# --- the county's settings of public reporting (admins) ---
+
+def _settings_public(row) -> CitizenSettingsPublic:
+    return CitizenSettingsPublic.model_validate(row, from_attributes=True)
+
+
+@router.get("/citizen-settings", tags=["citizen reports"], response_model=CitizenSettingsPublic)
+def get_settings(session: SessionDep, _user: AdminUser):
+    """Who reviews, the hourly limits, and what Open311 shows (docs/open311.md); the defaults until set."""
+    return _settings_public(service.settings_of(session))
+
+
+@router.put("/citizen-settings", tags=["citizen reports"], response_model=CitizenSettingsPublic)
+def put_settings(body: CitizenSettingsWrite, session: SessionDep, user: AdminUser):
+    """Replace the settings (audited)."""
+    return _settings_public(service.set_settings(session, body, user.username))
 
 
 # --- the review queue (审核) ---
