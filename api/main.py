@@ -30,6 +30,7 @@ from api.county.router import router as county_router
 from api.database import SessionDep, make_engine
 from api.errors import install_error_handlers
 from api.grid.index import GridIndexCache
+from api.grid.router import public_router as public_map_router
 from api.grid.router import router as grid_router
 from api.indicators.router import router as indicators_router
 from api.keypoints.router import router as keypoints_router
@@ -127,8 +128,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     for router in (photos_router, tickets_router, accounts_router, bureaus_router, catalog_router, grid_router,
                    routing_router, calendar_router, county_router, queues_router, spotchecks_router,
                    notifications_router, indicators_router, keypoints_router, patrols_router, maps_router,
-                   bulletins_router, exports_router, audit_router, citizens_router, open311_admin_router,
-                   open311_router):
+                   bulletins_router, exports_router, audit_router, citizens_router, public_map_router,
+                   open311_admin_router, open311_router):
         app.include_router(router)
     # The domains above tickets hear of its events (api/tickets/events.py).
     notifications_service.subscribe()

@@ -336,6 +336,7 @@ CASES = [
 # No account at all: residents' reports and the status of their own (a tracking code is its credential).
 PUBLIC_CASES = [
     Case("GET", "/api/v1/public/categories", ALL, _fixed("/api/v1/public/categories")),
+    Case("GET", "/api/v1/public/map", ALL, _fixed("/api/v1/public/map")),
     Case("PUT", "/api/v1/public/reports/{report_id}", ALL, lambda w, a: (
         f"/api/v1/public/reports/{uuid.uuid4()}", {"json": w.citizen_body([photo_bytes()])})),
     Case("PUT", "/api/v1/public/reports/{report_id}/photos/{photo_id}", ALL,

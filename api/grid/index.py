@@ -47,6 +47,13 @@ class CellIndex:
                 best = cell.code
         return best
 
+    def bounds(self) -> list[list[float]] | None:
+        """[[south, west], [north, east]] around every cell, None with none."""
+        if not self.geometries:
+            return None
+        west, south, east, north = shapely.total_bounds(self.geometries).tolist()
+        return [[south, west], [north, east]]
+
 
 class GridIndexCache:
     def __init__(self) -> None:

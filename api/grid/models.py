@@ -109,6 +109,11 @@ class MapSettings(SQLModel):
     max_zoom: int
 
 
+class PublicMap(MapSettings):
+    """The base map for the public page: no account, so no cells, only where the county lies."""
+    bounds: list[list[float]] | None  # [[south, west], [north, east]] of the cells (WGS-84); None: no grid yet
+
+
 class FieldChange(SQLModel):
     field: str  # name, responsible_unit, valid_from, valid_to, inspectors; geometry: before/after are areas in m²
     before: Any = None

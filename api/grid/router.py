@@ -19,9 +19,11 @@ from api.grid.models import (
     GridImportResult,
     GridPreview,
     MapSettings,
+    PublicMap,
 )
 
 router = APIRouter(prefix="/api/v1/grid", tags=["grid"])
+public_router = APIRouter(prefix="/api/v1/public", tags=["grid"])
 
 
 @router.get("/locate", response_model=CellPublic)
@@ -88,11 +90,21 @@ def preview_import(request: Request, session: SessionDep, _user: ConfigurerUser,
                                   overlap_tolerance_m2=request.app.state.settings.grid_overlap_tolerance_m2)
 
 
+def _map_settings(request: Request) -> MapSettings:
+    settings = request.app.state.settings
+    return MapSettings(tile_url=settings.map_tile_url or None, tile_crs=settings.map_tile_crs,
+                       attribution=settings.map_tile_attribution, max_zoom=settings.map_tile_max_zoom)
+
+
 @router.get("/map", response_model=MapSettings)
 def map_settings(request: Request, _user: CurrentUser):
     """The base map the PWA draws under the grid: tile URL template and its CRS (coordinates are
     converted for display only; everything stored and sent stays WGS-84)."""
-    settings = request.app.state.settings
-    return {"tile_url": settings.map_tile_url or None, "tile_crs": settings.map_tile_crs,
-            "attribution": settings.map_tile_attribution, "max_zoom": settings.map_tile_max_zoom}
+    return _map_settings(request)
+
+
+@public_router.get("/map", response_model=PublicMap)
+def public_map(request: Request, session: SessionDep):
+    """The base map for the public page (随手拍) to pick a place on, framed on the county's cells."""
+    return PublicMap(**_map_settings(request).model_dump(), bounds=request.app.state.grid_index.get(session).bounds())
 

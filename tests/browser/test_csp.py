@@ -12,6 +12,7 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
+from tests.browser.conftest import OUTPUT
 from tests.browser.phone import capture, inspector_phone, open_tab, phone_context, wait_until_sent
 from tests.browser.test_roles import desktop, sign_in
 from tests.factories import PHOTOS
@@ -129,6 +130,12 @@ def test_the_public_page_works_under_the_policy(county, browser):
     assert any("photo-worker" in worker.url for worker in page.workers)
     page.get_by_role("radio", name="乱停车").check()
     expect(page.locator("#report-fix")).to_contain_text("±")
+    # The map (Leaflet, loaded on demand) with the county's tiles from another origin: a tap picks the place.
+    page.get_by_role("button", name="在地图上选点").click()
+    expect(page.locator(".picker-map img.leaflet-tile-loaded").first).to_be_visible()
+    page.locator(".picker-map").click(position={"x": 60, "y": 60})
+    expect(page.locator("#report-fix")).to_contain_text("地图选点")
+    page.screenshot(path=OUTPUT / "citizen-map-360.png")
     page.get_by_role("button", name="提交").click()
     page.get_by_role("link", name="查看处理进度").click()
     expect(page.locator("#report-stage")).to_have_text("已收到，等待审核")

@@ -128,3 +128,17 @@ def test_gcj02_import_is_stored_as_wgs84(db):
     for (lon, lat), (exp_lon, exp_lat) in zip(stored, wgs_ring, strict=True):
         assert _metres(lon, lat, exp_lon, exp_lat) < 1.0
     assert _metres(*gcj_ring[0], *wgs_ring[0]) > 100  # the offset the conversion removed
+
+
+def test_the_public_map_frames_the_cells_and_names_none(client, db):
+    assert client.get("/api/v1/public/map").json()["bounds"] is None  # no grid yet: the page frames China
+    for code, (col, row) in zip((A, D), ((0, 0), (1, 1)), strict=True):
+        make_cell(db, code, square(col, row))
+    db.commit()
+    answer = client.get("/api/v1/public/map")  # no account
+    assert answer.status_code == 200
+    body = answer.json()
+    assert body["bounds"] == [[pytest.approx(LAT0), pytest.approx(LON0)],
+                              [pytest.approx(LAT0 + 0.02), pytest.approx(LON0 + 0.02)]]
+    assert A not in answer.text and D not in answer.text
+    assert set(body) == {"tile_url", "tile_crs", "attribution", "max_zoom", "bounds"}
