@@ -29,7 +29,7 @@ run_pytest() {  # $1 = label; rest = pytest args. Exit 5 (no tests collected) co
 }
 
 status=0
-# Types: mypy over what [tool.mypy] files in pyproject.toml lists (the rest of api/ joins as it is cleaned).
+# Types: mypy over api/ ([tool.mypy] in pyproject.toml).
 echo "== mypy"
 .venv/bin/python -m mypy || status=1
 

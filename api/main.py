@@ -44,6 +44,7 @@ from api.photos.router import router as photos_router
 from api.photos.service import CaptureActivity
 from api.photos.storage import LocalStorage
 from api.routing.router import router as routing_router
+from api.spotchecks import service as spotchecks_service
 from api.spotchecks.router import router as spotchecks_router
 from api.tickets.maps import router as maps_router
 from api.tickets.queues import router as queues_router
@@ -134,6 +135,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     # The domains above tickets hear of its events (api/tickets/events.py).
     notifications_service.subscribe()
     photos_routes.subscribe()
+    spotchecks_service.subscribe()
 
     @app.get("/healthz", tags=["health"], response_model=Health)
     def healthz(session: SessionDep):

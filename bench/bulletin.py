@@ -39,7 +39,7 @@ from api.county.demo_data import DEMO_PASSWORD
 from api.database import make_engine
 from api.grid.models import GridCell
 from api.photos import service as photos_service
-from api.photos.models import Photo
+from api.tickets.models import Photo
 from api.photos.storage import LocalStorage
 from api.tickets.models import Ticket, TicketEvent
 

@@ -37,7 +37,7 @@ from api.county import demo
 from api.county.demo_data import DEMO_PASSWORD
 from api.database import make_engine
 from api.grid.models import GridCell
-from api.photos.models import Photo
+from api.tickets.models import Photo
 from api.photos.storage import LocalStorage
 from api.tickets.models import Ticket, TicketEvent
 

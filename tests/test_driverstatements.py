@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 
 from api.accounts.models import User
 from api.database import write_session
-from api.photos.models import Photo
+from api.tickets.models import Photo
 from api.photos.service import find_declared_photo
 from api.tickets.models import Ticket, TicketEvent
 from api.tickets.service import _INSERT_EVENT, _INSERT_PHOTO, _photo_row

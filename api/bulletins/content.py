@@ -36,7 +36,7 @@ from api.keypoints.models import ChecklistVersion, KeyPoint
 from api.patrols.models import Patrol
 from api.photos import pipeline
 from api.photos import service as photos_service
-from api.photos.models import Photo
+from api.tickets.models import Photo
 from api.photos.storage import LocalStorage
 from api.tickets.models import Ticket, TicketEvent
 

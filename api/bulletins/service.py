@@ -16,7 +16,7 @@ from api.database import stored_id, utcnow
 from api.documents.store import DocumentStore
 from api.errors import ApiError, not_found
 from api.indicators import periods
-from api.photos.models import Photo
+from api.tickets.models import Photo
 from api.tickets.models import Ticket
 
 AUTHORS = (Role.dispatcher, Role.leader, Role.admin)  # ask for, regenerate, publish, delete drafts

@@ -32,7 +32,7 @@ from api.config import Settings
 from api.database import utcnow
 from api.errors import ApiError, not_found
 from api.grid.index import GridIndexCache
-from api.photos.models import Photo
+from api.tickets.models import Photo
 from api.tickets import service as ticket_service
 from api.tickets.models import PhotoDeclaration, Ticket, TicketCapture
 

@@ -30,7 +30,7 @@ from api.keypoints import service as keypoints_service
 from api.keypoints.models import KeyPoint
 from api.patrols.models import Patrol
 from api.photos import pipeline
-from api.photos.models import Photo
+from api.tickets.models import Photo
 from api.photos.service import index_phash, likeness_flags, metadata_flags
 from api.photos.storage import LocalStorage
 from api.routing import service as routing_service

@@ -25,7 +25,7 @@ from api.indicators import periods
 from api.keypoints.models import KeyPoint
 from api.photos import pipeline
 from api.photos import service as photos_service
-from api.photos.models import Photo
+from api.tickets.models import Photo
 from api.photos.storage import LocalStorage
 from api.tickets import service as tickets_service
 from api.tickets.models import Ticket, TicketEvent

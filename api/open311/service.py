@@ -19,7 +19,7 @@ from api.citizens.models import CitizenSettings, Open311Key, PublicCategory, Pub
 from api.database import read_session, utcnow
 from api.errors import ApiError, not_found
 from api.open311.models import RequestCreated, Service, ServiceDefinition, ServiceRequest, TokenAnswer
-from api.photos.models import Photo
+from api.tickets.models import Photo
 from api.tickets.models import Ticket
 
 Status = Literal["open", "closed"]

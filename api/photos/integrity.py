@@ -56,10 +56,12 @@ def clean(value) -> str | None:
 def exif_time(value) -> datetime | None:
     """An EXIF time as written ("2014:09:21 16:00:56") or as ISO (how the server stores it)."""
     text = clean(value)
+    if text is None:
+        return None
     for parse in (lambda t: datetime.strptime(t, "%Y:%m:%d %H:%M:%S"), datetime.fromisoformat):
         try:
             return parse(text).replace(tzinfo=None)
-        except (TypeError, ValueError):
+        except ValueError:
             continue
     return None
 
@@ -73,8 +75,8 @@ def traces(image: Image.Image) -> dict:
     sub = exif.get_ifd(ExifTags.IFD.Exif)
     taken, saved = exif_time(sub.get(ExifTags.Base.DateTimeOriginal)), exif_time(exif.get(ExifTags.Base.DateTime))
     xmp = image.info.get("xmp") or b""
-    tools = sorted({clean(a or b) for a, b in _XMP_TOOLS.findall(xmp if isinstance(xmp, bytes) else xmp.encode())}
-                   - {None})
+    tools = sorted({tool for a, b in _XMP_TOOLS.findall(xmp if isinstance(xmp, bytes) else xmp.encode())
+                    if (tool := clean(a or b))})
     comment = sub.get(ExifTags.Base.UserComment)
     return {
         "format": image.format,
@@ -99,7 +101,7 @@ def _flag(code: str, reason: str, reason_en: str) -> dict:
 
 
 def _names(text: str | None, names: tuple[str, ...]) -> bool:
-    return bool(text) and any(name in text.lower() for name in names)
+    return text is not None and any(name in text.lower() for name in names)
 
 
 def _camera_evidence(facts: dict) -> list[str]:

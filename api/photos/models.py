@@ -1,45 +1,13 @@
+"""The photo domain's own rows: the index of perceptual hashes and the upload's acknowledgement. A ticket's
+photos are the ticket domain's rows (api/tickets/models.py: Photo), as a patrol's and a citizen's report's are
+theirs; this domain stores, checks and analyses their bytes."""
+
 import uuid
-from datetime import datetime
 from typing import Literal
 
-from sqlalchemy import JSON, CheckConstraint, Column, Index, text
 from sqlmodel import Field, SQLModel
 
-from api.database import UTCDateTime
-
-PENDING = "received_at IS NOT NULL AND analysed_at IS NULL"
-
-
-class Photo(SQLModel, table=True):
-    """A declared photo of a ticket; the bytes arrive separately and are stored by their SHA-256."""
-
-    __tablename__ = "photos"
-    __table_args__ = (
-        CheckConstraint("kind IN ('before', 'after', 'verification', 'spotcheck')", name="kind_known"),
-        Index("ix_photos_ticket_id_position", "ticket_id", "position"),
-        Index("ix_photos_sha256", "sha256"),
-        # The worker's sweep for photos whose analysis never ran (their process died first).
-        Index("ix_photos_analysis_pending", "received_at", postgresql_where=text(PENDING), sqlite_where=text(PENDING)),
-    )
-
-    id: uuid.UUID = Field(primary_key=True)  # made on the phone
-    ticket_id: uuid.UUID = Field(foreign_key="tickets.id")
-    kind: str = Field(default="before", max_length=16)
-    position: int
-    sha256: str = Field(max_length=64)
-    content_type: str = Field(max_length=32)
-    size: int
-    uploaded_by: int = Field(foreign_key="users.id")
-    client_exif: dict | None = Field(default=None, sa_column=Column(JSON))
-    received_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
-    width: int | None = None
-    height: int | None = None
-    exif: dict | None = Field(default=None, sa_column=Column(JSON))
-    # Set by the analysis after the acknowledgement (api/photos/service.py: analyse_photo).
-    analysed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
-    analysis_attempts: int = 0  # by the worker's sweep; it gives up after a few
-    phash: str | None = Field(default=None, max_length=16)
-    flags: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+from api.tickets.models import Photo
 
 
 class PhotoHashBand(SQLModel, table=True):

@@ -25,6 +25,7 @@ import imagehash
 import numpy
 import pillow_heif
 from PIL import ExifTags, Image, ImageMode, ImageOps, UnidentifiedImageError
+from PIL.JpegImagePlugin import JpegImageFile
 
 from api.photos import integrity
 from api.photos.integrity import clean as _clean
@@ -181,6 +182,7 @@ def decoded_bytes(image: Image.Image) -> int:
     several bands), with the analysis's RGB copy (4 a pixel) on top unless the picture is RGB already."""
     width, height = image.size
     if image.format == "JPEG":
+        assert isinstance(image, JpegImageFile)  # the plugin that reads JPEG, which keeps its components' sampling
         if not image.info.get("progressive"):
             return 0
         h_max, v_max = (max(component[i] for component in image.layer) for i in (1, 2))
@@ -245,7 +247,8 @@ def _header_segments(data) -> tuple[list[tuple[int, int, int]], int] | None:
     None when the header is not the plain sequence of segments expected."""
     if data[:2] != b"\xff\xd8":
         return None
-    segments, i = [], 2
+    segments: list[tuple[int, int, int]] = []
+    i = 2
     while i + 4 <= len(data):
         if data[i] != 0xFF:
             return None
@@ -308,11 +311,11 @@ def analyse(path: Path) -> Analysis:
             image.draft("RGB", (math.ceil(width * scale), math.ceil(height * scale)))
         image.load()
         ImageOps.exif_transpose(image, in_place=True)  # no copy when already upright
-        image = image.convert("RGB") if image.mode != "RGB" else image
-        phash = str(perceptual_hash(image))
+        rgb = image.convert("RGB") if image.mode != "RGB" else image
+        phash = str(perceptual_hash(rgb))
         for variant, edge in sorted(VARIANTS.items(), key=lambda item: -item[1]):  # the thumb from the display
             if variant not in copies:
-                if max(image.size) > edge:
-                    image.thumbnail((edge, edge), Image.Resampling.BICUBIC, reducing_gap=2.0)
-                copies[variant] = _jpeg(image)
+                if max(rgb.size) > edge:
+                    rgb.thumbnail((edge, edge), Image.Resampling.BICUBIC, reducing_gap=2.0)
+                copies[variant] = _jpeg(rgb)
     return Analysis(phash, copies, traces)

@@ -9,7 +9,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.accounts.deps import BearerToken, CurrentUser, authorize
 from api.accounts.models import User
-from api.database import SessionDep, read_session
+from api.database import SessionDep, read_session, stored_id
 from api.errors import ApiError, error_responses, forbidden
 from api.photos import pipeline, service, upload
 from api.photos.models import Photo, PhotoReceipt
@@ -78,11 +78,6 @@ async def _receive(state, request: Request, background: BackgroundTasks, token: 
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     user, ticket, photo, expected_sha = await run_in_threadpool(_find, state, token, background, ticket_id,
                                                                 photo_id, kind, request.headers.get("content-digest"))
-    if kind == "before":
-        expected_size, extra = photo.size, None
-    else:
-        expected_size = photo.size if photo else None
-        extra = {"kind": kind, "sha256": expected_sha, "content_type": content_type}
     if photo is not None and photo.received_at is not None:
         return JSONResponse({"photo_id": str(photo_id), "status": "already_received"}, status_code=200,
                             background=background)
@@ -101,13 +96,13 @@ async def _receive(state, request: Request, background: BackgroundTasks, token: 
         size, sha256 = await upload.receive(request, fd, limit=settings.photo_max_bytes)
         if size > settings.photo_max_bytes:
             raise _too_large(settings.photo_max_bytes)
-        if sha256 != expected_sha or (expected_size is not None and size != expected_size):
+        if sha256 != expected_sha or (photo is not None and size != photo.size):
             raise upload.hash_mismatch(expected_sha, sha256, size)
-        if extra is not None:
-            extra["size"] = size
+        if photo is None:  # an undeclared photo (after, verification, spotcheck): announced by its digest alone
+            photo = Photo(id=photo_id, ticket_id=ticket_id, kind=kind, position=0, sha256=sha256,
+                          content_type=content_type, size=size, uploaded_by=stored_id(user.id))
         # One trip to the thread pool for everything blocking: check, fsync, store, record.
-        created = await run_in_threadpool(_keep, state, user, ticket, photo_id, temp, expected_sha, content_type,
-                                          extra, photo)
+        created = await run_in_threadpool(_keep, state, user, ticket, photo, temp)
     finally:
         temp.unlink(missing_ok=True)
     if created:
@@ -124,21 +119,19 @@ def _find(state, token: str, background: BackgroundTasks, ticket_id: uuid.UUID, 
     with read_session(state.engine) as session:
         user = authorize(session, state.settings, token, background)
         if kind == "before":
-            ticket, photo = service.find_declared_photo(session, user, ticket_id, photo_id)
-            return user, ticket, photo, photo.sha256
+            ticket, declared = service.find_declared_photo(session, user, ticket_id, photo_id)
+            return user, ticket, declared, declared.sha256
         sha256 = _content_digest(content_digest)
-        ticket, photo = service.extra_photo_replay(session, user, ticket_id, photo_id, sha256, kind)
-        return user, ticket, photo, sha256
+        ticket, stored = service.extra_photo_replay(session, user, ticket_id, photo_id, sha256, kind)
+        return user, ticket, stored, sha256
 
 
-def _keep(state, user: User, ticket: Ticket, photo_id: uuid.UUID, temp: Path, sha256: str,
-          content_type: str, extra: dict | None, declared: Photo | None) -> bool:
+def _keep(state, user: User, ticket: Ticket, photo: Photo, temp: Path) -> bool:
     """Refuse what is not a whole picture, then make the bytes durable before the commit that
     references them: fsync, atomic rename into content-addressed storage, record."""
     settings = state.settings
-    facts = upload.keep(state.storage, temp, content_type, sha256, settings.photo_max_pixels)
-    return service.record_photo(state.engine, settings, state.grid_index, user, ticket, photo_id, facts, extra,
-                                declared)
+    facts = upload.keep(state.storage, temp, photo.content_type, photo.sha256, settings.photo_max_pixels)
+    return service.record_photo(state.engine, settings, state.grid_index, user, ticket, photo, facts)
 
 
 @router.get("/photos/{photo_id}/{variant}", response_class=FileResponse, responses={200: {

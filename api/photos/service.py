@@ -4,7 +4,7 @@ import os
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
@@ -12,9 +12,9 @@ from sqlalchemy import and_, bindparam, delete, or_, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, select
 
-from api.accounts.models import Role, User
+from api.accounts.models import User
 from api.config import Settings
-from api.database import read_session, transaction, utcnow
+from api.database import read_session, table_of, transaction, utcnow
 from api.driverstatements import DriverStatement, detached
 from api.errors import ApiError, not_found
 from api.geo import distance_m
@@ -50,7 +50,7 @@ _TICKET_COLUMNS = ("author_id", "status", "category_code", "point_type_code", "d
                    "located_at", "captured_at", "created_at", "cell_override", "cell_code", "bureau_code",
                    "deadline_at", "recurring_of")
 _PHOTO_COLUMNS = ("kind", "position", "sha256", "content_type", "size", "uploaded_by", "client_exif", "received_at")
-_T, _P = Ticket.__table__, Photo.__table__
+_T, _P = table_of(Ticket), table_of(Photo)
 _TICKET_AND_PHOTO = DriverStatement(
     select(*(_T.c[c] for c in _TICKET_COLUMNS), *(_P.c[c] for c in _PHOTO_COLUMNS))
     .select_from(_T.outerjoin(_P, and_(_P.c.id == bindparam("photo_id"), _P.c.ticket_id == _T.c.id)))
@@ -74,6 +74,11 @@ NEAR_DUPLICATE_CANDIDATES = 2000
 
 def _hamming(a: str, b: str) -> int:
     return (int(a, 16) ^ int(b, 16)).bit_count()
+
+
+def _alike(phash: str | None, other: str, distance: int) -> bool:
+    """Within `distance` bits; a photo not analysed, or not decodable, has no hash and is like nothing."""
+    return phash is not None and _hamming(phash, other) <= distance
 
 
 def _distance(metres: float) -> tuple[str, str]:
@@ -128,7 +133,7 @@ def likeness_flags(session: Session, settings: Settings, ticket: Ticket, photo: 
     if photo.kind in ("after", "spotcheck"):
         befores = session.exec(select(Photo.phash).where(Photo.ticket_id == ticket.id, Photo.kind == "before",
                                                          col(Photo.phash).is_not(None))).all()
-        if any(_hamming(h, phash) <= settings.flag_phash_distance for h in befores):
+        if any(_alike(h, phash, settings.flag_phash_distance) for h in befores):
             flags.append(SAME_AS_BEFORE)
     twins, capped = _near_duplicates(session, ticket.id, phash, settings.flag_phash_distance)
     if twins:
@@ -144,7 +149,9 @@ def hash_bands(phash: str) -> list[tuple[int, int]]:
 
 
 def index_phash(session: Session, photo: Photo) -> None:
-    """File the photo's hash bytes, so later uploads find it among the candidates."""
+    """File the (analysed) photo's hash bytes, so later uploads find it among the candidates."""
+    if photo.phash is None:
+        raise ValueError(f"photo {photo.id} has no perceptual hash to file")
     session.add_all(PhotoHashBand(band=band, value=value, photo_id=photo.id)
                     for band, value in hash_bands(photo.phash))
 
@@ -157,23 +164,31 @@ def _near_duplicates(session: Session, ticket_id: uuid.UUID, phash: str, distanc
     query = select(Photo.ticket_id, Photo.phash).where(Photo.ticket_id != ticket_id, col(Photo.phash).is_not(None))
     if distance < 8:
         sharing = (select(PhotoHashBand.photo_id)
-                   .where(or_(*(and_(PhotoHashBand.band == band, PhotoHashBand.value == value)
+                   .where(or_(*(and_(col(PhotoHashBand.band) == band, col(PhotoHashBand.value) == value)
                                 for band, value in hash_bands(phash))))
-                   .group_by(PhotoHashBand.photo_id).having(func.count() >= 8 - distance))
+                   .group_by(col(PhotoHashBand.photo_id)).having(func.count() >= 8 - distance))
         query = query.where(col(Photo.id).in_(sharing))
     rows = session.exec(query.limit(NEAR_DUPLICATE_CANDIDATES)).all()
-    twins = sorted({str(t) for t, h in rows if _hamming(h, phash) <= distance})
+    twins = sorted({str(t) for t, h in rows if _alike(h, phash, distance)})
     return twins, len(rows) == NEAR_DUPLICATE_CANDIDATES
+
+
+# Who may add an undeclared photo of a kind a domain above this one owns (`spotcheck`: api/spotchecks), and
+# when: its check raises ApiError to refuse. Each registers at import, so this domain imports none of them.
+ExtraPhotoCheck = Callable[[Session, User, Ticket], None]
+_extra_kinds: dict[str, ExtraPhotoCheck] = {}
+
+
+def admit_extra_photos(kind: str, check: ExtraPhotoCheck) -> None:
+    _extra_kinds[kind] = check
 
 
 def extra_photo_replay(session: Session, user: User, ticket_id: uuid.UUID, photo_id: uuid.UUID, sha256: str,
                        kind: str) -> tuple[Ticket, Photo | None]:
     """Checks before an undeclared upload: `after` (整改照片) by the handling bureau while the ticket is
-    being fixed; `verification` (核查照片) by whoever may verify it while it waits for verification;
-    `spotcheck` (抽查照片) by a supervisor while a spot check of the ticket is open.
-    Returns the ticket, and the photo when this upload was already stored (a replay)."""
-    from api.spotchecks.models import SpotCheck
-
+    being fixed; `verification` (核查照片) by whoever may verify it while it waits for verification; the
+    other kinds as their domain's check says (`spotcheck`, 抽查照片: a supervisor while a spot check of the
+    ticket is open). Returns the ticket, and the photo when this upload was already stored (a replay)."""
     ticket = session.get(Ticket, ticket_id)
     if ticket is None or not access.can_read(session, user, ticket):
         raise not_found("工单", "Ticket", str(ticket_id))
@@ -198,46 +213,42 @@ def extra_photo_replay(session: Session, user: User, ticket_id: uuid.UUID, photo
             raise ApiError(409, "invalid_transition", "工单当前状态不能上传核查照片",
                            f"a ticket that is {ticket.status} takes no verification photos")
     else:
-        if user.role != Role.supervisor:
-            raise ApiError(403, "forbidden", "只有督察组可以上传抽查照片",
-                           "only supervisors upload spot-check photos")
-        if session.exec(select(SpotCheck).where(SpotCheck.ticket_id == ticket_id,
-                                                SpotCheck.status == "open")).first() is None:
-            raise ApiError(409, "no_open_spotcheck", "该工单没有待完成的抽查", "no open spot check for this ticket")
+        _extra_kinds[kind](session, user, ticket)
     return ticket, None
 
 
-def record_photo(engine: Engine, settings: Settings, grid_index: GridIndexCache, user: User,
-                 ticket: Ticket, photo_id: uuid.UUID, facts: pipeline.PhotoFacts,
-                 extra: dict | None = None, declared: Photo | None = None) -> bool:
+def record_photo(engine: Engine, settings: Settings, grid_index: GridIndexCache, user: User, ticket: Ticket,
+                 photo: Photo, facts: pipeline.PhotoFacts) -> bool:
     """Mark the stored photo received, in one transaction with the ticket row locked; complete the
-    ticket (the ticket domain's work) when it was the last one. `extra` ({kind, sha256, content_type, size}) creates an
-    undeclared photo (after / spotcheck).
+    ticket (the ticket domain's work) when it was the last one. `photo` is the declared row, or a new one
+    for an undeclared photo (after, verification, spotcheck), which is added.
     False when another request recorded it first (a replay).
-    `ticket` and `declared` (the photo row, for a declared photo) are as read before the upload: what
-    is read under the lock is only what may have changed since (the ticket's status, which photos
-    have arrived), and the writes are plain UPDATEs of the columns that change."""
-    photo = declared or Photo(id=photo_id, ticket_id=ticket.id, position=0, uploaded_by=user.id, **extra)
+    `ticket` and a declared `photo` are as read before the upload: what is read under the lock is only
+    what may have changed since (the ticket's status, which photos have arrived), and the writes are
+    plain UPDATEs of the columns that change."""
+    flags = metadata_flags(settings, ticket, photo, facts.exif)
     received = {"received_at": utcnow(), "width": facts.width, "height": facts.height, "exif": facts.exif,
-                "flags": metadata_flags(settings, ticket, photo, facts.exif)}
+                "flags": flags}
     with transaction(engine) as session:
         # Lock the ticket first, then read its photos of this kind: concurrent uploads of one ticket take
         # turns here. One read tells whether this one was recorded already, and what else is missing.
-        status = _LOCK_TICKET.first(session, {"ticket_id": ticket.id})[0]
+        locked = _LOCK_TICKET.first(session, {"ticket_id": ticket.id})
+        assert locked is not None  # tickets are never deleted
+        status = locked[0]
         arrived = dict(_ARRIVALS.all(session, {"ticket_id": ticket.id, "kind": photo.kind}))
-        if arrived.get(photo_id) is not None:
+        if arrived.get(photo.id) is not None:
             return False
-        if photo_id in arrived:
-            _MARK_RECEIVED.run(session, {"photo_id": photo_id, **received})
+        if photo.id in arrived:
+            _MARK_RECEIVED.run(session, {"photo_id": photo.id, **received})
         else:
             photo.position = len(arrived)
             photo.sqlmodel_update(received)
             session.add(photo)
             session.flush()
         ticket_service.add_event(session, ticket, "photo_received", actor=user, from_status=status,
-                                 to_status=status, payload={"photo_id": str(photo_id), "kind": photo.kind,
-                                                            "flags": [f["code"] for f in received["flags"]]})
-        if status == "incomplete" and all(at is not None for i, at in arrived.items() if i != photo_id):
+                                 to_status=status, payload={"photo_id": str(photo.id), "kind": photo.kind,
+                                                            "flags": [f["code"] for f in flags]})
+        if status == "incomplete" and all(at is not None for i, at in arrived.items() if i != photo.id):
             ticket_service.complete(session, settings, grid_index, ticket, user)
         return True
 
@@ -295,10 +306,10 @@ def _record_analysis(session: Session, settings: Settings, photo: Photo, analysi
     if analysis:
         index_phash(session, photo)
         if photo.kind == "before":
-            _recheck_later_photos(session, settings, photo)
+            _recheck_later_photos(session, settings, photo, analysis.phash)
 
 
-def _recheck_later_photos(session: Session, settings: Settings, before: Photo) -> None:
+def _recheck_later_photos(session: Session, settings: Settings, before: Photo, phash: str) -> None:
     """A before-photo analysed after the ticket's after-photos (its own job was lost to a crash; the
     sweep or a verdict does it later): they were compared with no before-photo, so compare them now."""
     later = session.exec(select(Photo).where(Photo.ticket_id == before.ticket_id,
@@ -306,7 +317,7 @@ def _recheck_later_photos(session: Session, settings: Settings, before: Photo) -
                                              col(Photo.phash).is_not(None))
                          .with_for_update().execution_options(populate_existing=True)).all()
     for photo in later:
-        if (_hamming(photo.phash, before.phash) <= settings.flag_phash_distance
+        if (_alike(photo.phash, phash, settings.flag_phash_distance)
                 and not any(f["code"] == "same_as_before" for f in photo.flags)):
             photo.flags = [*photo.flags, SAME_AS_BEFORE]
             session.add(photo)
@@ -348,7 +359,7 @@ def analyse_now(session: Session, settings: Settings, storage: LocalStorage, tic
     pending = session.exec(select(Photo).where(Photo.ticket_id == ticket.id, col(Photo.received_at).is_not(None),
                                                col(Photo.analysed_at).is_(None),
                                                Photo.analysis_attempts < SWEEP_ATTEMPTS)
-                           .order_by(Photo.received_at).with_for_update()
+                           .order_by(col(Photo.received_at)).with_for_update()
                            .execution_options(populate_existing=True)).all()
     analysed = 0
     for photo in pending:
@@ -417,7 +428,7 @@ def analyse_pending(engine: Engine, settings: Settings, storage: LocalStorage, *
                                                       col(Photo.analysed_at).is_(None),
                                                       col(Photo.received_at) < utcnow() - grace,
                                                       Photo.analysis_attempts < SWEEP_ATTEMPTS)
-                               .order_by(Photo.analysis_attempts, Photo.received_at).limit(limit)).all()
+                               .order_by(col(Photo.analysis_attempts), col(Photo.received_at)).limit(limit)).all()
     analysed = 0
     for photo_id in pending:
         try:

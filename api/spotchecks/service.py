@@ -13,9 +13,10 @@ from typing import cast
 
 from sqlmodel import Session, col, select
 
-from api.accounts.models import User
+from api.accounts.models import Role, User
 from api.database import stored_id, utcnow
 from api.errors import ApiError, not_found
+from api.photos import service as photo_service
 from api.spotchecks.models import DrawRequest, SpotCheck, SpotCheckDraw, SpotCheckResult
 from api.tickets.models import Ticket
 from api.tickets.service import add_event, photos_missing
@@ -92,3 +93,17 @@ def record_result(session: Session, user: User, task_id: int, body: SpotCheckRes
               action_id=body.action_id)
     session.flush()
     return task, True
+
+
+def _may_add_spotcheck_photo(session: Session, user: User, ticket: Ticket) -> None:
+    """抽查照片: by a supervisor, while a spot check of the ticket is open."""
+    if user.role != Role.supervisor:
+        raise ApiError(403, "forbidden", "只有督察组可以上传抽查照片", "only supervisors upload spot-check photos")
+    if session.exec(select(SpotCheck).where(SpotCheck.ticket_id == ticket.id,
+                                            SpotCheck.status == "open")).first() is None:
+        raise ApiError(409, "no_open_spotcheck", "该工单没有待完成的抽查", "no open spot check for this ticket")
+
+
+def subscribe() -> None:
+    """抽查照片 join the photo domain's undeclared uploads."""
+    photo_service.admit_extra_photos("spotcheck", _may_add_spotcheck_photo)

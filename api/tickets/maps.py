@@ -70,7 +70,8 @@ def hotspots(session: Session, days: int) -> list[Hotspot]:
     """Cells and categories with problems in the last `days` days, where at least one was a recurrence."""
     since = utcnow() - timedelta(days=days)
     recurring = func.sum(case((col(Ticket.recurring_of).is_not(None), 1), else_=0))
-    query = (select(Ticket.cell_code, GridCell.name, Ticket.category_code, Category.name, func.count(),
+    query = (select(  # type: ignore[call-overload]  # sqlmodel's select is typed for at most four columns
+                    Ticket.cell_code, GridCell.name, Ticket.category_code, Category.name, func.count(),
                     recurring, func.avg(Ticket.lat), func.avg(Ticket.lon))
              .join(GridCell, col(GridCell.code) == Ticket.cell_code)
              .join(Category, col(Category.code) == Ticket.category_code)

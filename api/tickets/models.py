@@ -1,22 +1,24 @@
 import uuid
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
-from pydantic import ConfigDict, StringConstraints, field_validator
+from pydantic import StringConstraints, field_validator
 from sqlalchemy import JSON, CheckConstraint, Column, Index, Text, text
 from sqlmodel import Field, SQLModel
 
 from api.database import UTCDateTime, utcnow
-from api.inputs import DeviceTime, RowId
+from api.inputs import FORBID_EXTRA, DeviceTime, RowId
 
 # incomplete: waiting for declared photos (author only). Issue 4's loop adds the later states.
-STATUSES = ("incomplete", "reported", "dispatched", "accepted", "rectified", "rework", "closed", "returned",
-            "parked", "cancelled")
+Status = Literal["incomplete", "reported", "dispatched", "accepted", "rectified", "rework", "closed", "returned",
+                 "parked", "cancelled"]
+STATUSES: tuple[Status, ...] = get_args(Status)
 # Open: reported and not yet closed or cancelled, whoever holds it (the dispatcher, a bureau, the verifiers).
 OPEN_STATUSES = ("reported", "dispatched", "accepted", "rectified", "rework", "returned", "parked")
 # The part of that in a bureau's hands: what its triage queue lists (not reported, returned or parked,
 # which wait for the dispatcher).
-BUREAU_QUEUE = ("dispatched", "accepted", "rework", "rectified")
+BureauQueueStatus = Literal["dispatched", "accepted", "rework", "rectified"]
+BUREAU_QUEUE: tuple[BureauQueueStatus, ...] = get_args(BureauQueueStatus)
 CLOCK_RUNNING = ("dispatched", "accepted", "rework")  # a bureau's deadline clock runs: these can be overdue
 _STATUS_LIST = ", ".join(f"'{s}'" for s in STATUSES)
 
@@ -120,6 +122,43 @@ class TicketEvent(SQLModel, table=True):
     action_id: uuid.UUID | None = Field(default=None, unique=True)
 
 
+ANALYSIS_PENDING = "received_at IS NOT NULL AND analysed_at IS NULL"
+
+
+class Photo(SQLModel, table=True):
+    """A photo of a ticket: declared in its capture (before), or added by an action's upload (after,
+    verification, spotcheck). The bytes arrive separately; the photo domain (api/photos) keeps them by their
+    SHA-256, analyses them, and fills in what it finds."""
+
+    __tablename__ = "photos"
+    __table_args__ = (
+        CheckConstraint("kind IN ('before', 'after', 'verification', 'spotcheck')", name="kind_known"),
+        Index("ix_photos_ticket_id_position", "ticket_id", "position"),
+        Index("ix_photos_sha256", "sha256"),
+        # The worker's sweep for photos whose analysis never ran (their process died first).
+        Index("ix_photos_analysis_pending", "received_at", **_partial(ANALYSIS_PENDING)),
+    )
+
+    id: uuid.UUID = Field(primary_key=True)  # made on the phone
+    ticket_id: uuid.UUID = Field(foreign_key="tickets.id")
+    kind: str = Field(default="before", max_length=16)
+    position: int
+    sha256: str = Field(max_length=64)
+    content_type: str = Field(max_length=32)
+    size: int
+    uploaded_by: int = Field(foreign_key="users.id")
+    client_exif: dict | None = Field(default=None, sa_column=Column(JSON))
+    received_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+    width: int | None = None
+    height: int | None = None
+    exif: dict | None = Field(default=None, sa_column=Column(JSON))
+    # Set by the analysis after the acknowledgement (api/photos/service.py: analyse_photo).
+    analysed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+    analysis_attempts: int = 0  # by the worker's sweep; it gives up after a few
+    phash: str | None = Field(default=None, max_length=16)
+    flags: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+
+
 # --- the capture contract ---
 
 Sha256Hex = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$", to_lower=True)]
@@ -128,7 +167,7 @@ Sha256Hex = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$", to_lower
 class ClientExif(SQLModel):
     """EXIF facts the phone read before re-encoding (canvas drops EXIF); kept as the client said."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = FORBID_EXTRA
     make: str | None = Field(default=None, max_length=128)
     model: str | None = Field(default=None, max_length=128)
     software: str | None = Field(default=None, max_length=128)
@@ -140,7 +179,7 @@ class ClientExif(SQLModel):
 
 
 class PhotoDeclaration(SQLModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = FORBID_EXTRA
     id: uuid.UUID
     sha256: Sha256Hex
     content_type: Literal["image/jpeg", "image/png", "image/webp", "image/heic"]
@@ -149,7 +188,7 @@ class PhotoDeclaration(SQLModel):
 
 
 class TicketCapture(SQLModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = FORBID_EXTRA
     category: str = Field(max_length=8)
     lat: float = Field(ge=-90, le=90)
     lon: float = Field(ge=-180, le=180)

@@ -48,14 +48,15 @@ def dispatcher_queue(session: SessionDep, user: CurrentUser, calendar: CalendarD
     parked tickets."""
     if user.role not in (Role.dispatcher, Role.admin):
         raise forbidden()
-    sections = {
-        "reported": {"status": ["reported"], "sort": "created"},  # no deadline before routing: oldest first
-        "returned": {"status": ["returned"], "sort": "deadline"},
-        "extension_requests": {"extension_pending": True, "sort": "deadline"},
-        "park_requests": {"park_requested": True, "sort": "deadline"},
-        "parked": {"status": ["parked"], "sort": "deadline"},
+    pages = {
+        # No deadline before routing: oldest first.
+        "reported": service.find_tickets(session, user, limit=limit, status=["reported"], sort="created"),
+        "returned": service.find_tickets(session, user, limit=limit, status=["returned"], sort="deadline"),
+        "extension_requests": service.find_tickets(session, user, limit=limit, extension_pending=True,
+                                                   sort="deadline"),
+        "park_requests": service.find_tickets(session, user, limit=limit, park_requested=True, sort="deadline"),
+        "parked": service.find_tickets(session, user, limit=limit, status=["parked"], sort="deadline"),
     }
-    pages = {name: service.find_tickets(session, user, limit=limit, **where) for name, where in sections.items()}
     # One render for all four: one set of lookups (photos, authors, cells…) rather than one per section.
     rendered = iter(service.render_many(session, [t for items, _ in pages.values() for t in items], user, calendar))
     return {name: {"items": list(islice(rendered, len(items))), "next_cursor": next_cursor}

@@ -56,8 +56,8 @@ def get_ticket(ticket_id: uuid.UUID, session: SessionDep, user: CurrentUser, cal
 def _add_action_route(action: str, transition: workflow.Transition) -> None:
     """POST /{ticket_id}/actions/{action}, the URL phones have always used, with the action's own body."""
 
-    def act(ticket_id: uuid.UUID, body: transition.body, request: Request, session: SessionDep, user: CurrentUser,
-            calendar: CalendarDep):
+    def act(ticket_id: uuid.UUID, body: workflow.ActionBody, request: Request, session: SessionDep,
+            user: CurrentUser, calendar: CalendarDep):
         settings = request.app.state.settings
         if action == "verify":  # a verdict rests on its evidence's likeness flags: photos analyse what is pending
             events.before_verdict(session, request.app.state, access.readable_ticket(session, user, ticket_id))
@@ -65,6 +65,7 @@ def _add_action_route(action: str, transition: workflow.Transition) -> None:
         return {**service.ticket_public(session, ticket, user, calendar=calendar), "replayed": not applied,
                 "allowed_actions": workflow.allowed_actions(session, user, ticket)}
 
+    act.__annotations__["body"] = transition.body  # what FastAPI validates and documents: the action's own model
     router.add_api_route(
         f"/{{ticket_id}}/actions/{action}", act, methods=["POST"], name=f"ticket_{action}",
         response_model=ActionOutcome, responses=error_responses(409), summary=f"Ticket action: {action}",

@@ -14,9 +14,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from api.tickets.models import BUREAU_QUEUE, STATUSES
+from api.tickets.models import BureauQueueStatus, Status
 
-TicketStatus = Literal[STATUSES]
 PhotoKind = Literal["before", "after", "verification", "spotcheck"]
 
 
@@ -117,7 +116,7 @@ class PhotoPublic(Rendered):
 
 class TicketPublic(Rendered):
     id: uuid.UUID
-    status: TicketStatus
+    status: Status
     source: Literal["inspection", "supervision", "citizen"]
     category: CategoryRef
     point_type: str | None
@@ -187,7 +186,7 @@ class TicketPage(Rendered):
 
 class BureauQueue(TicketPage):
     bureau: str
-    counts: dict[Literal[BUREAU_QUEUE], int]
+    counts: dict[BureauQueueStatus, int]
 
 
 class DispatcherQueue(Rendered):

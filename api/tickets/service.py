@@ -3,10 +3,12 @@ import hashlib
 import json
 import math
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol, cast
 
-from sqlalchemy import Row, Uuid, bindparam, func, literal, or_, select as core_select, tuple_, update
+from pydantic.fields import FieldInfo
+from sqlalchemy import Uuid, bindparam, func, literal, or_, select as core_select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, col, select
@@ -15,19 +17,18 @@ from api.accounts.models import Role, User
 from api.bureaus.models import Bureau
 from api.catalog.models import Category
 from api.config import Settings
-from api.database import UTCDateTime, utcnow
+from api.database import UTCDateTime, table_of, utcnow
 from api.driverstatements import DriverStatement, detached, values_of
 from api.errors import ApiError
 from api.geo import distance_m
 from api.grid.index import GridIndexCache
 from api.grid.models import CellInspector, GridCell
 from api.keypoints.models import KeyPoint
-from api.photos.models import Photo
 from api.reference_data import reference
 from api.routing import service as routing_service
 from api.tickets import access, events
 from api.tickets.deadlines import deadline_info
-from api.tickets.models import OPEN_STATUSES, Ticket, TicketCapture, TicketEvent
+from api.tickets.models import OPEN_STATUSES, Photo, Ticket, TicketCapture, TicketEvent
 from api.workcalendar.service import WorkCalendar
 
 
@@ -50,8 +51,9 @@ def capture_sha256(body: TicketCapture) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-_INSERT_EVENT = DriverStatement(values_of(TicketEvent.__table__, ["ticket_id", "at", "actor_id", "actor_role", "action",
-                                                                  "from_status", "to_status", "payload", "action_id"]))
+_INSERT_EVENT = DriverStatement(values_of(table_of(TicketEvent), ["ticket_id", "at", "actor_id", "actor_role",
+                                                                 "action", "from_status", "to_status", "payload",
+                                                                 "action_id"]))
 
 
 def add_event(session: Session, ticket: Ticket, action: str, *, actor: User | None,
@@ -98,6 +100,14 @@ def _check_references(session: Session, user: User, body: TicketCapture) -> KeyP
     return point
 
 
+def _factory(field: FieldInfo) -> Callable[[], Any]:
+    """A field's default factory, asked once whether it takes the validated data (pydantic allows that;
+    FieldInfo.get_default asks on every call, at the cost of an inspect.signature)."""
+    if field.default_factory_takes_validated_data:
+        raise TypeError("a row's defaults are made without validated data")
+    return cast(Callable[[], Any], field.default_factory)
+
+
 def _row_maker(model: type[SQLModel]) -> Callable[..., dict]:
     """Rows for an INSERT into `model`'s table: every column, the model's defaults (factories
     called for each row) under the caller's values. Building, then flushing, ORM objects cost more
@@ -105,7 +115,7 @@ def _row_maker(model: type[SQLModel]) -> Callable[..., dict]:
     fields = model.model_fields.items()
     fixed = {name: None if field.is_required() else field.default for name, field in fields
              if field.default_factory is None}
-    factories = {name: field.default_factory for name, field in fields if field.default_factory is not None}
+    factories = {name: _factory(field) for name, field in fields if field.default_factory is not None}
     return lambda **values: {**fixed, **{name: make() for name, make in factories.items()}, **values}
 
 
@@ -114,9 +124,9 @@ _ticket_row, _photo_row = _row_maker(Ticket), _row_maker(Photo)
 # not inserted, rather than failing: a failed INSERT aborts the transaction, and PostgreSQL logs
 # each one as an ERROR.
 _INSERT_NEW_TICKET = DriverStatement(**{
-    name: values_of(Ticket.__table__, into=dialect.insert).on_conflict_do_nothing(index_elements=["id"])
+    name: values_of(table_of(Ticket), into=dialect.insert).on_conflict_do_nothing(index_elements=["id"])
     for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))})
-_INSERT_PHOTO = DriverStatement(values_of(Photo.__table__))
+_INSERT_PHOTO = DriverStatement(values_of(table_of(Photo)))
 
 
 def put_ticket(session: Session, settings: Settings, user: User, ticket_id: uuid.UUID,
@@ -146,25 +156,26 @@ def put_ticket(session: Session, settings: Settings, user: User, ticket_id: uuid
         if found is not None:
             return existing_or_conflict(found)
         raise
-    ticket = _ticket_row(id=ticket_id, author_id=user.id, source="supervision" if user.role == Role.supervisor
-                         else "inspection", category_code=body.category, point_type_code=body.point_type,
-                         description=body.description, lat=body.lat, lon=body.lon, accuracy_m=body.accuracy_m,
-                         located_at=body.located_at, captured_at=body.captured_at,
-                         # A problem at a key point is in the point's cell, wherever the phone's fix strayed.
-                         cell_override=body.cell_code or (point.cell_code if point else None),
-                         key_point_id=body.key_point_id, patrol_id=body.patrol_id,
-                         checklist_item=body.checklist_item, request_sha256=request_sha)
-    photos = [_photo_row(id=declared.id, ticket_id=ticket_id, kind="before", position=position,
-                         sha256=declared.sha256, content_type=declared.content_type, size=declared.size,
-                         uploaded_by=user.id, client_exif=declared.exif.model_dump() if declared.exif else None)
-              for position, declared in enumerate(body.photos)]
+    ticket_row = _ticket_row(id=ticket_id, author_id=user.id,
+                             source="supervision" if user.role == Role.supervisor else "inspection",
+                             category_code=body.category, point_type_code=body.point_type,
+                             description=body.description, lat=body.lat, lon=body.lon, accuracy_m=body.accuracy_m,
+                             located_at=body.located_at, captured_at=body.captured_at,
+                             # A problem at a key point is in the point's cell, wherever the phone's fix strayed.
+                             cell_override=body.cell_code or (point.cell_code if point else None),
+                             key_point_id=body.key_point_id, patrol_id=body.patrol_id,
+                             checklist_item=body.checklist_item, request_sha256=request_sha)
+    photo_rows = [_photo_row(id=declared.id, ticket_id=ticket_id, kind="before", position=position,
+                             sha256=declared.sha256, content_type=declared.content_type, size=declared.size,
+                             uploaded_by=user.id, client_exif=declared.exif.model_dump() if declared.exif else None)
+                  for position, declared in enumerate(body.photos)]
     try:
         # The ticket first: its row is what the others point at.
-        if _INSERT_NEW_TICKET.run(session, ticket).rowcount == 0:
-            return existing_or_conflict(session.get(Ticket, ticket_id))
-        for photo in photos:
-            _INSERT_PHOTO.run(session, photo)
-        ticket, photos = detached(Ticket, ticket), [detached(Photo, photo) for photo in photos]
+        if _INSERT_NEW_TICKET.run(session, ticket_row).rowcount == 0:
+            return existing_or_conflict(session.get_one(Ticket, ticket_id))
+        for photo_row in photo_rows:
+            _INSERT_PHOTO.run(session, photo_row)
+        ticket, photos = detached(Ticket, ticket_row), [detached(Photo, row) for row in photo_rows]
         add_event(session, ticket, "created", actor=user, from_status=None, to_status="incomplete",
                   payload={"photos": len(body.photos)})
     except IntegrityError:
@@ -189,7 +200,7 @@ def _nearest_recurrence() -> DriverStatement:
     """Every completed ticket runs it (api/driverstatements.py). The nearest candidate comes first: at these
     distances degrees scaled by cos(latitude) order tickets as metres do, and the database sorts a handful
     of rows where reading every one of them cost far more."""
-    t = Ticket.__table__.c
+    t = table_of(Ticket).c
     lat, lon, lon_scale = bindparam("lat", type_=t.lat.type), bindparam("lon", type_=t.lon.type), \
         bindparam("lon_scale", type_=t.lon.type)
     return DriverStatement(
@@ -229,7 +240,8 @@ def _recurrence_of(session: Session, settings: Settings, ticket: Ticket) -> uuid
 
 _COMPLETED = ("cell_code", "bureau_code", "routing_rule_id", "routing_source", "routing_reason", "routing_reason_en",
               "completed_at", "status", "dispatched_at", "deadline_at", "recurring_of")
-_COMPLETE = DriverStatement(update(Ticket.__table__).where(Ticket.__table__.c.id == bindparam("ticket_id"))
+_TICKETS = table_of(Ticket)
+_COMPLETE = DriverStatement(update(_TICKETS).where(_TICKETS.c.id == bindparam("ticket_id"))
                             .values({c: bindparam(c) for c in _COMPLETED}))
 
 
@@ -244,20 +256,18 @@ def complete(session: Session, settings: Settings, grid_index: GridIndexCache, t
     cell_code = ticket.cell_override or grid_index.get(session).locate(ticket.lon, ticket.lat, local_day)
     decision = routing_service.decide(session, category_code=ticket.category_code, point_type=ticket.point_type_code,
                                       cell_code=cell_code, at=ticket.captured_at, tz=settings.tz)
-    values = {"cell_code": cell_code, "bureau_code": decision.bureau_code, "routing_rule_id": decision.rule_id,
-              "routing_source": decision.source, "routing_reason": decision.reason,
-              "routing_reason_en": decision.reason_en, "completed_at": now,
-              "status": "dispatched" if decision.bureau_code else "reported",
-              "dispatched_at": now if decision.bureau_code else None, "deadline_at": None}
+    ticket.cell_code, ticket.bureau_code, ticket.completed_at = cell_code, decision.bureau_code, now
+    ticket.routing_rule_id, ticket.routing_source = decision.rule_id, decision.source
+    ticket.routing_reason, ticket.routing_reason_en = decision.reason, decision.reason_en
+    ticket.status, ticket.dispatched_at, ticket.deadline_at = "reported", None, None
     if decision.bureau_code:
         ref = reference(session)
         category = ref.categories[ticket.category_code]
         calendar = ref.calendar(settings.tz, settings.working_hours)
-        values["deadline_at"] = calendar.deadline(now, category.deadline_value, category.deadline_unit)
-    for name, value in values.items():
-        setattr(ticket, name, value)
-    values["recurring_of"] = ticket.recurring_of = _recurrence_of(session, settings, ticket)
-    _COMPLETE.run(session, {"ticket_id": ticket.id, **values})
+        ticket.status, ticket.dispatched_at = "dispatched", now
+        ticket.deadline_at = calendar.deadline(now, category.deadline_value, category.deadline_unit)
+    ticket.recurring_of = _recurrence_of(session, settings, ticket)
+    _COMPLETE.run(session, {"ticket_id": ticket.id, **{column: getattr(ticket, column) for column in _COMPLETED}})
     add_event(session, ticket, ticket.status, actor=actor, from_status="incomplete", to_status=ticket.status,
               payload={"cell_code": cell_code, "bureau_code": decision.bureau_code, "rule_id": decision.rule_id,
                        "reason": decision.reason, "recurring_of": str(ticket.recurring_of)
@@ -281,16 +291,41 @@ def _photo_public(photo: Photo, user: User, ticket: Ticket) -> dict:
 def events_public(session: Session, ticket_id: uuid.UUID) -> list[dict]:
     rows = session.exec(select(TicketEvent, User.username, User.display_name)
                         .join(User, col(User.id) == TicketEvent.actor_id, isouter=True)
-                        .where(TicketEvent.ticket_id == ticket_id).order_by(TicketEvent.id)).all()
+                        .where(TicketEvent.ticket_id == ticket_id).order_by(col(TicketEvent.id))).all()
     return [{"id": e.id, "at": e.at, "action": e.action, "from_status": e.from_status, "to_status": e.to_status,
              "actor": {"username": username, "display_name": name, "role": e.actor_role} if username else None,
              "payload": e.payload, "action_id": str(e.action_id) if e.action_id else None}
             for e, username, name in rows]
 
 
-def _render(ticket: Ticket, user: User, *, author: Row, photos: list[Photo], category: Row,
+class _Author(Protocol):  # a users row, or the columns of one a page reads
+    @property
+    def username(self) -> str: ...
+    @property
+    def display_name(self) -> str: ...
+
+
+class _Category(Protocol):  # a categories row, its reference-data copy, or the columns a page reads
+    @property
+    def code(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def name_en(self) -> str: ...
+
+
+class _KeyPoint(Protocol):  # a key_points row, or the columns a page reads
+    @property
+    def id(self) -> int | None: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def point_type_code(self) -> str: ...
+
+
+def _render(ticket: Ticket, user: User, *, author: _Author, photos: list[Photo], category: _Category,
             cell_name: str | None, bureau_name: str | None, calendar: WorkCalendar | None,
-            key_point: Row | None = None, nearest_key_point: dict | None = None,
+            key_point: _KeyPoint | None = None, nearest_key_point: dict | None = None,
             return_reason: str | None = None) -> dict:
     return {
         "id": str(ticket.id), "status": ticket.status, "source": ticket.source,
@@ -329,7 +364,8 @@ def render_many(session: Session, tickets: list[Ticket], user: User, calendar: W
         return []
     ids = [t.id for t in tickets]
     photos: dict[uuid.UUID, list[Photo]] = {}
-    rows = session.exec(select(Photo).where(col(Photo.ticket_id).in_(ids)).order_by(Photo.kind, Photo.position))
+    rows = session.exec(select(Photo).where(col(Photo.ticket_id).in_(ids))
+                        .order_by(col(Photo.kind), col(Photo.position)))
     for photo in rows:
         photos.setdefault(photo.ticket_id, []).append(photo)
 
@@ -375,13 +411,13 @@ def _nearest_key_points(session: Session, tickets: list[Ticket]) -> dict[uuid.UU
     return found
 
 
-def _return_reasons(session: Session, ticket_ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
+def _return_reasons(session: Session, ticket_ids: list[uuid.UUID]) -> dict[uuid.UUID, str | None]:
     """The reason of each returned ticket's latest return."""
     if not ticket_ids:
         return {}
     rows = session.exec(select(TicketEvent.ticket_id, TicketEvent.payload)
                         .where(col(TicketEvent.ticket_id).in_(ticket_ids), TicketEvent.action == "return")
-                        .order_by(TicketEvent.id)).all()
+                        .order_by(col(TicketEvent.id))).all()
     return {ticket_id: payload.get("reason") for ticket_id, payload in rows}
 
 
@@ -441,15 +477,16 @@ def _by_deadline(session: Session, query, cursor: str | None, limit: int) -> lis
     order; the second runs only on the page where the dated tickets run out."""
     deadline = col(Ticket.deadline_at)
     after = _decode_cursor(cursor) if cursor else None
-    undated_after = after is not None and datetime.fromisoformat(after[0]) == FAR_FUTURE
+    # A cursor at FAR_FUTURE is past the dated tickets: it names the last undated one shown.
+    last_undated = uuid.UUID(after[1]) if after and datetime.fromisoformat(after[0]) == FAR_FUTURE else None
     rows = []
-    if not undated_after:
+    if last_undated is None:
         rows = list(session.exec(_keyset(query.where(deadline.is_not(None)), deadline, cursor, descending=False)
                                  .limit(limit)).all())
     if len(rows) < limit:
         undated = query.where(deadline.is_(None))
-        if undated_after:
-            undated = undated.where(col(Ticket.id) > uuid.UUID(after[1]))
+        if last_undated is not None:
+            undated = undated.where(col(Ticket.id) > last_undated)
         rows += session.exec(undated.order_by(col(Ticket.id)).limit(limit - len(rows))).all()
     return rows
 
@@ -541,7 +578,7 @@ def list_tickets(session: Session, user: User, *, calendar: WorkCalendar | None 
     return {"items": render_many(session, items, user, calendar), "next_cursor": next_cursor}
 
 
-def count_by_status(session: Session, user: User, statuses: list[str], **where) -> dict[str, int]:
+def count_by_status(session: Session, user: User, statuses: Sequence[str], **where) -> dict[str, int]:
     """How many visible tickets are in each status (queue badges)."""
     query = select(Ticket.status, func.count()).where(access.visible_clause(session, user),
                                                       col(Ticket.status).in_(statuses))

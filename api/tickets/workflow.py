@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, ConfigDict, StringConstraints, model_validator
+from pydantic import AwareDatetime, StringConstraints, model_validator
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, Session, SQLModel, col, select
 
@@ -23,11 +23,11 @@ from api.catalog.models import Category
 from api.config import Settings
 from api.database import utcnow
 from api.errors import ApiError, not_found
+from api.inputs import FORBID_EXTRA
 from api.grid.models import CellInspector
-from api.photos.models import Photo
 from api.reference_data import reference
 from api.tickets.access import can_read
-from api.tickets.models import Ticket, TicketEvent
+from api.tickets.models import Photo, Ticket, TicketEvent
 from api.tickets.service import add_event, photos_missing
 
 # Every photo the phone scales down loses its camera's EXIF, so this flag alone would make the note a formality.
@@ -50,7 +50,7 @@ Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 
 
 class ActionBody(SQLModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = FORBID_EXTRA
     action_id: uuid.UUID
 
 
@@ -65,7 +65,7 @@ class ReassignBody(ReasonBody):
 class OnSiteFix(SQLModel):
     """Where the phone was when the action was taken on site (WGS-84), kept with the event."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = FORBID_EXTRA
     lat: float = Field(ge=-90, le=90)
     lon: float = Field(ge=-180, le=180)
     accuracy_m: float = Field(ge=0, le=100_000)
@@ -217,7 +217,7 @@ def _apply(session: Session, settings: Settings, user: User, ticket: Ticket, act
         if bureau is None or not bureau.is_active:
             raise ApiError(422, "unknown_bureau", f"单位 {body.bureau_code} 不存在或已停用",
                            f"unknown or inactive bureau {body.bureau_code}")
-        category = session.get(Category, ticket.category_code)
+        category = session.get_one(Category, ticket.category_code)
         calendar = reference(session).calendar(settings.tz, settings.working_hours)
         previous = ticket.bureau_code
         ticket.bureau_code = bureau.code
@@ -274,6 +274,7 @@ def _apply(session: Session, settings: Settings, user: User, ticket: Ticket, act
         return ticket.status, {"until": until.isoformat(), "reason": body.reason}
     if action == "decide_extension":
         until = ticket.extension_until
+        assert until is not None  # the transition's condition: a request is pending
         if body.approve:
             ticket.deadline_at = until  # the only way a deadline moves other than reassignment and parking
         ticket.extension_until, ticket.extension_reason = None, None
@@ -294,6 +295,7 @@ def _apply(session: Session, settings: Settings, user: User, ticket: Ticket, act
         ticket.park_requested_at, ticket.park_request_reason = None, None  # parking answers any request
         return "parked", {"reason": body.reason}
     # unpark: back where it was; the parked working time is added to the deadline, not counted against it
+    assert ticket.parked_at is not None and ticket.parked_from is not None  # set together on parking
     parked = calendar.between(ticket.parked_at, now)
     ticket.parked_seconds += int(parked.total_seconds())
     if ticket.deadline_at:

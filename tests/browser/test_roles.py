@@ -364,7 +364,7 @@ def test_flags_that_arrive_late_appear_without_a_reload(county, browser):
     from sqlmodel import Session
 
     from api.database import make_engine, utcnow
-    from api.photos.models import Photo
+    from api.tickets.models import Photo
 
     server, proxy = county
     lon, lat = cell_of(server.url, "insp21")["centroid"]

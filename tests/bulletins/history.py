@@ -11,7 +11,7 @@ from sqlmodel import Session
 from api.accounts.models import User
 from api.config import Settings
 from api.patrols.models import Patrol
-from api.photos.models import Photo
+from api.tickets.models import Photo
 from api.photos.storage import LocalStorage
 from tests.factories import make_checklist, make_key_point, make_point_type, photo_bytes
 from tests.indicators.history import C1, C2, C3, Story, county, local

@@ -8,7 +8,7 @@ import pytest
 from sqlmodel import col, func, select
 
 from api.bulletins.models import Bulletin
-from api.photos.models import Photo
+from api.tickets.models import Photo
 from api.tickets.models import Ticket
 from tests.bulletins.helpers import make_bulletin
 from tests.bulletins.history import UNITS, build

@@ -160,7 +160,7 @@ def test_history_is_consistent(db, county, settings):
     from datetime import datetime
 
     from api.county.demo_history import load_history
-    from api.photos.models import Photo
+    from api.tickets.models import Photo
     from api.tickets.models import Ticket, TicketEvent
 
     assert load_history(db, settings, count=60) == 60

@@ -22,7 +22,7 @@ from api.database import utcnow
 from api.exports import runner, service, writers
 from api.exports.models import Export
 from api.photos import service as photos_service
-from api.photos.models import Photo
+from api.tickets.models import Photo
 from api.tickets.models import Ticket
 from tests.bulletins.history import add_photo
 from tests.factories import login, make_user

@@ -17,7 +17,8 @@ from sqlmodel import select, update
 from api.database import utcnow
 from api.notifications import worker
 from api.photos import pipeline, service
-from api.photos.models import Photo, PhotoHashBand
+from api.photos.models import PhotoHashBand
+from api.tickets.models import Photo
 from tests.factories import PHOTOS, analysed, capture_body, login, photo_bytes, submit
 
 LAT, LON = 28.9078, 120.0270

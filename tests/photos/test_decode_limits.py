@@ -17,7 +17,7 @@ from PIL import Image, ImageFile
 from sqlmodel import col, func, select
 
 from api.photos import pipeline
-from api.photos.models import Photo
+from api.tickets.models import Photo
 from tests.factories import capture_body
 
 REPO = Path(__file__).resolve().parents[2]

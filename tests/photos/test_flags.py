@@ -7,9 +7,8 @@ from pathlib import Path
 from sqlmodel import select
 
 from api.photos import pipeline
-from api.photos.models import Photo
 from api.photos.service import likeness_flags, metadata_flags
-from api.tickets.models import Ticket
+from api.tickets.models import Photo, Ticket
 from tests.factories import PHOTOS, photo_bytes, submit
 
 

@@ -8,8 +8,7 @@ import pytest
 from PIL import Image
 from sqlmodel import col, func, select
 
-from api.photos.models import Photo
-from api.tickets.models import Ticket
+from api.tickets.models import Photo, Ticket
 from tests.factories import capture_body, login, photo_bytes
 
 LAT, LON = 28.9078, 120.0270

@@ -10,9 +10,8 @@ from sqlmodel import func, select
 from api.accounts.models import User
 from api.catalog.models import Category
 from api.config import Settings
-from api.photos.models import Photo
 from api.tickets import service
-from api.tickets.models import Ticket, TicketCapture, TicketEvent
+from api.tickets.models import Photo, Ticket, TicketCapture, TicketEvent
 from tests.factories import PHOTOS, capture_body, login, photo_bytes, submit
 
 # A point inside insp05's cell 330790001002001 (解放社区1号网格), unit 生态环境分局 (sthj).

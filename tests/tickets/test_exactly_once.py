@@ -15,8 +15,7 @@ from PIL import Image
 from sqlmodel import Session, col, func, select
 
 from api.database import make_engine
-from api.photos.models import Photo
-from api.tickets.models import Ticket, TicketEvent
+from api.tickets.models import Photo, Ticket, TicketEvent
 from tests.factories import capture_body
 from tests.live import LiveServer
 
