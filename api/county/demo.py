@@ -10,6 +10,7 @@ from api.accounts.models import Role, User
 from api.accounts.security import hash_password
 from api.bureaus.models import Bureau
 from api.catalog.models import Category, PointType
+from api.citizens.models import PublicCategory
 from api.county import demo_data as d
 from api.database import stored_id
 from api.grid import service as grid_service
@@ -108,6 +109,9 @@ def load(session: Session) -> list[DemoAccount]:
                              default_bureau_code=bureau, deadline_value=value, deadline_unit=unit,
                              position=place[code]))
     session.flush()
+    for n, (code, public_name, public_name_en) in enumerate(d.PUBLIC_CATEGORIES, 1):
+        session.add(PublicCategory(category_code=code, public_name=public_name, public_name_en=public_name_en,
+                                   position=n))
     for rule in d.ROUTING_RULES:
         routing_service.create_rule(session, RoutingRuleWrite.model_validate(rule), by="demo")
 

@@ -65,6 +65,14 @@ POINT_TYPES = [
 COMMON_CATEGORIES = ["0506", "0505", "0502", "0501", "0504", "0102", "0508", "0507", "0201", "0104", "0108", "0509",
                      "0510", "0103", "0601", "0606", "0401", "0402", "0403", "0202", "0511"]
 
+# 随手拍: the problems a resident sees and can name, by the names residents use (code, 中文, English).
+PUBLIC_CATEGORIES = [
+    ("0506", "人行道乱停车", "Cars parked on the sidewalk"), ("0102", "暴露垃圾", "Garbage left out"),
+    ("0502", "占道经营", "Stalls on the street"), ("0201", "小广告", "Flyers and stickers"),
+    ("0508", "乱堆乱放", "Things piled up"), ("0401", "道路破损", "Broken road or pavement"),
+    ("0402", "井盖缺失破损", "Missing or broken manhole cover"), ("0403", "路灯等设施损坏", "Broken street light or facility"),
+]
+
 # (code, 中文, English, family, pinyin initials, default bureau or None = cell unit, value, unit)
 CATEGORIES = [
     ("0102", "暴露垃圾", "exposed garbage", "市容环境", "blj", "zjj", 4, "wh"),

@@ -185,3 +185,12 @@ def test_history_is_consistent(db, county, settings):
             assert any(p.kind == "after" for p in photos)
         if ticket.deadline_at:
             assert ticket.deadline_at > ticket.created_at
+
+
+def test_the_demo_county_takes_citizens_reports_out_of_the_box(client, county):
+    """The public page has categories to offer: each a real category, under the name residents use."""
+    public = client.get("/api/v1/public/categories").json()
+    assert [c["name"] for c in public][:2] == ["人行道乱停车", "暴露垃圾"]
+    known = {c["code"] for c in client.get("/api/v1/categories", headers=login(client, "dispatcher", "demo1234")).json()}
+    assert len(public) >= 6 and {c["code"] for c in public} <= known
+    assert all(c["name_en"] for c in public)
