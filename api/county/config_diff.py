@@ -19,7 +19,8 @@ from api.errors import ApiError
 # Each section of the document and what names one of its entries. Routing rules have no code: they are named
 # by their name (a repeated name by its occurrence too), and their order is a field of its own.
 SECTIONS = {"bureaus": "code", "point_types": "code", "categories": "code", "routing_rules": "name",
-            "calendar_overrides": "day", "checklists": "point_type", "ranking": None}
+            "calendar_overrides": "day", "checklists": "point_type", "ranking": None,
+            "public_categories": "category_code", "citizen_settings": None}
 
 
 class FieldChange(BaseModel):
@@ -35,7 +36,7 @@ class EntryChange(BaseModel):
 
 
 class SectionChanges(BaseModel):
-    section: str  # bureaus, point_types, categories, routing_rules, calendar_overrides, checklists, ranking
+    section: str  # a key of SECTIONS
     added: list[EntryChange]
     changed: list[EntryChange]
     removed: list[EntryChange]  # only routing rules, which an import replaces; other entries are kept
@@ -113,7 +114,8 @@ def _entries(name: str, key: str | None, document: dict[str, Any]) -> dict[str, 
         while ident in entries:
             n += 1
             ident = f"{label} #{n}"
-        entries[ident] = _flatten(entry) | ({"position": position} if name == "routing_rules" else {})
+        ordered = name in ("routing_rules", "public_categories")  # where the place in the list is a setting
+        entries[ident] = _flatten(entry) | ({"position": position} if ordered else {})
     return entries
 
 

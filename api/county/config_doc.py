@@ -1,6 +1,6 @@
 """A county's setup as one document (YAML or JSON): bureaus, point types, categories, routing rules,
-calendar overrides, the checklists by point type and the ranking's weights, so it can be reviewed, versioned
-and loaded into another instance.
+calendar overrides, the checklists by point type, the ranking's weights, and public reporting (the public
+categories and the citizens' settings), so it can be reviewed, versioned and loaded into another instance.
 
 Webhook URLs are left out of exports (they carry robot keys); an import keeps existing ones
 unless the document names them.
@@ -15,6 +15,8 @@ from api.audit import service as audit
 from api.bureaus.models import Bureau, BureauCreate
 from api.catalog import service as catalog_service
 from api.catalog.models import CategoryWrite, PointTypeWrite
+from api.citizens import service as citizens_service
+from api.citizens.models import CitizenSettingsWrite, PublicCategoryList, PublicCategoryWrite
 from api.errors import ApiError
 from api.indicators import service as indicators_service
 from api.indicators.models import RankingConfig
@@ -43,6 +45,8 @@ class CountyConfig(BaseModel):
     calendar_overrides: list[CalendarOverrideWrite] = []
     checklists: list[ChecklistDoc] = []
     ranking: RankingConfig | None = None  # left as it is when absent
+    public_categories: list[PublicCategoryWrite] | None = None  # replaced when present, else left as it is
+    citizen_settings: CitizenSettingsWrite | None = None  # left as it is when absent
 
 
 class ImportCounts(BaseModel):
@@ -54,6 +58,8 @@ class ImportCounts(BaseModel):
     calendar_overrides: int
     checklists: int
     ranking: int
+    public_categories: int
+    citizen_settings: int
 
 
 def export_config(session: Session) -> dict[str, Any]:
@@ -71,6 +77,10 @@ def export_config(session: Session) -> dict[str, Any]:
         "checklists": [{"point_type": c.point_type, "items": [i.model_dump() for i in c.items]}
                        for c in keypoints_service.current_checklists(session)],
         "ranking": indicators_service.ranking_config(session).model_dump(mode="json"),
+        "public_categories": [{"category_code": c["code"], "public_name": c["name"], "public_name_en": c["name_en"]}
+                              for c in citizens_service.public_categories(session)],
+        "citizen_settings": CitizenSettingsWrite.model_validate(citizens_service.settings_of(session),
+                                                                from_attributes=True).model_dump(mode="json"),
     }
 
 
@@ -114,9 +124,15 @@ def import_config(session: Session, document: Any, *, by: str) -> dict[str, int]
         keypoints_service.put_checklist(session, checklist.point_type, ChecklistWrite(items=checklist.items), by=by)
     if config.ranking is not None:
         indicators_service.put_ranking_config(session, config.ranking, by=by)
+    if config.public_categories is not None:  # after the categories it may name
+        citizens_service.set_public_categories(session, PublicCategoryList(categories=config.public_categories))
+    if config.citizen_settings is not None:
+        citizens_service.set_settings(session, config.citizen_settings, by)
     counts = {"bureaus": len(config.bureaus), "point_types": len(config.point_types),
               "categories": len(config.categories), "routing_rules": len(config.routing_rules),
               "calendar_overrides": len(config.calendar_overrides), "checklists": len(config.checklists),
-              "ranking": int(config.ranking is not None)}
+              "ranking": int(config.ranking is not None),
+              "public_categories": len(config.public_categories or []),
+              "citizen_settings": int(config.citizen_settings is not None)}
     audit.record(session, actor=by, entity="county", key="config", action="import", after=counts)
     return counts

@@ -133,3 +133,35 @@ def test_what_the_import_refuses_the_preview_refuses(client, db, admin, body, co
 def test_a_broken_line_is_named(client, admin):
     error = preview(client, admin, b"version: 1\nbureaus:\n  - code: [ab\n").json()["error"]
     assert error["details"]["line"] and f"第 {error['details']['line']} 行" in error["message"]
+
+
+def test_public_reporting_travels_with_the_county(client, db, admin):
+    """The public categories (their names and order) and the citizens' settings: exported, previewed, imported;
+    a file without them leaves them as they are."""
+    was = config_doc.export_config(db)
+    assert [c["category_code"] for c in was["public_categories"]][:2] == ["0506", "0102"]  # the demo's list
+    assert was["citizen_settings"]["reviewer_role"] == "dispatcher"
+    document = copy.deepcopy(was)
+    first, second = document["public_categories"][:2]
+    document["public_categories"][:2] = [second, first]
+    second["public_name"] = "垃圾没人管"
+    document["citizen_settings"]["per_device_hourly"] = 3
+
+    answer = preview(client, admin, document).json()
+    changed = {c["key"]: c["fields"] for c in section(answer, "public_categories")["changed"]}
+    assert changed["0102"] == [{"field": "public_name", "before": "暴露垃圾", "after": "垃圾没人管"},
+                               {"field": "position", "before": 2, "after": 1}]
+    assert changed["0506"] == [{"field": "position", "before": 1, "after": 2}]
+    assert section(answer, "citizen_settings")["changed"][0]["fields"] == [
+        {"field": "per_device_hourly", "before": was["citizen_settings"]["per_device_hourly"], "after": 3}]
+
+    assert client.post("/api/v1/config/import", headers=admin, json=document).status_code == 200
+    public = client.get("/api/v1/public/categories").json()
+    assert [(c["code"], c["name"]) for c in public[:2]] == [("0102", "垃圾没人管"), ("0506", "人行道乱停车")]
+    assert client.get("/api/v1/citizen-settings", headers=admin).json()["per_device_hourly"] == 3
+
+    for left_out in ("public_categories", "citizen_settings"):
+        del document[left_out]
+    assert client.post("/api/v1/config/import", headers=admin, json=document).status_code == 200
+    assert client.get("/api/v1/public/categories").json() == public
+    assert client.get("/api/v1/citizen-settings", headers=admin).json()["per_device_hourly"] == 3
