@@ -2,7 +2,7 @@ import { defineConfig } from 'vite';
 import { VitePWA } from 'vite-plugin-pwa';
 
 const DESK_ONLY = ['readiness', 'coverage', 'keypoints', 'desk', 'dryrun', 'overview', 'trend', 'dispatch', 'bulletins',
-                   'periods', 'drilldown', 'ledger', 'admin'];
+                   'periods', 'drilldown', 'ledger', 'admin', 'review'];
 
 // The API server serves dist/ at /; during `npm run dev` Vite proxies the API to it.
 // The service worker is our own src/sw.js (Workbox precaching injected at build time).

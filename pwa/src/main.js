@@ -28,17 +28,18 @@ const VIEWS = {
   bulletins: () => import('./views/bulletins.js'),
   ledger: () => import('./views/ledger.js'),
   admin: () => import('./views/admin.js'),
+  review: () => import('./views/review.js'),
 };
 // Each role's tabs, its main view first: where the bar has no room for all, the last go under 更多 (tabs.js).
 const TABS = {
   inspector: [['capture', '拍照上报'], ['patrol', '今日巡查'], ['outbox', '待发送'], ['tickets', '我的工单'], ['map', '地图'], ['me', '我的']],
   bureau: [['queue', '待办'], ['readiness', '明察倒计时'], ['ledger', '台账'], ['outbox', '待发送'], ['map', '地图'], ['me', '我的']],
-  dispatcher: [['desk', '调度台'], ['dispatch', '周调度'], ['bulletins', '通报'], ['ledger', '台账'], ['readiness', '明察倒计时'], ['keypoints', '点位管理'], ['dryrun', '派遣试算'], ['tickets', '工单'], ['map', '地图'], ['outbox', '待发送'], ['me', '我的']],
+  dispatcher: [['desk', '调度台'], ['review', '随手拍审核'], ['dispatch', '周调度'], ['bulletins', '通报'], ['ledger', '台账'], ['readiness', '明察倒计时'], ['keypoints', '点位管理'], ['dryrun', '派遣试算'], ['tickets', '工单'], ['map', '地图'], ['outbox', '待发送'], ['me', '我的']],
   supervisor: [['verify', '核查'], ['spotchecks', '抽查'], ['readiness', '明察倒计时'], ['tickets', '工单'], ['capture', '暗访'], ['outbox', '待发送'], ['me', '我的']],
   leader: [['overview', '总览'], ['dispatch', '周调度'], ['bulletins', '通报'], ['ledger', '台账'], ['readiness', '明察倒计时'], ['tickets', '工单'], ['map', '地图'], ['me', '我的']],
   ledger: [['ledger', '台账'], ['overview', '总览'], ['readiness', '明察倒计时'], ['tickets', '工单'], ['map', '地图'], ['me', '我的']],
 };
-TABS.admin = [['admin', '系统管理'], ['overview', '总览'], ['bulletins', '通报'], ['ledger', '台账'], ['readiness', '明察倒计时'], ['keypoints', '点位管理'], ['desk', '调度台'], ['tickets', '工单'], ['outbox', '待发送'], ['me', '我的']];
+TABS.admin = [['admin', '系统管理'], ['overview', '总览'], ['review', '随手拍审核'], ['bulletins', '通报'], ['ledger', '台账'], ['readiness', '明察倒计时'], ['keypoints', '点位管理'], ['desk', '调度台'], ['tickets', '工单'], ['outbox', '待发送'], ['me', '我的']];
 const tabsOf = (role) => TABS[role] || TABS.leader;
 
 let user = null;

@@ -107,7 +107,7 @@ def test_the_desks_work_under_the_policy(county, browser, username):
     tabs = open_each_tab(page)
     assert "map" in tabs or username in ("supervisor", "admin")  # who have no map tab
     if username == "admin":  # the admin tab's sections, and an account's form
-        for section in ("accounts/1", "bureaus/zhzf", "catalog/category/0506", "calendar", "audit"):
+        for section in ("accounts/1", "bureaus/zhzf", "catalog/category/0506", "calendar", "public", "audit"):
             page.goto(f"{county.url}/#/admin/{section}")
             expect(page.locator(".admin-nav .chip[aria-current='true']")).to_be_visible()
             expect(page.locator(".admin > section, .admin .split").first).to_be_visible()

@@ -166,7 +166,7 @@ def untranslated(text: str, lang: str) -> list[str]:
     return found
 
 
-ROLES = [("insp15", 6), ("zhzf1", 6), ("dispatcher", 11), ("supervisor", 7), ("leader", 8)]
+ROLES = [("insp15", 6), ("zhzf1", 6), ("dispatcher", 12), ("supervisor", 7), ("leader", 8)]
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])

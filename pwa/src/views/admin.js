@@ -13,6 +13,7 @@ const SECTIONS = {
   calendar: ['工作日历', () => import('./admin-calendar.js')],
   grid: ['网格管理', () => import('./admin-grid.js')],
   county: ['县区设置', () => import('./admin-county.js')],
+  public: ['随手拍设置', () => import('./admin-public.js')],
   audit: ['操作记录', () => import('./admin-audit.js')],
 };
 
