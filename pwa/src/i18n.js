@@ -1,5 +1,7 @@
 // Simplified Chinese first; English when the user switches (kept in localStorage). A key is the Chinese
 // text itself, never a label for it; test/i18n.test.js fails on any key without an English entry.
+import { lang, setLang, translator } from './lang.js';
+
 export const EN = {
   网格巡查: 'Grid patrol', 账号: 'Username', 密码: 'Password', 登录: 'Log in', 退出登录: 'Log out',
   拍照上报: 'Report', 待发送: 'Outbox', 我的工单: 'My tickets', 地图: 'Map', 我的: 'Me',
@@ -297,20 +299,11 @@ export const STATUS = {
   cancelled: ['已撤销', 'cancelled'],
 };
 
-export let lang = localStorage.getItem('gridpatrol.lang') === 'en' ? 'en' : 'zh';
+export { lang, setLang };
+export const t = translator(EN);
 
-export function setLang(value) {
-  lang = value;
-  localStorage.setItem('gridpatrol.lang', value);
-  document.documentElement.lang = value === 'en' ? 'en' : 'zh-CN';
-}
-
-/** The text for a key in the current language, its {placeholders} filled from `values`. */
-export function t(key, values) {
-  const text = (lang === 'en' && EN[key]) || key;
-  return values && typeof text === 'string' ? text.replace(/\{(\w+)\}/g, (all, name) => values[name] ?? all) : text;
-}
 export const statusName = (status) => (STATUS[status] || [status, status])[lang === 'en' ? 1 : 0];
+
 /** An error in the current language: the server's own two texts, or ours, whose message is a key with
  * `values` (api.js and outbox.js also run in the service worker, where this module cannot). Takes a
  * thrown error or the outbox's record of one. */

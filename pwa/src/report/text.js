@@ -1,5 +1,7 @@
 // The public page's words: Chinese first, English on request (kept in localStorage, as the staff app does).
 // A key is the Chinese text itself; test/report.test.js fails on any key used without an English entry.
+import { lang, setLang, translator } from '../lang.js';
+
 export const EN = {
   随手拍: 'Report a problem',
   '看到不文明现象？拍下来告诉我们，我们交给责任单位处理。':
@@ -36,19 +38,8 @@ export const EN = {
   刷新: 'Refresh', 返回: 'Back', '暂时无法查询，请稍后再试': 'Cannot look it up now: try again later',
 };
 
-export let lang = localStorage.getItem('gridpatrol.lang') === 'en' ? 'en' : 'zh';
-
-export function setLang(value) {
-  lang = value;
-  localStorage.setItem('gridpatrol.lang', value);
-  document.documentElement.lang = value === 'en' ? 'en' : 'zh-CN';
-}
-
-/** The text for a key in the current language, its {placeholders} filled from `values`. */
-export function t(key, values) {
-  const text = (lang === 'en' && EN[key]) || key;
-  return values ? text.replace(/\{(\w+)\}/g, (all, name) => values[name] ?? all) : text;
-}
+export { lang, setLang };
+export const t = translator(EN);
 
 /** The server's two texts (message, message_en), or ours (a key). */
 export const said = (error) => (lang === 'en' && error?.message_en) || t(error?.message || '网络不可用');
