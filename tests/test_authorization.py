@@ -322,6 +322,8 @@ CASES = [
          lambda w, a: (f"/api/v1/citizen-reports/{w.citizen_report()[0]}/reject", {"json": {"reason": "非问题"}})),
     Case("GET", "/api/v1/citizen-reports/{report_id}/photos/{photo_id}/{variant}", CONFIGURERS,
          lambda w, a: ("/api/v1/citizen-reports/{0}/photos/{1}/original".format(*w.citizen_report()[:2]), {})),
+    # Who reviews is no secret from staff: the app shows them the tab by it.
+    Case("GET", "/api/v1/citizen-reports/reviewer", ALL, _fixed("/api/v1/citizen-reports/reviewer")),
     # The county's settings of public reporting and Open311's keys are the admin's.
     Case("GET", "/api/v1/citizen-settings", {"admin"}, _fixed("/api/v1/citizen-settings")),
     Case("PUT", "/api/v1/citizen-settings", {"admin"}, _fixed("/api/v1/citizen-settings", json={

@@ -251,6 +251,12 @@ class CitizenSettingsWrite(BaseModel):
         return sources
 
 
+class ReviewerAnswer(BaseModel):
+    """Who reviews citizens' reports besides admins, for the app to show the review tab to them."""
+
+    reviewer_role: ReviewerRole
+
+
 class CitizenSettingsPublic(CitizenSettingsWrite):
     updated_at: datetime | None
     updated_by: str | None

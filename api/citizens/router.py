@@ -28,6 +28,7 @@ from api.citizens.models import (
     PublicReportSubmit,
     PublicStatus,
     RejectRequest,
+    ReviewerAnswer,
     ReviewOutcome,
     ReviewReport,
 )
@@ -199,6 +200,12 @@ def put_settings(body: CitizenSettingsWrite, session: SessionDep, user: AdminUse
 
 
 # --- the review queue (审核) ---
+
+@router.get("/citizen-reports/reviewer", tags=["citizen reports"], response_model=ReviewerAnswer)
+def reviewer(session: SessionDep, _user: CurrentUser):
+    """The role that reviews reports besides admins (the county's setting): the app shows that role the tab."""
+    return ReviewerAnswer.model_validate(service.settings_of(session), from_attributes=True)
+
 
 @router.get("/citizen-reports", tags=["citizen reports"], response_model=list[ReviewReport])
 def review_queue(session: SessionDep, _user: Reviewer,

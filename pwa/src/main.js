@@ -1,5 +1,6 @@
 // The app shell: login gate, tabs, the outbox badge and banners, and every trigger that syncs.
 import './style.css';
+import { api } from './api.js';
 import { $, h, toast } from './dom.js';
 import { kvGet } from './db.js';
 import { backoffMs, drain, nextDue, subscribe, unsentCount } from './outbox.js';
@@ -34,13 +35,28 @@ const VIEWS = {
 const TABS = {
   inspector: [['capture', '拍照上报'], ['patrol', '今日巡查'], ['outbox', '待发送'], ['tickets', '我的工单'], ['map', '地图'], ['me', '我的']],
   bureau: [['queue', '待办'], ['readiness', '明察倒计时'], ['ledger', '台账'], ['outbox', '待发送'], ['map', '地图'], ['me', '我的']],
-  dispatcher: [['desk', '调度台'], ['review', '随手拍审核'], ['dispatch', '周调度'], ['bulletins', '通报'], ['ledger', '台账'], ['readiness', '明察倒计时'], ['keypoints', '点位管理'], ['dryrun', '派遣试算'], ['tickets', '工单'], ['map', '地图'], ['outbox', '待发送'], ['me', '我的']],
+  dispatcher: [['desk', '调度台'], ['dispatch', '周调度'], ['bulletins', '通报'], ['ledger', '台账'], ['readiness', '明察倒计时'], ['keypoints', '点位管理'], ['dryrun', '派遣试算'], ['tickets', '工单'], ['map', '地图'], ['outbox', '待发送'], ['me', '我的']],
   supervisor: [['verify', '核查'], ['spotchecks', '抽查'], ['readiness', '明察倒计时'], ['tickets', '工单'], ['capture', '暗访'], ['outbox', '待发送'], ['me', '我的']],
   leader: [['overview', '总览'], ['dispatch', '周调度'], ['bulletins', '通报'], ['ledger', '台账'], ['readiness', '明察倒计时'], ['tickets', '工单'], ['map', '地图'], ['me', '我的']],
   ledger: [['ledger', '台账'], ['overview', '总览'], ['readiness', '明察倒计时'], ['tickets', '工单'], ['map', '地图'], ['me', '我的']],
 };
-TABS.admin = [['admin', '系统管理'], ['overview', '总览'], ['review', '随手拍审核'], ['bulletins', '通报'], ['ledger', '台账'], ['readiness', '明察倒计时'], ['keypoints', '点位管理'], ['desk', '调度台'], ['tickets', '工单'], ['outbox', '待发送'], ['me', '我的']];
-const tabsOf = (role) => TABS[role] || TABS.leader;
+TABS.admin = [['admin', '系统管理'], ['overview', '总览'], ['bulletins', '通报'], ['ledger', '台账'], ['readiness', '明察倒计时'], ['keypoints', '点位管理'], ['desk', '调度台'], ['tickets', '工单'], ['outbox', '待发送'], ['me', '我的']];
+// 随手拍审核, second, for admins and the role the county names to review citizens' reports (asked at login).
+const MAY_REVIEW = ['dispatcher', 'supervisor', 'ledger', 'leader']; // the roles a county may name
+let reviewer = 'dispatcher';
+const tabsOf = (role) => {
+  const tabs = TABS[role] || TABS.leader;
+  return role === 'admin' || role === reviewer ? [tabs[0], ['review', '随手拍审核'], ...tabs.slice(1)] : tabs;
+};
+
+/** Who reviews citizens' reports; the default when the server cannot be asked (offline). */
+async function reviewerRole() {
+  try {
+    return (await api('/api/v1/citizen-reports/reviewer', { signal: AbortSignal.timeout(5000) })).reviewer_role;
+  } catch {
+    return 'dispatcher';
+  }
+}
 
 let user = null;
 let retryTimer = null;
@@ -155,6 +171,7 @@ function registerServiceWorker() {
 
 export async function enterApp(signedIn) {
   user = signedIn;
+  if (MAY_REVIEW.includes(user.role)) reviewer = await reviewerRole();
   showTabs($('#tabs'), tabsOf(user.role).map(([name, label]) => h('a', { href: `#/${name}` }, t(label),
     name === 'outbox' ? [' ', h('span', { id: 'badge', class: 'badge', hidden: true }, '0')] : [])));
   bell = import('./bell.js');

@@ -95,3 +95,28 @@ def test_the_dispatcher_accepts_merges_and_rejects(server, browser):
     expect(page.locator(".review-detail")).to_be_visible()
     shoot(page, "360")
     phone.close()
+
+
+def test_the_review_tab_follows_the_countys_reviewer(server, browser):
+    """A county that names its supervision team to review: they get the tab, the dispatcher no longer does."""
+    def tabs(username):
+        context = desktop(browser)
+        page = context.new_page()
+        sign_in(page, server.url, username)
+        hrefs = page.locator("#tabs a").evaluate_all("(links) => links.map((a) => a.getAttribute('href'))")
+        context.close()
+        return hrefs
+
+    assert "#/review" in tabs("dispatcher") and "#/review" not in tabs("supervisor")
+    admin = server.token("admin")
+    settings = httpx.get(f"{server.url}/api/v1/citizen-settings", headers=admin, timeout=30).json()
+    body = {key: settings[key] for key in ("per_device_hourly", "per_address_hourly", "open311_sources",
+                                           "location_decimals", "jurisdiction_id")}
+    httpx.put(f"{server.url}/api/v1/citizen-settings", headers=admin, timeout=30,
+              json={**body, "reviewer_role": "supervisor"}).raise_for_status()
+    try:
+        assert tabs("supervisor")[:2] == ["#/verify", "#/review"] and "#/review" not in tabs("dispatcher")
+        assert "#/review" in tabs("admin")
+    finally:
+        httpx.put(f"{server.url}/api/v1/citizen-settings", headers=admin, timeout=30,
+                  json={**body, "reviewer_role": "dispatcher"}).raise_for_status()

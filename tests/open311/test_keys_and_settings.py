@@ -59,8 +59,11 @@ def test_the_reviewer_role_is_the_countys_choice(client, county, db):
     db.commit()
     supervisor = login(client, "sup")
     assert client.get("/api/v1/citizen-reports", headers=supervisor).status_code == 403
+    assert client.get("/api/v1/citizen-reports/reviewer", headers=supervisor).json() == {"reviewer_role": "dispatcher"}
     county.settings(reviewer_role="supervisor")
     assert client.get("/api/v1/citizen-reports", headers=supervisor).status_code == 200
+    # What the app asks at login to show the review tab to the role that may use it.
+    assert client.get("/api/v1/citizen-reports/reviewer", headers=supervisor).json() == {"reviewer_role": "supervisor"}
     assert client.get("/api/v1/citizen-reports", headers=county.dispatcher).status_code == 403
     assert client.get("/api/v1/citizen-reports", headers=county.admin).status_code == 200  # admins always
     report_id, _ = county.report()
